@@ -1,0 +1,3 @@
+//! Embedded state store (SQLite) shared by the domain crates.
+//!
+//! (Skeleton: filled in by its issue.)

@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod finding;
 pub mod fixtures;
 pub mod identity;
+pub mod stages;
 
 pub use audit_event::{AuditEvent, AuditOutcome};
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
@@ -20,3 +21,8 @@ pub use decision::{Decision, Effect};
 pub use exchange::{ApiKind, Exchange, LeafKind, TextLeaf};
 pub use finding::{Confidence, Finding, Severity};
 pub use identity::{Identity, IdentityKind, IdentityStatus, SegmentName, SpiffeId, SpiffeIdError};
+pub use stages::{
+    AnomalyScore, AppendDone, AuditFailure, AuditSink, AuthFailure, Authenticator, Authorizer,
+    AuthzContext, BehaviorAction, BehaviorScorer, ContentAction, Inspection, Inspector,
+    Observation, Redaction, RequestCredentials, ResourceRef, StreamRelease, StreamScanner,
+};

@@ -8,6 +8,7 @@ pub mod audit_event;
 pub mod clock;
 pub mod data_class;
 pub mod decision;
+pub mod dsse;
 pub mod exchange;
 pub mod finding;
 pub mod fixtures;

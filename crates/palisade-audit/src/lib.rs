@@ -1,3 +1,39 @@
-//! Tamper-evident audit log: RFC 6962 Merkle tree, C2SP signed checkpoints, proofs, verification, export.
+//! Tamper-evident audit log for Palisade (issue 6): every decision is an RFC 6962 Merkle leaf
+//! in append-only segment files with an index, sealed where sensitive, covered by C2SP signed
+//! checkpoints, provable (inclusion, consistency), verifiable offline, exportable to SIEMs.
 //!
-//! (Skeleton: filled in by its issue.)
+//! Module map: [`config`] (gateway config), [`log`] (the live log and its [`palisade_core::AuditSink`]),
+//! [`writer`] (group-commit thread), [`recover`] (open and crash repair), [`segment`] (file
+//! formats), [`entry`] (canonical leaves and sealing), [`merkle`] and [`tree`] (RFC 6962),
+//! [`proof`] (proof values and text format), [`note`] and [`checkpoint`] (C2SP), [`verify`],
+//! [`reader`] (tail/show/proofs from disk), [`export`] (JSONL, OCSF), [`render`] (text output).
+
+pub mod checkpoint;
+pub mod config;
+pub mod entry;
+pub mod error;
+pub mod export;
+mod files;
+pub mod log;
+pub mod merkle;
+pub mod note;
+pub mod proof;
+pub mod reader;
+pub mod recover;
+pub mod render;
+pub mod segment;
+pub mod tree;
+pub mod verify;
+mod writer;
+
+pub use checkpoint::{read_verifier_key, Checkpoint};
+pub use config::{AuditConfig, DurabilityMode};
+pub use entry::{BodyCapture, LeafEntry, Sensitive};
+pub use error::AuditError;
+pub use export::{export, to_ocsf, ExportFormat};
+pub use log::{audit_dir, AuditLog};
+pub use merkle::{Hash, ProofError};
+pub use note::{NoteError, NoteSigner, NoteVerifier};
+pub use proof::{ConsistencyProof, InclusionProof};
+pub use reader::{LogReader, ShownEntry};
+pub use verify::{verify, EntryProblem, TrustedCheckpoint, VerifyError, VerifyReport};

@@ -1,3 +1,29 @@
-//! The HTTPS gateway: TLS, protocol adapters, the ordered request pipeline, upstream client, streaming.
+//! The HTTPS gateway: TLS, protocol adapters, the ordered request pipeline, upstream client,
+//! streaming. The only crate of the workspace that knows hyper.
 //!
-//! (Skeleton: filled in by its issue.)
+//! ```text
+//! let stages = Stages { authenticator, inspector, behavior, authorizer, audit, clock };
+//! let gw = Gateway::new(config, stages, &credentials)?.bind().await?;
+//! gw.serve(shutdown_signal).await?;
+//! ```
+
+mod body;
+mod credentials;
+pub mod dev;
+mod error;
+pub mod metrics;
+mod pipeline;
+pub mod protocol;
+mod router;
+mod server;
+mod stages;
+mod stream;
+mod tls;
+mod upstream;
+
+pub use credentials::{CredentialError, CredentialSource, StaticCredentials};
+pub use error::ApiError;
+pub use server::{BoundGateway, Gateway, GatewayError};
+pub use stages::Stages;
+pub use tls::dev_ca::{ensure_dev_ca, DevCa};
+pub use tls::TlsError;

@@ -1,0 +1,9 @@
+"""Palisade client: enroll with evidence, hold a short-lived DPoP-bound token, sign a DPoP proof per request.
+
+Importing this package does no I/O and no network access.
+"""
+
+from .auth import EnrollmentError, PalisadeAuth
+from .dpop import DpopKey, binding
+
+__all__ = ["PalisadeAuth", "EnrollmentError", "DpopKey", "binding"]

@@ -1,0 +1,143 @@
+"""`PalisadeAuth`, an `httpx.Auth` that enrolls with Palisade and DPoP-signs every request.
+
+Endpoints it expects on `base_url` (the gateway):
+
+- ``POST /v1/enroll/challenge`` ``{"identity": <spiffe id>}`` -> ``{"nonce", "expires_at"}``
+- ``POST /v1/enroll`` ``{"identity", "nonce", "jwk", "proof", "evidence": [...]}``
+  -> ``{"access_token", "token_type": "DPoP", "expires_in"}``. ``proof`` is a DPoP proof
+  (htm POST, htu the enroll URL) whose ``nonce`` claim is the challenge nonce: it proves the
+  workload holds the key it enrolls.
+- ``GET /.well-known/jwks.json`` (not needed by the client; for verifiers).
+
+Evidence is supplied by the caller: a list of items (e.g. ``[{"kind": "join_token", "token":
+"pjt_..."}]``; a join token works once), or a callable ``evidence(nonce, binding) -> list``
+invoked at each enrollment, where ``binding = SHA-256(nonce || "." || jkt)`` is what TEE
+evidence must carry. The token is renewed by re-enrolling ``refresh_margin`` seconds before
+expiry. A 401 with a ``DPoP-Nonce`` header is retried once with that server nonce.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable, Iterable, List, Optional, Union
+
+import httpx
+
+from .dpop import DpopKey, binding
+
+Evidence = Union[List[dict], Callable[[str, bytes], List[dict]]]
+
+
+class EnrollmentError(Exception):
+    """Enrollment was refused; `code` is the gateway's error code."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(f"enrollment refused ({status} {code}): {message}")
+        self.status = status
+        self.code = code
+
+
+class PalisadeAuth(httpx.Auth):
+    """httpx auth for Palisade. Works with ``openai.OpenAI(http_client=httpx.Client(auth=...))``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        identity: str,
+        evidence: Evidence,
+        key: Optional[DpopKey] = None,
+        verify: Union[bool, str] = True,
+        refresh_margin: float = 30.0,
+        enroll_transport: Optional[httpx.BaseTransport] = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.identity = identity
+        self.key = key or DpopKey()
+        self._evidence = evidence
+        self._verify = verify
+        self._transport = enroll_transport
+        self._margin = refresh_margin
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: Optional[str] = None
+        self._expires_at = 0.0
+        self._server_nonce: Optional[str] = None
+        self.enrollments = 0
+
+    def __repr__(self) -> str:
+        return f"PalisadeAuth(identity={self.identity!r}, key={self.key!r})"
+
+    # ------------------------------------------------------------------ enrollment
+
+    def _client(self) -> httpx.Client:
+        if self._transport is not None:
+            return httpx.Client(transport=self._transport)
+        return httpx.Client(verify=self._verify)
+
+    @staticmethod
+    def _check(resp: httpx.Response) -> dict:
+        body = resp.json()
+        if resp.status_code != 200:
+            err = body.get("error", {}) if isinstance(body, dict) else {}
+            raise EnrollmentError(resp.status_code, err.get("code", "unknown"), err.get("message", ""))
+        return body
+
+    def _evidence_for(self, nonce: str) -> List[dict]:
+        if callable(self._evidence):
+            return list(self._evidence(nonce, binding(nonce, self.key.thumbprint())))
+        return list(self._evidence)
+
+    def enroll(self) -> str:
+        """Challenge -> evidence -> token. Returns the access token."""
+        with self._client() as c:
+            ch = self._check(c.post(self.base_url + "/v1/enroll/challenge", json={"identity": self.identity}))
+            nonce = ch["nonce"]
+            url = self.base_url + "/v1/enroll"
+            body = {
+                "identity": self.identity,
+                "nonce": nonce,
+                "jwk": self.key.jwk,
+                "proof": self.key.proof("POST", url, nonce=nonce),
+                "evidence": self._evidence_for(nonce),
+            }
+            tok = self._check(c.post(url, json=body))
+        if tok.get("token_type") != "DPoP":
+            raise EnrollmentError(200, "unexpected_token_type", str(tok.get("token_type")))
+        self._token = tok["access_token"]
+        self._expires_at = self._clock() + float(tok["expires_in"])
+        self.enrollments += 1
+        return self._token
+
+    def token(self) -> str:
+        """The current token, re-enrolling when it expires within `refresh_margin` seconds."""
+        with self._lock:
+            if self._token is None or self._clock() >= self._expires_at - self._margin:
+                self.enroll()
+            assert self._token is not None
+            return self._token
+
+    def invalidate(self) -> None:
+        """Forget the token (e.g. after the gateway refused it); the next request re-enrolls."""
+        with self._lock:
+            self._token = None
+
+    # ------------------------------------------------------------------ per request
+
+    def _sign(self, request: httpx.Request, token: str) -> None:
+        request.headers["Authorization"] = f"DPoP {token}"
+        request.headers.pop("x-api-key", None)
+        request.headers["DPoP"] = self.key.proof(
+            request.method, str(request.url), access_token=token, nonce=self._server_nonce
+        )
+
+    def auth_flow(self, request: httpx.Request) -> Iterable[httpx.Request]:
+        token = self.token()
+        self._sign(request, token)
+        response = yield request
+        nonce = response.headers.get("DPoP-Nonce")
+        if response.status_code == 401 and nonce and nonce != self._server_nonce:
+            self._server_nonce = nonce
+            self._sign(request, token)
+            yield request

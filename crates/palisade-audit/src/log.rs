@@ -1,0 +1,286 @@
+//! The live audit log the gateway holds: [`AuditLog::open`] recovers state and starts the
+//! writer thread; appends go through [`palisade_core::AuditSink`]; proofs are served from the
+//! in-memory tree; [`AuditLog::flush`] / [`AuditLog::close`] make everything durable and
+//! checkpointed (also done on drop).
+
+use crate::checkpoint::{load_or_create_signer, Checkpoint};
+use crate::config::AuditConfig;
+use crate::entry::{BodyCapture, DataKey};
+use crate::error::AuditError;
+use crate::files;
+use crate::note::NoteVerifier;
+use crate::proof::{ConsistencyProof, InclusionProof};
+use crate::recover::{recover, CHECKPOINTS_FILE};
+use crate::writer::{fail_items, Item, Queue, Shared, Writer};
+use palisade_core::{AppendDone, AuditEvent, AuditFailure, AuditSink, Effect};
+use palisade_vault::Vault;
+use parking_lot::{Condvar, Mutex, RwLock};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+/// Label under which the vault wraps the audit data key.
+pub const DATA_KEY_LABEL: &str = "palisade-audit/data-key/v1";
+/// File holding the wrapped data key inside the audit directory.
+pub const DATA_KEY_FILE: &str = "data-key.wrapped";
+
+/// The audit directory inside a data directory.
+pub fn audit_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("audit")
+}
+
+/// Loads the data key, creating and wrapping a fresh one on first start.
+pub(crate) fn load_or_create_data_key(audit_dir: &Path, vault: &Vault) -> Result<DataKey, AuditError> {
+    let path = audit_dir.join(DATA_KEY_FILE);
+    if path.exists() {
+        return load_data_key(audit_dir, vault);
+    }
+    let key = zeroize::Zeroizing::new(rand_key());
+    files::write_atomic(&path, &vault.wrap_key(&key, DATA_KEY_LABEL))?;
+    Ok(DataKey::new(key))
+}
+
+/// Unwraps the existing data key (for `show`/`export` with the vault).
+pub fn load_data_key(audit_dir: &Path, vault: &Vault) -> Result<DataKey, AuditError> {
+    let path = audit_dir.join(DATA_KEY_FILE);
+    let wrapped = std::fs::read(&path).map_err(|e| AuditError::io(&path, e))?;
+    let key = vault.unwrap_key(&wrapped, DATA_KEY_LABEL).map_err(|e| AuditError::DataKey(e.to_string()))?;
+    Ok(DataKey::new(key))
+}
+
+fn rand_key() -> [u8; 32] {
+    use rand_core::RngCore;
+    let mut k = [0u8; 32];
+    rand_core::OsRng.fill_bytes(&mut k);
+    k
+}
+
+/// The running audit log.
+pub struct AuditLog {
+    shared: Arc<Shared>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    verifier: NoteVerifier,
+    origin: String,
+    recovery_notes: Vec<String>,
+}
+
+impl std::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLog").field("origin", &self.origin).field("size", &self.size()).finish_non_exhaustive()
+    }
+}
+
+impl AuditLog {
+    /// Opens (or creates) the log in `<data_dir>/audit` and starts its writer thread. The
+    /// checkpoint key and the vault-wrapped data key are created on first start.
+    pub fn open(data_dir: &Path, config: &AuditConfig, vault: &Vault) -> Result<AuditLog, AuditError> {
+        config.validate()?;
+        let dir = audit_dir(data_dir);
+        std::fs::create_dir_all(&dir).map_err(|e| AuditError::io(&dir, e))?;
+        let signer = load_or_create_signer(&dir, &config.origin)?;
+        let data_key = Arc::new(load_or_create_data_key(&dir, vault)?);
+        let rec = recover(&dir)?;
+        let verifier = signer.verifier();
+        let mut cp_size = 0;
+        if let Some(last) = rec.checkpoints.last() {
+            let cp = Checkpoint::verify_note(last, &verifier)
+                .map_err(|e| AuditError::Corrupt(format!("latest checkpoint: {e}")))?;
+            if cp.size > rec.tree.size() {
+                return Err(AuditError::Corrupt(format!(
+                    "the log has {} entries but its latest checkpoint covers {}: entries were lost or rolled back; refusing to append",
+                    rec.tree.size(),
+                    cp.size
+                )));
+            }
+            if rec.tree.root(cp.size) != Some(cp.root) {
+                return Err(AuditError::Corrupt(format!(
+                    "the first {} entries do not match the latest checkpoint; run `palisade audit verify`",
+                    cp.size
+                )));
+            }
+            cp_size = cp.size;
+        }
+        let seg = rec.segments.last().cloned().ok_or_else(|| AuditError::Corrupt("no segment".into()))?;
+        let open_append = |p: &Path| {
+            files::private_options().append(true).create(true).open(p).map_err(|e| AuditError::io(p, e))
+        };
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            wake: Condvar::new(),
+            tree: RwLock::new(rec.tree),
+            failed: Mutex::new(None),
+            latest_checkpoint: Mutex::new(rec.checkpoints.last().cloned()),
+        });
+        let next = shared.tree.read().size();
+        let writer = Writer {
+            cfg: config.clone(),
+            audit_dir: dir.clone(),
+            seg_file: open_append(&seg.log)?,
+            idx_file: open_append(&seg.idx)?,
+            seg,
+            seg_len: rec.last_len,
+            next,
+            dirty: false,
+            last_sync: Instant::now(),
+            cp_size,
+            cp_time: Instant::now(),
+            signer,
+            data_key,
+            shared: shared.clone(),
+            cp_file: open_append(&dir.join(CHECKPOINTS_FILE))?,
+        };
+        let handle = std::thread::Builder::new()
+            .name("palisade-audit-writer".into())
+            .spawn(move || writer.run())
+            .map_err(|e| AuditError::io(&dir, e))?;
+        let log = AuditLog {
+            shared,
+            writer: Mutex::new(Some(handle)),
+            verifier,
+            origin: config.origin.clone(),
+            recovery_notes: rec.notes,
+        };
+        for note in &log.recovery_notes {
+            log.append_with_capture(recovery_event(note), None, Box::new(|_| {}));
+        }
+        Ok(log)
+    }
+
+    /// Appends an event with an optional body capture (kept only when `capture_bodies`).
+    pub fn append_with_capture(&self, event: AuditEvent, capture: Option<BodyCapture>, done: AppendDone) {
+        if let Some(msg) = self.shared.failed.lock().clone() {
+            done(Err(AuditFailure(msg)));
+            return;
+        }
+        let mut q = self.shared.queue.lock();
+        if q.shutdown {
+            drop(q);
+            done(Err(AuditFailure("audit log is closed".into())));
+            return;
+        }
+        q.items.push(Item::Append { event, capture, done });
+        drop(q);
+        self.shared.wake.notify_one();
+    }
+
+    /// Appends and blocks until the entry is done per the mode; returns its index.
+    pub fn append_blocking(&self, event: AuditEvent) -> Result<u64, AuditFailure> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.append_with_capture(event, None, Box::new(move |r| {
+            let _ = tx.send(r);
+        }));
+        rx.recv().unwrap_or_else(|_| Err(AuditFailure("audit writer stopped".into())))
+    }
+
+    /// Makes everything appended so far durable and checkpointed; returns the newest
+    /// checkpoint note (none while the log is empty).
+    pub fn flush(&self) -> Result<Option<String>, AuditError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let mut q = self.shared.queue.lock();
+            if q.shutdown {
+                return Err(AuditError::Failed("audit log is closed".into()));
+            }
+            q.items.push(Item::Flush(tx));
+        }
+        self.shared.wake.notify_one();
+        rx.recv().unwrap_or_else(|_| Err(AuditError::Failed("audit writer stopped".into())))
+    }
+
+    /// Flushes, writes a final checkpoint and stops the writer.
+    pub fn close(&self) -> Result<(), AuditError> {
+        let flushed = self.flush();
+        self.shared.queue.lock().shutdown = true;
+        self.shared.wake.notify_one();
+        if let Some(h) = self.writer.lock().take() {
+            let _ = h.join();
+        }
+        // Anything that raced in before shutdown was seen is failed, never dropped silently.
+        let rest = std::mem::take(&mut self.shared.queue.lock().items);
+        fail_items(rest, "audit log is closed");
+        flushed.map(|_| ())
+    }
+
+    /// Entries appended and written so far.
+    pub fn size(&self) -> u64 {
+        self.shared.tree.read().size()
+    }
+
+    /// Root hash over the first `size` entries.
+    pub fn root(&self, size: u64) -> Result<[u8; 32], AuditError> {
+        self.shared.tree.read().root(size).ok_or_else(|| AuditError::OutOfRange(format!("size {size} exceeds the log")))
+    }
+
+    /// Inclusion proof of entry `index` in the tree of `size`.
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<InclusionProof, AuditError> {
+        InclusionProof::from_tree(&self.shared.tree.read(), index, size)
+    }
+
+    /// Consistency proof between tree sizes `size1` and `size2`.
+    pub fn consistency_proof(&self, size1: u64, size2: u64) -> Result<ConsistencyProof, AuditError> {
+        ConsistencyProof::from_tree(&self.shared.tree.read(), size1, size2)
+    }
+
+    /// The newest signed checkpoint note.
+    pub fn latest_checkpoint(&self) -> Option<String> {
+        self.shared.latest_checkpoint.lock().clone()
+    }
+
+    /// The checkpoint verifier key string (what `palisade audit key` prints).
+    pub fn verifier_key(&self) -> String {
+        self.verifier.to_vkey()
+    }
+
+    /// Repairs made on open (torn records truncated), also appended as `audit_recovery` events.
+    pub fn recovery_notes(&self) -> &[String] {
+        &self.recovery_notes
+    }
+
+    /// Whether the log has failed closed, with the reason.
+    pub fn failure(&self) -> Option<String> {
+        self.shared.failed.lock().clone()
+    }
+}
+
+impl AuditSink for AuditLog {
+    fn append(&self, event: AuditEvent, done: AppendDone) {
+        self.append_with_capture(event, None, done);
+    }
+}
+
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+fn recovery_event(note: &str) -> AuditEvent {
+    let time_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    AuditEvent {
+        time_ms,
+        request_id: String::new(),
+        event_type: "audit_recovery".into(),
+        identity: None,
+        segment: None,
+        action: "truncate_torn_record".into(),
+        resource: None,
+        upstream: None,
+        destination: None,
+        decision: Effect::Allow,
+        policy_ids: Vec::new(),
+        findings: Vec::new(),
+        anomaly_score: None,
+        bytes_in: 0,
+        bytes_out: 0,
+        latency_us: 0,
+        status: 0,
+        outcome: palisade_core::AuditOutcome::Completed,
+        detail: Some(note.to_string()),
+        request_sha256: None,
+        response_sha256: None,
+    }
+}

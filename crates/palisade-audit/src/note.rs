@@ -1,0 +1,210 @@
+//! C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 signatures: verifier keys
+//! (`name+keyid+base64(0x01||pub)`), signer keys in the Go `PRIVATE+KEY+...` form, signing and
+//! verification. Key id = SHA-256(name || 0x0A || 0x01 || pub)[:4].
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// Ed25519 algorithm byte of C2SP signed notes.
+const ALG_ED25519: u8 = 0x01;
+/// The em dash that starts each signature line.
+const SIG_PREFIX: &str = "\u{2014} ";
+
+/// Why a note or key was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoteError {
+    /// The verifier key string is malformed.
+    #[error("malformed verifier key: {0}")]
+    BadVerifierKey(String),
+    /// The signer key string is malformed (the key itself is never quoted).
+    #[error("malformed signer key: {0}")]
+    BadSignerKey(String),
+    /// The note text or signature block is malformed.
+    #[error("malformed note: {0}")]
+    Malformed(String),
+    /// A signature from the known key is present but wrong.
+    #[error("invalid signature from key {0:?}")]
+    BadSignature(String),
+    /// No signature line carries the known key's name and id.
+    #[error("no signature from a known key (expected {0:?})")]
+    UnknownKey(String),
+}
+
+/// Computes the C2SP key id of an Ed25519 key.
+pub fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update([0x0A, ALG_ED25519]);
+    h.update(public);
+    let d = h.finalize();
+    [d[0], d[1], d[2], d[3]]
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains('+') && !name.chars().any(|c| c.is_whitespace())
+}
+
+/// A note verifier: name, key id and Ed25519 public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteVerifier {
+    name: String,
+    id: [u8; 4],
+    key: VerifyingKey,
+}
+
+impl NoteVerifier {
+    /// Parses `name+hexid+base64(0x01||pub)` and checks that the id matches the key.
+    pub fn parse(vkey: &str) -> Result<Self, NoteError> {
+        let bad = |m: &str| NoteError::BadVerifierKey(m.to_string());
+        let mut parts = vkey.trim().splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad("expected name+keyid+key"));
+        };
+        if !valid_name(name) {
+            return Err(bad("invalid key name"));
+        }
+        let id: [u8; 4] = hex::decode(id_hex)
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| bad("key id is not 8 hex digits"))?;
+        let raw = STANDARD.decode(key_b64).map_err(|_| bad("key is not base64"))?;
+        let (alg, public) = raw.split_first().ok_or_else(|| bad("empty key"))?;
+        if *alg != ALG_ED25519 {
+            return Err(bad("unsupported algorithm (only Ed25519)"));
+        }
+        let public: [u8; 32] = public.try_into().map_err(|_| bad("Ed25519 key is not 32 bytes"))?;
+        if key_id(name, &public) != id {
+            return Err(bad("key id does not match the key"));
+        }
+        let key = VerifyingKey::from_bytes(&public).map_err(|_| bad("not an Ed25519 point"))?;
+        Ok(NoteVerifier { name: name.to_string(), id, key })
+    }
+
+    /// The key name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The verifier key string, e.g. `example.com/log+1a2b3c4d+AU...`.
+    pub fn to_vkey(&self) -> String {
+        let mut raw = vec![ALG_ED25519];
+        raw.extend_from_slice(self.key.as_bytes());
+        format!("{}+{}+{}", self.name, hex::encode(self.id), STANDARD.encode(raw))
+    }
+
+    /// Verifies `note` and returns its text (ending in a newline). Signatures from other keys
+    /// are ignored, as the spec says; at least one from this key must be present and valid.
+    pub fn verify<'a>(&self, note: &'a str) -> Result<&'a str, NoteError> {
+        let (text, sigs) = split_note(note)?;
+        let mut found = false;
+        for line in sigs.lines() {
+            let rest = line
+                .strip_prefix(SIG_PREFIX)
+                .ok_or_else(|| NoteError::Malformed("signature line without em dash".into()))?;
+            let (name, sig_b64) = rest
+                .split_once(' ')
+                .ok_or_else(|| NoteError::Malformed("signature line without signature".into()))?;
+            let raw = STANDARD
+                .decode(sig_b64)
+                .map_err(|_| NoteError::Malformed("signature is not base64".into()))?;
+            if name != self.name || raw.len() < 4 || raw[..4] != self.id {
+                continue;
+            }
+            let sig = ed25519_dalek::Signature::from_slice(&raw[4..])
+                .map_err(|_| NoteError::BadSignature(self.name.clone()))?;
+            self.key
+                .verify(text.as_bytes(), &sig)
+                .map_err(|_| NoteError::BadSignature(self.name.clone()))?;
+            found = true;
+        }
+        if found { Ok(text) } else { Err(NoteError::UnknownKey(self.to_vkey())) }
+    }
+}
+
+/// Splits a note into its text (with trailing newline) and signature block.
+fn split_note(note: &str) -> Result<(&str, &str), NoteError> {
+    let idx = note
+        .rfind("\n\n")
+        .ok_or_else(|| NoteError::Malformed("no blank line before signatures".into()))?;
+    let text = &note[..idx + 1];
+    let sigs = &note[idx + 2..];
+    if sigs.is_empty() || !sigs.ends_with('\n') {
+        return Err(NoteError::Malformed("signature block must end with a newline".into()));
+    }
+    Ok((text, sigs))
+}
+
+/// A note signer: name and Ed25519 private key. Debug never prints the key.
+pub struct NoteSigner {
+    name: String,
+    key: SigningKey,
+}
+
+impl std::fmt::Debug for NoteSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NoteSigner").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl NoteSigner {
+    /// A fresh signer for `name`.
+    pub fn generate(name: &str) -> Result<Self, NoteError> {
+        if !valid_name(name) {
+            return Err(NoteError::BadSignerKey("invalid key name".into()));
+        }
+        let key = SigningKey::generate(&mut rand_core::OsRng);
+        Ok(NoteSigner { name: name.to_string(), key })
+    }
+
+    /// Parses `PRIVATE+KEY+name+hexid+base64(0x01||seed)` (the Go `note` signer format).
+    pub fn parse(skey: &str) -> Result<Self, NoteError> {
+        let bad = |m: &str| NoteError::BadSignerKey(m.to_string());
+        let rest = skey.trim().strip_prefix("PRIVATE+KEY+").ok_or_else(|| bad("missing PRIVATE+KEY+ prefix"))?;
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad("expected name+keyid+key"));
+        };
+        let raw = Zeroizing::new(STANDARD.decode(key_b64).map_err(|_| bad("key is not base64"))?);
+        let (alg, seed) = raw.split_first().ok_or_else(|| bad("empty key"))?;
+        let seed: [u8; 32] = seed.try_into().map_err(|_| bad("seed is not 32 bytes"))?;
+        let seed = Zeroizing::new(seed);
+        if *alg != ALG_ED25519 || !valid_name(name) {
+            return Err(bad("unsupported algorithm or invalid name"));
+        }
+        let key = SigningKey::from_bytes(&seed);
+        if hex::encode(key_id(name, key.verifying_key().as_bytes())) != id_hex {
+            return Err(bad("key id does not match the key"));
+        }
+        Ok(NoteSigner { name: name.to_string(), key })
+    }
+
+    /// The signer key string (secret: written only to the 0600 key file).
+    pub fn to_skey(&self) -> Zeroizing<String> {
+        let mut raw = Zeroizing::new(vec![ALG_ED25519]);
+        raw.extend_from_slice(self.key.as_bytes());
+        let id = key_id(&self.name, self.key.verifying_key().as_bytes());
+        Zeroizing::new(format!("PRIVATE+KEY+{}+{}+{}", self.name, hex::encode(id), STANDARD.encode(&*raw)))
+    }
+
+    /// The matching verifier.
+    pub fn verifier(&self) -> NoteVerifier {
+        let key = self.key.verifying_key();
+        NoteVerifier { name: self.name.clone(), id: key_id(&self.name, key.as_bytes()), key }
+    }
+
+    /// Signs `text` (must end with a newline) and returns the complete note.
+    pub fn sign(&self, text: &str) -> Result<String, NoteError> {
+        if !text.ends_with('\n') || text.contains("\n\n") {
+            return Err(NoteError::Malformed("note text must end with one newline and have no blank line".into()));
+        }
+        let sig = self.key.sign(text.as_bytes());
+        let mut raw = key_id(&self.name, self.key.verifying_key().as_bytes()).to_vec();
+        raw.extend_from_slice(&sig.to_bytes());
+        Ok(format!("{text}\n{SIG_PREFIX}{} {}\n", self.name, STANDARD.encode(raw)))
+    }
+}

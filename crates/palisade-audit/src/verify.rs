@@ -1,0 +1,284 @@
+//! Offline verification of a whole log (`palisade audit verify`): recompute every leaf from
+//! the segment bytes, check framing, positions and the index files, rebuild the tree, check
+//! every checkpoint's signature and root, prove consistency between successive checkpoints,
+//! and optionally check against a trusted checkpoint kept elsewhere (which catches rollback).
+//! Needs no decryption key. The first problem found is returned, naming where it is.
+
+use crate::checkpoint::{read_verifier_key, Checkpoint};
+use crate::entry::claimed_index;
+use crate::merkle::{leaf_hash, Hash};
+use crate::note::NoteVerifier;
+use crate::proof::ConsistencyProof;
+use crate::recover::read_checkpoints;
+use crate::segment::{decode_index, list_segments, scan, ScanEnd};
+use crate::tree::MerkleTree;
+use std::path::Path;
+
+/// A checkpoint the verifier trusts, obtained out of band, and the key to check it with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedCheckpoint {
+    /// The signed checkpoint note.
+    pub note: String,
+    /// The log's verifier key (`name+id+key`); also used for the log's own checkpoints.
+    pub verifier_key: String,
+}
+
+/// What a successful verification established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Entries checked.
+    pub entries: u64,
+    /// Segment files checked.
+    pub segments: usize,
+    /// Checkpoints whose signature, root and consistency were checked.
+    pub checkpoints: usize,
+    /// Size of the newest checkpoint (entries after it are not yet signed).
+    pub latest_checkpoint_size: Option<u64>,
+    /// Root over all entries.
+    pub root: Hash,
+    /// Size of the trusted checkpoint the log was proven consistent with.
+    pub trusted_size: Option<u64>,
+}
+
+/// What is wrong with one entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryProblem {
+    /// The record is cut short (crash mid-write, or truncation).
+    Torn {
+        /// Byte offset in its segment.
+        offset: u64,
+        /// Details.
+        reason: String,
+    },
+    /// The entry bytes do not hash to the leaf hash stored with them: the entry was altered.
+    HashMismatch,
+    /// The entry is not in canonical form.
+    NotCanonical,
+    /// The entry at this position belongs elsewhere: deleted or reordered entries.
+    WrongPosition {
+        /// The index the entry claims.
+        claims: u64,
+    },
+    /// The index file disagrees with the segment.
+    IndexFile(String),
+}
+
+impl std::fmt::Display for EntryProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EntryProblem::Torn { offset, reason } => write!(f, "torn record at byte {offset}: {reason}"),
+            EntryProblem::HashMismatch => f.write_str("entry bytes do not match their leaf hash (entry altered)"),
+            EntryProblem::NotCanonical => f.write_str("entry is not in canonical form"),
+            EntryProblem::WrongPosition { claims } => {
+                write!(f, "entry claims index {claims} (entries deleted or reordered)")
+            }
+            EntryProblem::IndexFile(m) => write!(f, "index file disagrees: {m}"),
+        }
+    }
+}
+
+/// Why verification failed, naming the first bad place.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// Path.
+        path: std::path::PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The verifier key could not be loaded or parsed.
+    #[error("verifier key: {0}")]
+    Key(String),
+    /// A segment file does not continue where the previous one ended.
+    #[error("segment starting at index {first} follows {preceding} entries (segment missing or extra)")]
+    SegmentGap {
+        /// First index in its name.
+        first: u64,
+        /// Entries before it.
+        preceding: u64,
+    },
+    /// An entry is bad.
+    #[error("entry {index}: {problem}")]
+    Entry {
+        /// First bad index.
+        index: u64,
+        /// What is wrong.
+        problem: EntryProblem,
+    },
+    /// A checkpoint is bad.
+    #[error("checkpoint #{number}{}: {problem}", size.map(|s| format!(" (size {s})")).unwrap_or_default())]
+    Checkpoint {
+        /// Position in checkpoints.log, from 0.
+        number: usize,
+        /// Its tree size, if it could be read.
+        size: Option<u64>,
+        /// The first entry index that may be bad, when known.
+        first_bad_index: Option<u64>,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The log is shorter than a trusted checkpoint: rolled back or truncated.
+    #[error("rollback: the log has {log_size} entries but the trusted checkpoint covers {trusted_size}")]
+    Rollback {
+        /// Entries present.
+        log_size: u64,
+        /// Entries the trusted checkpoint covers.
+        trusted_size: u64,
+    },
+    /// The trusted checkpoint does not verify or the log diverges from it.
+    #[error("trusted checkpoint: {0}")]
+    Trusted(String),
+}
+
+impl VerifyError {
+    /// The first entry index implicated, when one is known.
+    pub fn first_bad_index(&self) -> Option<u64> {
+        match self {
+            VerifyError::Entry { index, .. } => Some(*index),
+            VerifyError::SegmentGap { preceding, .. } => Some(*preceding),
+            VerifyError::Checkpoint { first_bad_index, .. } => *first_bad_index,
+            VerifyError::Rollback { log_size, .. } => Some(*log_size),
+            _ => None,
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, VerifyError> {
+    std::fs::read(path).map_err(|e| VerifyError::Io { path: path.to_path_buf(), source: e })
+}
+
+/// Verifies the log in `<data_dir>/audit`. Without `trusted`, checkpoints are checked with the
+/// log's own `checkpoint.vkey`; with it, with the trusted key, and the log must extend the
+/// trusted checkpoint.
+pub fn verify(data_dir: &Path, trusted: Option<&TrustedCheckpoint>) -> Result<VerifyReport, VerifyError> {
+    let dir = crate::audit_dir(data_dir);
+    let verifier = match trusted {
+        Some(t) => NoteVerifier::parse(&t.verifier_key).map_err(|e| VerifyError::Key(e.to_string()))?,
+        None => read_verifier_key(data_dir).map_err(|e| VerifyError::Key(e.to_string()))?,
+    };
+    let segments = list_segments(&dir).map_err(|e| VerifyError::Key(e.to_string()))?;
+    let mut tree = MerkleTree::new();
+    for seg in &segments {
+        if seg.first != tree.size() {
+            return Err(VerifyError::SegmentGap { first: seg.first, preceding: tree.size() });
+        }
+        verify_segment(&read(&seg.log)?, &read(&seg.idx)?, &mut tree)?;
+    }
+    let n = tree.size();
+    let (notes, torn) = read_checkpoints(&dir, false).map_err(|e| VerifyError::Checkpoint {
+        number: 0,
+        size: None,
+        first_bad_index: None,
+        problem: e.to_string(),
+    })?;
+    if let Some(t) = torn {
+        return Err(VerifyError::Checkpoint { number: notes.len(), size: None, first_bad_index: None, problem: t });
+    }
+    let mut prev: Option<Checkpoint> = None;
+    for (number, note) in notes.iter().enumerate() {
+        let cp = check_checkpoint(number, note, &verifier, &tree, prev.as_ref())?;
+        prev = Some(cp);
+    }
+    let mut trusted_size = None;
+    if let Some(t) = trusted {
+        let cp = Checkpoint::verify_note(&t.note, &verifier).map_err(|e| VerifyError::Trusted(e.to_string()))?;
+        if cp.size > n {
+            return Err(VerifyError::Rollback { log_size: n, trusted_size: cp.size });
+        }
+        if tree.root(cp.size) != Some(cp.root) {
+            return Err(VerifyError::Trusted(format!(
+                "the log's first {} entries do not match the trusted root (history rewritten)",
+                cp.size
+            )));
+        }
+        trusted_size = Some(cp.size);
+    }
+    Ok(VerifyReport {
+        entries: n,
+        segments: segments.len(),
+        checkpoints: notes.len(),
+        latest_checkpoint_size: prev.map(|c| c.size),
+        root: tree.root(n).unwrap_or_default(),
+        trusted_size,
+    })
+}
+
+fn verify_segment(bytes: &[u8], idx_bytes: &[u8], tree: &mut MerkleTree) -> Result<(), VerifyError> {
+    let first = tree.size();
+    let idx = decode_index(idx_bytes).ok_or(VerifyError::Entry {
+        index: first,
+        problem: EntryProblem::IndexFile("partial index record".into()),
+    })?;
+    let mut k = 0usize;
+    let end = scan(bytes, |rec| {
+        let index = tree.size();
+        let bad = |problem| Err(VerifyError::Entry { index, problem });
+        let leaf = leaf_hash(rec.entry);
+        if leaf != rec.stored_leaf {
+            return bad(EntryProblem::HashMismatch);
+        }
+        match claimed_index(rec.entry) {
+            None => return bad(EntryProblem::NotCanonical),
+            Some(c) if c != index => return bad(EntryProblem::WrongPosition { claims: c }),
+            Some(_) => {}
+        }
+        if idx.get(k) != Some(&(rec.offset, leaf)) {
+            return bad(EntryProblem::IndexFile("offset or leaf hash differs".into()));
+        }
+        tree.push(leaf);
+        k += 1;
+        Ok(())
+    })?;
+    if let ScanEnd::Torn { offset, reason } = end {
+        return Err(VerifyError::Entry { index: tree.size(), problem: EntryProblem::Torn { offset, reason } });
+    }
+    if idx.len() != k {
+        return Err(VerifyError::Entry {
+            index: tree.size(),
+            problem: EntryProblem::IndexFile(format!("index lists {} entries, segment holds {k}", idx.len())),
+        });
+    }
+    Ok(())
+}
+
+fn check_checkpoint(
+    number: usize,
+    note: &str,
+    verifier: &NoteVerifier,
+    tree: &MerkleTree,
+    prev: Option<&Checkpoint>,
+) -> Result<Checkpoint, VerifyError> {
+    let fail = |size, first_bad_index, problem: String| VerifyError::Checkpoint { number, size, first_bad_index, problem };
+    let cp = Checkpoint::verify_note(note, verifier).map_err(|e| fail(None, None, e.to_string()))?;
+    let size = Some(cp.size);
+    if cp.origin != verifier.name() {
+        return Err(fail(size, None, format!("origin {:?} is not this log's {:?}", cp.origin, verifier.name())));
+    }
+    let prev_size = prev.map_or(0, |p| p.size);
+    if cp.size > tree.size() {
+        return Err(fail(
+            size,
+            Some(tree.size()),
+            format!("covers {} entries but the log has {}: entries after index {} are missing (truncated)", cp.size, tree.size(), tree.size()),
+        ));
+    }
+    if cp.size < prev_size {
+        return Err(fail(size, None, format!("size goes backwards from {prev_size}")));
+    }
+    if tree.root(cp.size) != Some(cp.root) {
+        return Err(fail(
+            size,
+            Some(prev_size),
+            format!("root does not match the entries: an entry in [{prev_size}, {}) was altered", cp.size),
+        ));
+    }
+    if let Some(p) = prev.filter(|p| p.size > 0 && p.size < cp.size) {
+        let proof = ConsistencyProof::from_tree(tree, p.size, cp.size).map_err(|e| fail(size, None, e.to_string()))?;
+        let proof = ConsistencyProof { root1: p.root, root2: cp.root, ..proof };
+        proof.verify().map_err(|e| fail(size, Some(p.size), format!("not consistent with checkpoint #{}: {e}", number - 1)))?;
+    }
+    Ok(cp)
+}

@@ -1,0 +1,291 @@
+//! The dedicated writer thread: group commit. It drains every queued append, writes them with
+//! one `write` per file, fsyncs once (sync mode) and only then runs the callbacks with their
+//! indices. In batch mode callbacks run after the write and fsync happens every
+//! `batch_interval_ms`. Any write error poisons the log: every pending and future append fails.
+
+use crate::checkpoint::Checkpoint;
+use crate::config::{AuditConfig, DurabilityMode};
+use crate::entry::{encode_entry, BodyCapture, DataKey};
+use crate::error::AuditError;
+use crate::files;
+use crate::merkle::{leaf_hash, Hash};
+use crate::note::NoteSigner;
+use crate::recover::{CHECKPOINTS_FILE, LATEST_CHECKPOINT_FILE};
+use crate::segment::{encode_index, encode_record, SegmentFiles, RECORD_OVERHEAD};
+use crate::tree::MerkleTree;
+use palisade_core::{AppendDone, AuditEvent, AuditFailure};
+use parking_lot::{Condvar, Mutex, RwLock};
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Reply channel of a flush: the newest checkpoint note after everything is durable.
+pub(crate) type FlushReply = std::sync::mpsc::Sender<Result<Option<String>, AuditError>>;
+
+/// One queued request.
+pub(crate) enum Item {
+    Append { event: AuditEvent, capture: Option<BodyCapture>, done: AppendDone },
+    Flush(FlushReply),
+}
+
+/// The queue and state shared by appenders, readers and the writer.
+pub(crate) struct Shared {
+    pub queue: Mutex<Queue>,
+    pub wake: Condvar,
+    pub tree: RwLock<MerkleTree>,
+    pub failed: Mutex<Option<String>>,
+    pub latest_checkpoint: Mutex<Option<String>>,
+}
+
+#[derive(Default)]
+pub(crate) struct Queue {
+    pub items: Vec<Item>,
+    pub shutdown: bool,
+}
+
+/// State owned by the writer thread.
+pub(crate) struct Writer {
+    pub cfg: AuditConfig,
+    pub audit_dir: PathBuf,
+    pub seg: SegmentFiles,
+    pub seg_file: File,
+    pub idx_file: File,
+    pub seg_len: u64,
+    pub next: u64,
+    pub dirty: bool,
+    pub last_sync: Instant,
+    pub cp_size: u64,
+    pub cp_time: Instant,
+    pub signer: NoteSigner,
+    pub data_key: Arc<DataKey>,
+    pub shared: Arc<Shared>,
+    pub cp_file: File,
+}
+
+impl Writer {
+    /// The thread body.
+    pub(crate) fn run(mut self) {
+        loop {
+            let mut q = self.shared.queue.lock();
+            while q.items.is_empty() && !q.shutdown {
+                match self.next_deadline() {
+                    None => self.shared.wake.wait(&mut q),
+                    Some(d) => {
+                        if self.shared.wake.wait_for(&mut q, d).timed_out() {
+                            break;
+                        }
+                    }
+                }
+            }
+            let items = std::mem::take(&mut q.items);
+            let shutdown = q.shutdown;
+            drop(q);
+            let result = self.process(items).and_then(|()| self.timers(shutdown));
+            if let Err(e) = result {
+                self.poison(&e.to_string());
+            }
+            if shutdown {
+                return;
+            }
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Duration> {
+        let mut d: Option<Instant> = None;
+        if self.dirty {
+            d = Some(self.last_sync + Duration::from_millis(self.cfg.batch_interval_ms));
+        }
+        if self.next > self.cp_size {
+            let cp = self.cp_time + Duration::from_millis(self.cfg.checkpoint_every_ms);
+            d = Some(d.map_or(cp, |x| x.min(cp)));
+        }
+        d.map(|t| t.saturating_duration_since(Instant::now()))
+    }
+
+    fn poison(&mut self, msg: &str) {
+        let mut failed = self.shared.failed.lock();
+        if failed.is_none() {
+            *failed = Some(msg.to_string());
+        }
+        drop(failed);
+        // Fail whatever is still queued; appenders see `failed` from now on.
+        let items = std::mem::take(&mut self.shared.queue.lock().items);
+        fail_items(items, msg);
+    }
+
+    /// Writes one group of appends and answers them.
+    fn process(&mut self, items: Vec<Item>) -> Result<(), AuditError> {
+        if let Some(msg) = self.shared.failed.lock().clone() {
+            fail_items(items, &msg);
+            return Ok(());
+        }
+        let mut buf = Vec::new();
+        let mut ibuf = Vec::new();
+        let mut leaves: Vec<Hash> = Vec::new();
+        let mut done: Vec<(AppendDone, u64)> = Vec::new();
+        let mut flushes = Vec::new();
+        let mut outcome = Ok(());
+        for item in items {
+            match item {
+                Item::Flush(reply) => flushes.push(reply),
+                Item::Append { event, capture, done: cb } => {
+                    if outcome.is_err() {
+                        cb(Err(AuditFailure("audit write failed".into())));
+                        continue;
+                    }
+                    let index = self.next;
+                    let capture = capture.filter(|_| self.cfg.capture_bodies);
+                    let entry = match encode_entry(index, &event, capture.as_ref(), &self.data_key) {
+                        Ok(e) => e,
+                        Err(e) => {
+                            cb(Err(AuditFailure(e.to_string())));
+                            continue;
+                        }
+                    };
+                    let rec_len = RECORD_OVERHEAD + entry.len() as u64;
+                    let pending = buf.len() as u64;
+                    if self.seg_len + pending > 0 && self.seg_len + pending + rec_len > self.cfg.segment_max_bytes {
+                        outcome = self.write_out(&mut buf, &mut ibuf).and_then(|()| self.rotate());
+                        if outcome.is_err() {
+                            cb(Err(AuditFailure("audit write failed".into())));
+                            continue;
+                        }
+                    }
+                    let leaf = leaf_hash(&entry);
+                    encode_index(self.seg_len + buf.len() as u64, &leaf, &mut ibuf);
+                    encode_record(&entry, &leaf, &mut buf);
+                    leaves.push(leaf);
+                    done.push((cb, index));
+                    self.next += 1;
+                }
+            }
+        }
+        let outcome = outcome.and_then(|()| self.write_out(&mut buf, &mut ibuf)).and_then(|()| {
+            if self.cfg.mode == DurabilityMode::Sync || !flushes.is_empty() {
+                self.sync()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = outcome {
+            let msg = e.to_string();
+            for (cb, _) in done {
+                cb(Err(AuditFailure(msg.clone())));
+            }
+            for f in flushes {
+                let _ = f.send(Err(AuditError::Failed(msg.clone())));
+            }
+            return Err(e);
+        }
+        self.shared.tree.write().extend(leaves);
+        for (cb, index) in done {
+            cb(Ok(index));
+        }
+        if !flushes.is_empty() {
+            let r = self.checkpoint();
+            let latest = self.shared.latest_checkpoint.lock().clone();
+            let msg = r.as_ref().err().map(ToString::to_string);
+            for f in flushes {
+                let _ = f.send(match &msg {
+                    None => Ok(latest.clone()),
+                    Some(m) => Err(AuditError::Failed(m.clone())),
+                });
+            }
+            r?;
+        }
+        Ok(())
+    }
+
+    fn write_out(&mut self, buf: &mut Vec<u8>, ibuf: &mut Vec<u8>) -> Result<(), AuditError> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        self.seg_file.write_all(buf).map_err(|e| AuditError::io(&self.seg.log, e))?;
+        self.idx_file.write_all(ibuf).map_err(|e| AuditError::io(&self.seg.idx, e))?;
+        self.seg_len += buf.len() as u64;
+        self.dirty = true;
+        buf.clear();
+        ibuf.clear();
+        Ok(())
+    }
+
+    fn sync(&mut self) -> Result<(), AuditError> {
+        if self.dirty {
+            self.seg_file.sync_data().map_err(|e| AuditError::io(&self.seg.log, e))?;
+            self.idx_file.sync_data().map_err(|e| AuditError::io(&self.seg.idx, e))?;
+            self.dirty = false;
+        }
+        self.last_sync = Instant::now();
+        Ok(())
+    }
+
+    fn rotate(&mut self) -> Result<(), AuditError> {
+        self.sync()?;
+        let seg = SegmentFiles::new(&self.audit_dir, self.next);
+        let open = |p: &PathBuf| {
+            files::private_options().append(true).create_new(true).open(p).map_err(|e| AuditError::io(p, e))
+        };
+        self.seg_file = open(&seg.log)?;
+        self.idx_file = open(&seg.idx)?;
+        files::sync_dir(&seg.log)?;
+        self.seg = seg;
+        self.seg_len = 0;
+        Ok(())
+    }
+
+    /// Batch fsync and checkpoint timers; `force` (shutdown) checkpoints whatever is new.
+    fn timers(&mut self, force: bool) -> Result<(), AuditError> {
+        let now = Instant::now();
+        let interval = Duration::from_millis(self.cfg.batch_interval_ms);
+        if self.dirty && (force || now.duration_since(self.last_sync) >= interval) {
+            self.sync()?;
+        }
+        let due = self.next - self.cp_size >= self.cfg.checkpoint_every_entries
+            || now.duration_since(self.cp_time) >= Duration::from_millis(self.cfg.checkpoint_every_ms);
+        if self.next > self.cp_size && (force || due) {
+            self.checkpoint()?;
+        }
+        Ok(())
+    }
+
+    /// Signs and stores a checkpoint over every entry written so far (fsynced first, so a
+    /// checkpoint never covers entries a crash could lose).
+    fn checkpoint(&mut self) -> Result<(), AuditError> {
+        if self.next <= self.cp_size {
+            return Ok(());
+        }
+        self.sync()?;
+        let root = self
+            .shared
+            .tree
+            .read()
+            .root(self.next)
+            .ok_or_else(|| AuditError::Corrupt("tree is behind the writer".into()))?;
+        let cp = Checkpoint { origin: self.cfg.origin.clone(), size: self.next, root };
+        let note = self.signer.sign(&cp.to_text()).map_err(|e| AuditError::Key(e.to_string()))?;
+        let mut rec = (note.len() as u32).to_be_bytes().to_vec();
+        rec.extend_from_slice(note.as_bytes());
+        let cp_path = self.audit_dir.join(CHECKPOINTS_FILE);
+        self.cp_file.write_all(&rec).map_err(|e| AuditError::io(&cp_path, e))?;
+        self.cp_file.sync_data().map_err(|e| AuditError::io(&cp_path, e))?;
+        files::write_atomic(&self.audit_dir.join(LATEST_CHECKPOINT_FILE), note.as_bytes())?;
+        *self.shared.latest_checkpoint.lock() = Some(note);
+        self.cp_size = self.next;
+        self.cp_time = Instant::now();
+        Ok(())
+    }
+}
+
+/// Fails every queued item with `msg`.
+pub(crate) fn fail_items(items: Vec<Item>, msg: &str) {
+    for item in items {
+        match item {
+            Item::Append { done, .. } => done(Err(AuditFailure(msg.to_string()))),
+            Item::Flush(reply) => {
+                let _ = reply.send(Err(AuditError::Failed(msg.to_string())));
+            }
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! The features of one call: each compares what the windows hold now with what the reference
+//! profile (own or peer) says is usual, and yields a contribution in score points. Every
+//! contribution is capped so no single noisy feature can reach quarantine on its own; the
+//! incident patterns (bulk sensitive reads then egress, bytes to a new place) combine several.
+
+use crate::profile::Profile;
+use crate::stats::doublings_over;
+use crate::window::{class_index, Windows};
+use palisade_core::DataClass;
+use serde::{Deserialize, Serialize};
+
+/// A named feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureId {
+    /// Requests this minute vs usual per active minute.
+    RequestRateMinute,
+    /// Requests this hour vs usual for this hour of the week.
+    RequestRateHour,
+    /// This call's bytes vs usual per call.
+    BytesPerRequest,
+    /// Bytes this hour vs usual for this hour of day.
+    BytesHour,
+    /// Bytes today vs usual for this day of week.
+    BytesDay,
+    /// A destination never used before.
+    NewDestination,
+    /// Bytes sent to a destination first used within the hour.
+    BytesToNewDestination,
+    /// Findings of one data class this hour vs usual.
+    Findings(DataClass),
+    /// Sensitive findings this hour followed by a call leaving the organization.
+    SensitiveThenExternal,
+    /// Distinct destinations this hour.
+    DistinctDestinations,
+    /// Distinct models/tools this hour.
+    DistinctResources,
+    /// A sequence of actions never made before.
+    NovelSequence,
+    /// Denied or failed calls this hour.
+    DenialsErrors,
+    /// Activity in hours the identity is usually idle.
+    OffHours,
+}
+
+const FINDING_NAMES: [(DataClass, &str); 7] = [
+    (DataClass::Secret, "findings_secret"),
+    (DataClass::Pii, "findings_pii"),
+    (DataClass::Payroll, "findings_payroll"),
+    (DataClass::Confidential, "findings_confidential"),
+    (DataClass::ProtectedDocument, "findings_protected_document"),
+    (DataClass::Canary, "findings_canary"),
+    (DataClass::Injection, "findings_injection"),
+];
+
+impl FeatureId {
+    /// Every feature.
+    pub fn all() -> Vec<FeatureId> {
+        let mut v = vec![
+            FeatureId::RequestRateMinute,
+            FeatureId::RequestRateHour,
+            FeatureId::BytesPerRequest,
+            FeatureId::BytesHour,
+            FeatureId::BytesDay,
+            FeatureId::NewDestination,
+            FeatureId::BytesToNewDestination,
+            FeatureId::SensitiveThenExternal,
+            FeatureId::DistinctDestinations,
+            FeatureId::DistinctResources,
+            FeatureId::NovelSequence,
+            FeatureId::DenialsErrors,
+            FeatureId::OffHours,
+        ];
+        v.extend(DataClass::ALL.map(FeatureId::Findings));
+        v
+    }
+
+    /// Stable name used in scores, rules, audit and the admin API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeatureId::RequestRateMinute => "request_rate_minute",
+            FeatureId::RequestRateHour => "request_rate_hour",
+            FeatureId::BytesPerRequest => "bytes_per_request",
+            FeatureId::BytesHour => "bytes_hour",
+            FeatureId::BytesDay => "bytes_day",
+            FeatureId::NewDestination => "new_destination",
+            FeatureId::BytesToNewDestination => "bytes_to_new_destination",
+            FeatureId::Findings(c) => FINDING_NAMES
+                .iter()
+                .find(|(k, _)| *k == c)
+                .map_or("findings", |(_, n)| n),
+            FeatureId::SensitiveThenExternal => "sensitive_then_external",
+            FeatureId::DistinctDestinations => "distinct_destinations",
+            FeatureId::DistinctResources => "distinct_resources",
+            FeatureId::NovelSequence => "novel_sequence",
+            FeatureId::DenialsErrors => "denials_errors",
+            FeatureId::OffHours => "off_hours",
+        }
+    }
+
+    /// The feature of a name.
+    pub fn parse(name: &str) -> Option<FeatureId> {
+        FeatureId::all().into_iter().find(|f| f.as_str() == name)
+    }
+}
+
+/// Per-call facts the windows do not hold.
+#[derive(Debug, Clone, Copy)]
+pub struct CallFacts<'a> {
+    /// Absolute hour of the call.
+    pub hour: u64,
+    /// Absolute day of the call.
+    pub day: u64,
+    /// Bytes out of this call.
+    pub bytes: u64,
+    /// Destination (upstream) name, for explanations.
+    pub destination: &'a str,
+    /// Whether the reference has seen the destination.
+    pub dest_known: bool,
+    /// Whether the destination is outside the organization.
+    pub dest_external: bool,
+    /// Bytes sent this hour to a destination first used within the hour (incl. this call).
+    pub new_dest_bytes: Option<u64>,
+    /// Whether this call's action trigram is new to the reference.
+    pub novel_trigram: bool,
+}
+
+/// One feature's contribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Contribution {
+    /// The feature.
+    pub feature: FeatureId,
+    /// Score points (before squashing into 0–100).
+    pub points: f64,
+}
+
+fn class_weight(c: DataClass) -> f64 {
+    match c {
+        DataClass::Pii => 3.0,
+        DataClass::Confidential | DataClass::Injection => 4.0,
+        DataClass::Secret | DataClass::Payroll | DataClass::ProtectedDocument => 5.0,
+        DataClass::Canary => 0.0, // handled separately: any canary is critical
+    }
+}
+
+/// Computes every non-zero contribution, largest first.
+pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contribution> {
+    let mut out = Vec::with_capacity(6);
+    let mut add = |feature, points: f64, cap: f64| {
+        let points = points.min(cap);
+        if points > 0.0 && points.is_finite() {
+            out.push(Contribution { feature, points });
+        }
+    };
+    // Rates.
+    let (mu, sd) = (p.minute_reqs.mean(), p.minute_reqs.sd());
+    let z = (f64::from(w.minute_reqs) - mu) / (sd * sd + mu + 1.0).sqrt();
+    add(FeatureId::RequestRateMinute, 3.0 * (z - 4.0), 30.0);
+    let mu = p.expected_hour_reqs(f.hour);
+    let z = (f64::from(w.hour_reqs) - mu) / ((2.0 * mu + 4.0).sqrt() + 0.25 * mu);
+    add(FeatureId::RequestRateHour, 3.0 * (z - 4.0), 30.0);
+    // Volume.
+    if p.requests > 0 {
+        let sd = p.bytes_log.sd().max(0.35);
+        let z = (((f.bytes as f64) + 1.0).ln() - p.bytes_log.mean()) / sd;
+        add(FeatureId::BytesPerRequest, 4.0 * (z - 3.0), 25.0);
+    }
+    let eh = p.expected_hour_bytes(f.hour);
+    if eh > 0.0 {
+        let r = w.hour_bytes as f64 / eh;
+        add(FeatureId::BytesHour, 8.0 * doublings_over(r, 3.0), 30.0);
+    }
+    if p.day_bytes.n >= 3 {
+        let ed = p.expected_day_bytes(f.day);
+        if ed > 0.0 {
+            let r = w.day_bytes as f64 / ed;
+            add(FeatureId::BytesDay, 8.0 * doublings_over(r, 2.0), 30.0);
+        }
+    }
+    // Destinations.
+    if !f.dest_known {
+        add(
+            FeatureId::NewDestination,
+            if f.dest_external { 14.0 } else { 8.0 },
+            14.0,
+        );
+    }
+    if let Some(b) = f.new_dest_bytes {
+        let typical = p.bytes_log.mean().exp().max(1.0);
+        add(
+            FeatureId::BytesToNewDestination,
+            6.0 * (1.0 + b as f64 / typical).log2(),
+            30.0,
+        );
+    }
+    // Findings.
+    for c in DataClass::ALL {
+        let i = class_index(c);
+        let x = f64::from(w.hour_findings.get(i).copied().unwrap_or(0));
+        if c == DataClass::Canary {
+            if x > 0.0 {
+                add(FeatureId::Findings(c), 60.0, 60.0);
+            }
+            continue;
+        }
+        let mu = p.findings.get(i).map_or(0.0, |e| e.mean());
+        add(
+            FeatureId::Findings(c),
+            class_weight(c) * doublings_over(x + 1.0, 2.0 * mu + 2.0),
+            25.0,
+        );
+    }
+    if f.dest_external {
+        let s = f64::from(w.hour_sensitive) - (2.0 * p.sensitive.mean() + 1.0);
+        if s > 0.0 {
+            add(
+                FeatureId::SensitiveThenExternal,
+                10.0 + 6.0 * (1.0 + s).log2(),
+                40.0,
+            );
+        }
+    }
+    // Breadth and novelty.
+    let r = (w.hour_dests.estimate() + 1.0) / (p.distinct_dests.mean() + 1.0);
+    add(
+        FeatureId::DistinctDestinations,
+        6.0 * doublings_over(r, 2.0),
+        20.0,
+    );
+    let r = (w.hour_resources.estimate() + 1.0) / (p.distinct_resources.mean() + 1.0);
+    add(
+        FeatureId::DistinctResources,
+        6.0 * doublings_over(r, 2.0),
+        20.0,
+    );
+    let mut novel = 4.0
+        * doublings_over(
+            f64::from(w.hour_novel) + 1.0,
+            2.0 * p.novel_hour.mean() + 2.0,
+        );
+    if f.novel_trigram {
+        novel += 6.0 * (1.0 - (p.novelty.mean() * 10.0).min(1.0));
+    }
+    add(FeatureId::NovelSequence, novel, 25.0);
+    add(
+        FeatureId::DenialsErrors,
+        5.0 * doublings_over(
+            f64::from(w.hour_denials_errors) + 1.0,
+            2.0 * p.denials_errors.mean() + 2.0,
+        ),
+        20.0,
+    );
+    if p.is_off_hours(f.hour) {
+        add(
+            FeatureId::OffHours,
+            3.0 * doublings_over(
+                f64::from(w.hour_reqs) + 1.0,
+                2.0 * p.slot_reqs(f.hour) + 1.0,
+            ),
+            15.0,
+        );
+    }
+    out.sort_by(|a, b| b.points.total_cmp(&a.points));
+    out
+}
+
+/// Squashes summed points into 0–100: 20 points ≈ 63, 46 points ≈ 90.
+pub fn squash(points: f64) -> f64 {
+    let s = 100.0 * (1.0 - (-points.max(0.0) / 20.0).exp());
+    (s * 10.0).round() / 10.0
+}
+
+/// A human sentence for one contribution.
+pub fn describe(c: &Contribution, p: &Profile, w: &Windows, f: &CallFacts<'_>) -> String {
+    let name = c.feature.as_str();
+    let detail = match c.feature {
+        FeatureId::RequestRateMinute => format!(
+            "{} requests this minute vs usual {:.1}",
+            w.minute_reqs,
+            p.minute_reqs.mean()
+        ),
+        FeatureId::RequestRateHour => format!(
+            "{} requests this hour vs usual {:.1}",
+            w.hour_reqs,
+            p.expected_hour_reqs(f.hour)
+        ),
+        FeatureId::BytesPerRequest => format!(
+            "{} bytes in this call vs usual {:.0}",
+            f.bytes,
+            p.bytes_log.mean().exp()
+        ),
+        FeatureId::BytesHour => format!(
+            "{} bytes this hour vs usual {:.0}",
+            w.hour_bytes,
+            p.expected_hour_bytes(f.hour)
+        ),
+        FeatureId::BytesDay => format!(
+            "{} bytes today vs usual {:.0}",
+            w.day_bytes,
+            p.expected_day_bytes(f.day)
+        ),
+        FeatureId::NewDestination => format!("first call to destination `{}`", f.destination),
+        FeatureId::BytesToNewDestination => format!(
+            "{} bytes this hour to new destination `{}`",
+            f.new_dest_bytes.unwrap_or(0),
+            f.destination
+        ),
+        FeatureId::Findings(cl) => {
+            let i = class_index(cl);
+            format!(
+                "{} {} findings this hour vs usual {:.1}",
+                w.hour_findings.get(i).copied().unwrap_or(0),
+                cl.as_str(),
+                p.findings.get(i).map_or(0.0, |e| e.mean())
+            )
+        }
+        FeatureId::SensitiveThenExternal => format!(
+            "{} sensitive findings this hour, then a call to external destination `{}`",
+            w.hour_sensitive, f.destination
+        ),
+        FeatureId::DistinctDestinations => format!(
+            "{:.0} distinct destinations this hour vs usual {:.1}",
+            w.hour_dests.estimate(),
+            p.distinct_dests.mean()
+        ),
+        FeatureId::DistinctResources => format!(
+            "{:.0} distinct models/tools this hour vs usual {:.1}",
+            w.hour_resources.estimate(),
+            p.distinct_resources.mean()
+        ),
+        FeatureId::NovelSequence => format!(
+            "{} never-seen action sequences this hour vs usual {:.1}",
+            w.hour_novel,
+            p.novel_hour.mean()
+        ),
+        FeatureId::DenialsErrors => format!(
+            "{} denied or failed calls this hour vs usual {:.1}",
+            w.hour_denials_errors,
+            p.denials_errors.mean()
+        ),
+        FeatureId::OffHours => format!(
+            "{} requests in a usually idle hour (usual {:.1})",
+            w.hour_reqs,
+            p.slot_reqs(f.hour)
+        ),
+    };
+    format!("{name} +{:.1} ({detail})", c.points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let all = FeatureId::all();
+        for f in &all {
+            assert_eq!(FeatureId::parse(f.as_str()), Some(*f));
+        }
+        let mut names: Vec<_> = all.iter().map(|f| f.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+        assert_eq!(
+            FeatureId::Findings(DataClass::ProtectedDocument).as_str(),
+            "findings_protected_document"
+        );
+    }
+
+    #[test]
+    fn squash_is_monotone_and_bounded() {
+        assert_eq!(squash(0.0), 0.0);
+        assert!(squash(20.0) > 60.0 && squash(20.0) < 65.0);
+        assert!(squash(46.0) >= 89.9);
+        assert!(squash(1e9) <= 100.0);
+    }
+
+    #[test]
+    fn canary_alone_is_critical_and_unknown_destination_counts() {
+        let p = Profile::default();
+        let mut w = Windows::default();
+        w.hour_findings[class_index(DataClass::Canary)] = 1;
+        let f = CallFacts {
+            hour: 0,
+            day: 0,
+            bytes: 10,
+            destination: "x",
+            dest_known: false,
+            dest_external: true,
+            new_dest_bytes: None,
+            novel_trigram: false,
+        };
+        let c = contributions(&p, &w, &f);
+        assert_eq!(c[0].feature, FeatureId::Findings(DataClass::Canary));
+        assert!(c.iter().any(|c| c.feature == FeatureId::NewDestination));
+        assert!(describe(&c[0], &p, &w, &f).contains("canary"));
+    }
+}

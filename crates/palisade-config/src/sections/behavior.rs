@@ -1,0 +1,9 @@
+//! The `[behavior]` section: settings of the behavior stage. Empty until that stage's issue fills it;
+//! fields added here need no change in the root config.
+
+use serde::Deserialize;
+
+/// Raw and validated `[behavior]` settings (strict: unknown fields are refused).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BehaviorSection {}

@@ -1,0 +1,9 @@
+//! The `[inspect]` section: settings of the inspect stage. Empty until that stage's issue fills it;
+//! fields added here need no change in the root config.
+
+use serde::Deserialize;
+
+/// Raw and validated `[inspect]` settings (strict: unknown fields are refused).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InspectSection {}

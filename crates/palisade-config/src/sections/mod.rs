@@ -1,0 +1,13 @@
+//! Sections owned by later stages; each lives in its own file so it can grow independently.
+
+pub mod audit;
+pub mod behavior;
+pub mod identity;
+pub mod inspect;
+pub mod policy;
+
+pub use audit::AuditSection;
+pub use behavior::BehaviorSection;
+pub use identity::IdentitySection;
+pub use inspect::InspectSection;
+pub use policy::PolicySection;

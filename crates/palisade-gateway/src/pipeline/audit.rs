@@ -1,0 +1,110 @@
+//! Stage 10 — audit. Outermost, so refusals at every earlier stage are recorded too. Each stage
+//! fills in the draft as it learns things; the record is appended when the response head is
+//! known (for streams: before the first byte is relayed) and the gateway waits until the sink
+//! reports it durable. If the append fails the call fails closed: nothing is answered that the
+//! log did not record.
+
+use crate::error::ApiError;
+use palisade_core::{AnomalyScore, AuditEvent, AuditOutcome, AuditSink, Decision, Effect, Finding, Identity};
+use sha2::{Digest, Sha256};
+use std::time::Instant;
+
+/// What the stages learned about the call so far.
+#[derive(Debug)]
+pub(crate) struct AuditDraft {
+    pub request_id: String,
+    pub action: &'static str,
+    pub identity: Option<Identity>,
+    pub resource: Option<String>,
+    pub upstream: Option<String>,
+    pub destination: Option<String>,
+    pub decision: Option<Decision>,
+    pub findings: Vec<Finding>,
+    pub anomaly: Option<AnomalyScore>,
+    pub bytes_in: u64,
+    pub request_sha256: Option<String>,
+    pub started: Instant,
+}
+
+impl AuditDraft {
+    pub(crate) fn new(request_id: String, action: &'static str) -> Self {
+        Self {
+            request_id,
+            action,
+            identity: None,
+            resource: None,
+            upstream: None,
+            destination: None,
+            decision: None,
+            findings: Vec::new(),
+            anomaly: None,
+            bytes_in: 0,
+            request_sha256: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// Records the body size and hash (never the body).
+    pub(crate) fn body(&mut self, body: &[u8]) {
+        self.bytes_in = body.len() as u64;
+        self.request_sha256 = Some(hex::encode(Sha256::digest(body)));
+    }
+}
+
+/// Appends the event for a call that ended with `status`; waits for durability.
+pub(crate) async fn record(sink: &dyn AuditSink, now_ms: u64, draft: AuditDraft, status: u16) -> Result<u64, ApiError> {
+    let outcome = match status {
+        200..=399 => AuditOutcome::Completed,
+        401 => AuditOutcome::Unauthenticated,
+        403 => AuditOutcome::Denied,
+        _ => AuditOutcome::Error,
+    };
+    let decision = draft.decision.clone().unwrap_or_else(|| Decision {
+        effect: if outcome == AuditOutcome::Completed { Effect::Allow } else { Effect::Deny },
+        policy_ids: Vec::new(),
+        errors: Vec::new(),
+    });
+    let event = AuditEvent {
+        time_ms: now_ms,
+        request_id: draft.request_id.clone(),
+        event_type: "request".into(),
+        identity: draft.identity.as_ref().map(|i| i.id.to_string()),
+        segment: draft.identity.as_ref().map(|i| i.segment.clone()),
+        action: draft.action.into(),
+        resource: draft.resource,
+        upstream: draft.upstream,
+        destination: draft.destination,
+        decision: if outcome == AuditOutcome::Completed { decision.effect } else { Effect::Deny },
+        policy_ids: decision.policy_ids,
+        findings: draft.findings,
+        anomaly_score: draft.anomaly.map(|a| a.score),
+        bytes_in: draft.bytes_in,
+        // Streams are recorded at their start; their length is not known yet.
+        bytes_out: 0,
+        latency_us: draft.started.elapsed().as_micros() as u64,
+        status,
+        outcome,
+        request_sha256: draft.request_sha256,
+        response_sha256: None,
+        detail: None,
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    sink.append(event, Box::new(move |r| {
+        let _ = tx.send(r);
+    }));
+    match rx.await {
+        Ok(Ok(index)) => Ok(index),
+        Ok(Err(e)) => {
+            tracing::error!(request_id = %draft.request_id, error = %e, "audit append failed; failing the call closed");
+            Err(audit_unavailable())
+        }
+        Err(_) => {
+            tracing::error!(request_id = %draft.request_id, "audit sink dropped the completion; failing the call closed");
+            Err(audit_unavailable())
+        }
+    }
+}
+
+fn audit_unavailable() -> ApiError {
+    ApiError::new(http::StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", "the call could not be recorded in the audit log and was refused")
+}

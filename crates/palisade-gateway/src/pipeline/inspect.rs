@@ -1,0 +1,74 @@
+//! Stage 5 — inspect the request. After normalization (detectors need every text leaf with its
+//! path) and before behaviour and policy (both decide on the data classes found). A `block`
+//! refuses here; redactions are applied to the JSON that will be forwarded.
+
+use super::normalize::Normalized;
+use crate::error::ApiError;
+use http::StatusCode;
+use palisade_core::{Inspection, Inspector, Redaction};
+use serde_json::Value;
+
+/// Inspects the call; applies redactions in place; refuses blocked content.
+/// On refusal the findings come back with the error so the audit record keeps them.
+pub(crate) fn run(inspector: Option<&dyn Inspector>, call: &mut Normalized) -> Result<Inspection, (ApiError, Vec<palisade_core::Finding>)> {
+    let Some(inspector) = inspector else {
+        return Ok(Inspection::default());
+    };
+    let inspection = inspector.inspect(&call.exchange);
+    if inspection.block {
+        return Err((blocked(&inspection), inspection.findings));
+    }
+    if let Err(e) = apply_redactions(&mut call.json, &inspection.redactions) {
+        return Err((e, inspection.findings));
+    }
+    Ok(inspection)
+}
+
+/// The 403 for blocked content: names the detectors (rule ids), never the matched text.
+pub(crate) fn blocked(inspection: &Inspection) -> ApiError {
+    let mut e = ApiError::new(StatusCode::FORBIDDEN, "content_blocked", "the request contains content that may not be sent to this destination");
+    let mut ids: Vec<String> = inspection.findings.iter().map(|f| format!("inspect:{}", f.detector)).collect();
+    ids.sort();
+    ids.dedup();
+    e.policy_ids = ids;
+    e
+}
+
+/// Replaces each redacted byte range of a string leaf with its placeholder. Ranges of the same
+/// leaf are applied from the end so earlier offsets stay valid. A range that does not fit the
+/// leaf fails the call closed rather than forwarding unredacted text.
+pub(crate) fn apply_redactions(json: &mut Value, redactions: &[Redaction]) -> Result<(), ApiError> {
+    let mut sorted: Vec<&Redaction> = redactions.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path).then(b.start.cmp(&a.start)));
+    for r in sorted {
+        let Some(Value::String(s)) = json.pointer_mut(&r.path) else {
+            return Err(ApiError::internal("redaction_failed"));
+        };
+        if r.start > r.end || r.end > s.len() || !s.is_char_boundary(r.start) || !s.is_char_boundary(r.end) {
+            return Err(ApiError::internal("redaction_failed"));
+        }
+        s.replace_range(r.start..r.end, &r.placeholder);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn red(path: &str, start: usize, end: usize) -> Redaction {
+        Redaction { path: path.into(), start, end, placeholder: "[R]".into() }
+    }
+
+    #[test]
+    fn redactions_apply_from_the_end_and_fail_closed() {
+        let mut v = json!({"messages": [{"content": "key AAAA and BBBB"}]});
+        apply_redactions(&mut v, &[red("/messages/0/content", 4, 8), red("/messages/0/content", 13, 17)]).unwrap();
+        assert_eq!(v["messages"][0]["content"], "key [R] and [R]");
+        assert!(apply_redactions(&mut v, &[red("/messages/0/content", 0, 999)]).is_err());
+        assert!(apply_redactions(&mut v, &[red("/nope", 0, 1)]).is_err());
+        let mut u = json!({"a": "é"});
+        assert!(apply_redactions(&mut u, &[red("/a", 1, 2)]).is_err());
+    }
+}

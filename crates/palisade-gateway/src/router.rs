@@ -1,0 +1,71 @@
+//! Maps method + path to a handler: the model APIs go through the pipeline; health, readiness,
+//! metrics and the model list are answered directly (they carry no content and reach no upstream).
+
+use crate::body::{full, GwBody};
+use crate::error::ApiError;
+use crate::pipeline::{model_call, ConnInfo, Shared};
+use http::{HeaderValue, Method, StatusCode};
+use hyper::body::Incoming;
+use palisade_core::ApiKind;
+use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Handles one request; always returns a response (errors are rendered, never propagated).
+pub(crate) async fn handle(shared: &Shared, conn: &ConnInfo, ready: &AtomicBool, req: http::Request<Incoming>) -> http::Response<GwBody> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let span = tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path());
+    let _enter = span.enter();
+    let started = Instant::now();
+    let path = req.uri().path().to_owned();
+    let api = match path.as_str() {
+        "/v1/chat/completions" => Some(ApiKind::OpenAiChat),
+        "/v1/responses" => Some(ApiKind::OpenAiResponses),
+        "/v1/embeddings" => Some(ApiKind::OpenAiEmbeddings),
+        "/v1/messages" => Some(ApiKind::AnthropicMessages),
+        _ => None,
+    };
+    drop(_enter);
+    let mut resp = match (req.method(), api, path.as_str()) {
+        (&Method::POST, Some(api), _) => {
+            use tracing::Instrument;
+            model_call(shared, conn, api, req, request_id.clone()).instrument(span.clone()).await
+        }
+        (_, Some(api), _) => ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "use POST").response(api),
+        (&Method::GET, None, "/v1/models") => models(shared),
+        (&Method::GET, None, "/healthz") => text(StatusCode::OK, "ok\n"),
+        (&Method::GET, None, "/readyz") if ready.load(Ordering::Relaxed) => text(StatusCode::OK, "ready\n"),
+        (&Method::GET, None, "/readyz") => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
+        (&Method::GET, None, "/metrics") => {
+            let mut r = text(StatusCode::OK, shared.metrics.render());
+            r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+            r
+        }
+        _ => ApiError::unknown_route(&path).response(ApiKind::OpenAiChat),
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    tracing::info!(parent: &span, status = resp.status().as_u16(), latency_us = started.elapsed().as_micros() as u64, "response");
+    resp
+}
+
+fn text(status: StatusCode, body: impl Into<bytes::Bytes>) -> http::Response<GwBody> {
+    let mut r = http::Response::new(full(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r
+}
+
+/// `GET /v1/models`: the configured model names in OpenAI's list format.
+fn models(shared: &Shared) -> http::Response<GwBody> {
+    let data: Vec<_> = shared
+        .config
+        .models
+        .iter()
+        .map(|m| json!({"id": m.name, "object": "model", "created": 0, "owned_by": m.upstream}))
+        .collect();
+    let mut r = http::Response::new(full(json!({"object": "list", "data": data}).to_string()));
+    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}

@@ -1,0 +1,196 @@
+//! Stage 1 — accept — and the gateway's lifecycle: bind, TLS 1.3 handshake (with a timeout, so
+//! a silent client cannot hold a slot), HTTP/1.1 with a header-read timeout, and graceful
+//! shutdown that stops accepting and drains in-flight requests and streams up to a deadline.
+
+use crate::credentials::{CredentialError, CredentialSource};
+use crate::metrics::Metrics;
+use crate::pipeline::{ConnInfo, Shared};
+use crate::stages::Stages;
+use crate::tls::dev_ca::{ensure_dev_ca, DevCa};
+use crate::tls::{server_config, TlsError};
+use crate::upstream::UpstreamClient;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use palisade_config::Config;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// Why the gateway could not start or run.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// TLS material could not be loaded or generated.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// A provider credential named by the config is missing from the vault.
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind {
+        /// Address.
+        addr: SocketAddr,
+        /// OS error.
+        reason: String,
+    },
+}
+
+/// A configured gateway, ready to bind.
+pub struct Gateway {
+    shared: Arc<Shared>,
+    tls: Arc<rustls::ServerConfig>,
+    dev_ca: Option<DevCa>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway").field("listen", &self.shared.config.server.listen).finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    /// Loads TLS (generating the dev CA when no certificate is configured), builds one client per
+    /// upstream, and reads every configured provider key once into memory (as `SecretString`).
+    /// Missing keys fail here, at startup, not on the first request.
+    pub fn new(config: Config, stages: Stages, credentials: &dyn CredentialSource) -> Result<Self, GatewayError> {
+        let (cert, key, dev_ca) = match &config.server.tls {
+            Some(t) => (t.cert.clone(), t.key.clone(), None),
+            None => {
+                let ca = ensure_dev_ca(&config.server.data_dir)?;
+                (ca.server_cert.clone(), ca.server_key.clone(), Some(ca))
+            }
+        };
+        let tls = Arc::new(server_config(&cert, &key, config.server.request_client_cert)?);
+        let mut upstreams = HashMap::new();
+        let mut keys = HashMap::new();
+        for u in &config.upstreams {
+            upstreams.insert(u.name.clone(), UpstreamClient::new(u)?);
+            if let Some(c) = &u.credential {
+                if !keys.contains_key(c) {
+                    keys.insert(c.clone(), credentials.get(c)?);
+                }
+            }
+        }
+        let shared = Arc::new(Shared { config: Arc::new(config), stages, upstreams, keys, metrics: Metrics::default() });
+        Ok(Self { shared, tls, dev_ca })
+    }
+
+    /// The generated development CA, when no certificate was configured.
+    pub fn dev_ca(&self) -> Option<&DevCa> {
+        self.dev_ca.as_ref()
+    }
+
+    /// The metrics registry (also served at `/metrics`).
+    pub fn metrics(&self) -> Metrics {
+        self.shared.metrics.clone()
+    }
+
+    /// Binds the configured listen address (port 0 picks a free port).
+    pub async fn bind(self) -> Result<BoundGateway, GatewayError> {
+        let addr = self.shared.config.server.listen;
+        let listener = TcpListener::bind(addr).await.map_err(|e| GatewayError::Bind { addr, reason: e.to_string() })?;
+        let local = listener.local_addr().map_err(|e| GatewayError::Bind { addr, reason: e.to_string() })?;
+        Ok(BoundGateway { gw: self, listener, local })
+    }
+}
+
+/// A gateway bound to its socket.
+#[derive(Debug)]
+pub struct BoundGateway {
+    gw: Gateway,
+    listener: TcpListener,
+    local: SocketAddr,
+}
+
+impl BoundGateway {
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The generated development CA, if any.
+    pub fn dev_ca(&self) -> Option<&DevCa> {
+        self.gw.dev_ca.as_ref()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and waits for in-flight
+    /// connections (including streams) up to the configured drain deadline.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), GatewayError> {
+        let shared = self.gw.shared.clone();
+        let acceptor = TlsAcceptor::from(self.gw.tls.clone());
+        let ready = Arc::new(AtomicBool::new(true));
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let server_cfg = shared.config.server.clone();
+        let authority = self.local.to_string();
+        tokio::pin!(shutdown);
+        tracing::info!(addr = %self.local, "gateway listening");
+        loop {
+            let (tcp, peer) = tokio::select! {
+                _ = &mut shutdown => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and similar: back off briefly, keep serving.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = tcp.set_nodelay(true);
+            let acceptor = acceptor.clone();
+            let shared = shared.clone();
+            let ready = ready.clone();
+            let authority = authority.clone();
+            let cfg = server_cfg.clone();
+            let watcher = graceful.watcher();
+            tokio::spawn(async move {
+                let tls = match tokio::time::timeout(cfg.header_timeout, acceptor.accept(tcp)).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, error = %e, "tls handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "tls handshake timed out");
+                        return;
+                    }
+                };
+                let client_cert_sha256 = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first())
+                    .map(|c| Sha256::digest(c.as_ref()).into());
+                let conn = Arc::new(ConnInfo { client_cert_sha256, authority });
+                let svc = service_fn(move |req| {
+                    let shared = shared.clone();
+                    let conn = conn.clone();
+                    let ready = ready.clone();
+                    async move { Ok::<_, std::convert::Infallible>(crate::router::handle(&shared, &conn, &ready, req).await) }
+                });
+                let http = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(cfg.header_timeout)
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(tls), svc);
+                if let Err(e) = watcher.watch(http).await {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                }
+            });
+        }
+        ready.store(false, Ordering::Relaxed);
+        drop(self.listener);
+        tracing::info!(deadline_s = server_cfg.shutdown_drain.as_secs(), "shutting down: draining in-flight requests");
+        tokio::select! {
+            _ = graceful.shutdown() => tracing::info!("drained"),
+            _ = tokio::time::sleep(server_cfg.shutdown_drain) => tracing::warn!("drain deadline reached; closing remaining connections"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,59 @@
+//! Transport-agnostic handlers of the enrollment endpoints the gateway routes:
+//! `POST /v1/enroll/challenge`, `POST /v1/enroll`, `GET /.well-known/jwks.json`.
+//! Errors are `{"error": {"code", "message"}}` with the status of the error.
+
+use crate::enroll::{EnrollRequest, Enrollment};
+use crate::enroll_error::EnrollError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// Largest accepted body (SEV-SNP evidence with its certificate chain fits easily).
+pub const MAX_ENROLL_BODY: usize = 256 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChallengeRequest {
+    identity: String,
+}
+
+fn error(e: &EnrollError) -> (u16, Value) {
+    (e.status(), json!({"error": {"code": e.code(), "message": e.to_string()}}))
+}
+
+fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, EnrollError> {
+    if body.len() > MAX_ENROLL_BODY {
+        return Err(EnrollError::Malformed("body too large".into()));
+    }
+    serde_json::from_slice(body).map_err(|e| EnrollError::Malformed(format!("json: {e}")))
+}
+
+impl Enrollment {
+    /// Routes one enrollment request (no client certificate).
+    pub fn handle_enroll_http(&self, path: &str, body: &[u8]) -> (u16, Value) {
+        self.handle_enroll_http_tls(path, body, None)
+    }
+
+    /// Routes one enrollment request; `client_cert_sha256` allows `x5t#S256` enrollment.
+    pub fn handle_enroll_http_tls(&self, path: &str, body: &[u8], client_cert_sha256: Option<[u8; 32]>) -> (u16, Value) {
+        match path {
+            "/v1/enroll/challenge" => match parse::<ChallengeRequest>(body).and_then(|r| self.challenge(&r.identity)) {
+                Ok(n) => (200, json!({"nonce": n.nonce, "expires_at": n.expires_at_ms / 1000})),
+                Err(e) => error(&e),
+            },
+            "/v1/enroll" => match parse::<EnrollRequest>(body).and_then(|r| self.enroll_with_cert(&r, client_cert_sha256)) {
+                Ok(t) => (
+                    200,
+                    json!({
+                        "access_token": t.access_token,
+                        "token_type": t.token_type,
+                        "expires_in": t.expires_in,
+                        "appraisals": t.appraisals,
+                    }),
+                ),
+                Err(e) => error(&e),
+            },
+            "/.well-known/jwks.json" => (200, self.keys().jwks()),
+            _ => (404, json!({"error": {"code": "not_found", "message": "no such enrollment endpoint"}})),
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Detectors: each turns a layer of normalized text into raw hits (layer coordinates); the
+//! engine maps them to the original leaf, hashes the values and applies actions.
+
+pub mod secrets;

@@ -1,0 +1,207 @@
+//! Finds base64, hex and percent-encoded runs in a text and decodes those that turn out to be
+//! readable text, so secrets and documents hidden behind an encoding are scanned too. Bounded:
+//! the caller limits depth and total decoded bytes.
+
+use base64::Engine as _;
+
+/// One decoded run: where it sits in the parent text and what it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// Start of the encoded run in the parent text.
+    pub start: usize,
+    /// End of the encoded run (exclusive).
+    pub end: usize,
+    /// The decoded text.
+    pub text: String,
+}
+
+const MIN_B64: usize = 16;
+const MIN_HEX: usize = 16;
+
+fn is_b64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+}
+
+/// Decoded bytes count as text when they are UTF-8 and almost all printable.
+fn readable(bytes: Vec<u8>) -> Option<String> {
+    let s = String::from_utf8(bytes).ok()?;
+    let total = s.chars().count();
+    if total < 4 {
+        return None;
+    }
+    let ok = s
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        .count();
+    (ok * 100 >= total * 95).then_some(s)
+}
+
+fn decode_b64(run: &[u8]) -> Option<Vec<u8>> {
+    let trimmed: &[u8] = {
+        let mut end = run.len();
+        while end > 0 && run.get(end - 1) == Some(&b'=') {
+            end -= 1;
+        }
+        run.get(..end)?
+    };
+    let url = trimmed.iter().any(|b| matches!(b, b'-' | b'_'));
+    let std = trimmed.iter().any(|b| matches!(b, b'+' | b'/'));
+    if url && std {
+        return None;
+    }
+    let engine = if url {
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        &base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    engine.decode(trimmed).ok()
+}
+
+fn looks_encoded(run: &[u8]) -> bool {
+    // Identifiers (snake_case, one case only) are far more common than base64 in code; real
+    // base64 of text mixes cases or digits.
+    let upper = run.iter().any(u8::is_ascii_uppercase);
+    let lower = run.iter().any(u8::is_ascii_lowercase);
+    let digit = run.iter().any(u8::is_ascii_digit);
+    (upper && lower) || (digit && (upper || lower))
+}
+
+/// Base64 (standard or URL-safe) runs that decode to readable text.
+pub fn base64_runs(text: &str, out: &mut Vec<Decoded>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b.get(i).copied().is_some_and(is_b64) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while b.get(i).copied().is_some_and(is_b64) {
+            i += 1;
+        }
+        while b.get(i) == Some(&b'=') && i - start < usize::MAX {
+            i += 1;
+        }
+        let run = b.get(start..i).unwrap_or_default();
+        if run.len() >= MIN_B64 && looks_encoded(run) {
+            if let Some(s) = decode_b64(run).and_then(readable) {
+                out.push(Decoded {
+                    start,
+                    end: i,
+                    text: s,
+                });
+            }
+        }
+    }
+}
+
+/// Hex runs (even length) that decode to readable text.
+pub fn hex_runs(text: &str, out: &mut Vec<Decoded>) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b.get(i).is_some_and(u8::is_ascii_hexdigit) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_hexdigit) {
+            i += 1;
+        }
+        let len = (i - start) & !1;
+        if len >= MIN_HEX {
+            if let Some(s) = b
+                .get(start..start + len)
+                .and_then(|r| hex::decode(r).ok())
+                .and_then(readable)
+            {
+                out.push(Decoded {
+                    start,
+                    end: start + len,
+                    text: s,
+                });
+            }
+        }
+    }
+}
+
+/// Whitespace-delimited runs with at least two `%XX` escapes, percent-decoded.
+pub fn percent_runs(text: &str, out: &mut Vec<Decoded>) {
+    let b = text.as_bytes();
+    let mut pos = 0;
+    while let Some(off) = memchr::memchr(b'%', b.get(pos..).unwrap_or_default()) {
+        let p = pos + off;
+        let start = b
+            .get(..p)
+            .and_then(|h| h.iter().rposition(|c| c.is_ascii_whitespace() || *c == b'"'))
+            .map_or(0, |x| x + 1);
+        let end = b
+            .get(p..)
+            .and_then(|t| t.iter().position(|c| c.is_ascii_whitespace() || *c == b'"'))
+            .map_or(b.len(), |x| p + x);
+        let run = b.get(start..end).unwrap_or_default();
+        let mut decoded = Vec::with_capacity(run.len());
+        let mut escapes = 0;
+        let mut j = 0;
+        while j < run.len() {
+            let hexpair = run.get(j + 1..j + 3).and_then(|h| {
+                std::str::from_utf8(h)
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            });
+            match (run.get(j), hexpair) {
+                (Some(b'%'), Some(v)) => {
+                    decoded.push(v);
+                    escapes += 1;
+                    j += 3;
+                }
+                (Some(b'+'), _) => {
+                    decoded.push(b' ');
+                    j += 1;
+                }
+                (Some(c), _) => {
+                    decoded.push(*c);
+                    j += 1;
+                }
+                (None, _) => break,
+            }
+        }
+        if escapes >= 2 {
+            if let Some(s) = readable(decoded) {
+                out.push(Decoded {
+                    start,
+                    end,
+                    text: s,
+                });
+            }
+        }
+        pos = end.max(p + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_base64_hex_and_percent_text_only() {
+        let enc = base64::engine::general_purpose::STANDARD.encode("the secret plan is here");
+        let text = format!("x {enc} y deadbeefcafebabe0011223344556677 snake_case_identifier_name");
+        let mut out = Vec::new();
+        base64_runs(&text, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].text, "the secret plan is here");
+        assert_eq!(&text[out[0].start..out[0].end], enc);
+
+        let mut out = Vec::new();
+        hex_runs("k=68656c6c6f20776f726c642121 h=deadbeefcafebabe00112233", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].text, "hello world!!");
+
+        let mut out = Vec::new();
+        percent_runs("q=AKIA%20key%3Dvalue done", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].text, "q=AKIA key=value");
+        assert_eq!(out[0].start, 0);
+    }
+}

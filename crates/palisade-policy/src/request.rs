@@ -1,0 +1,169 @@
+//! Maps palisade-core types (Identity, ResourceRef, AuthzContext) to a Cedar request and the
+//! handful of entities it needs. Built per call, without the schema on the hot path: the schema
+//! conformance of this mapping is pinned by a test instead (`built_request_conforms_to_schema`).
+
+use crate::error::PolicyError;
+use crate::vocab::{ResourceKind, Vocabulary};
+use cedar_policy::{Context, Entities, Entity, EntityUid, Request, RestrictedExpression};
+use palisade_core::{AuthzContext, Identity, ResourceRef};
+use std::collections::{HashMap, HashSet};
+
+/// A Cedar request with its entity slice, ready to evaluate against any policy set.
+#[derive(Debug)]
+pub struct CedarCall {
+    pub(crate) request: Request,
+    pub(crate) entities: Entities,
+}
+
+fn s(v: &str) -> RestrictedExpression {
+    RestrictedExpression::new_string(v.to_owned())
+}
+
+fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> RestrictedExpression {
+    RestrictedExpression::new_set(items.into_iter().map(s))
+}
+
+fn long(v: u64) -> RestrictedExpression {
+    // Cedar longs are i64; saturate rather than wrap so a huge value never looks small.
+    RestrictedExpression::new_long(i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+/// The anomaly score as the policy sees it: rounded, clamped to 0..=100; NaN counts as 100
+/// because an unscorable call must not look usual.
+pub fn policy_score(score: f64) -> i64 {
+    if score.is_nan() {
+        return 100;
+    }
+    // Clamped to 0..=100 first, so the cast cannot truncate.
+    score.round().clamp(0.0, 100.0) as i64
+}
+
+fn entity(
+    uid: EntityUid,
+    attrs: HashMap<String, RestrictedExpression>,
+    parents: HashSet<EntityUid>,
+) -> Result<Entity, PolicyError> {
+    Entity::new(uid, attrs, parents).map_err(|e| PolicyError::Request(e.to_string()))
+}
+
+/// Builds the Cedar request for one call. `anomaly_threshold` comes from [`crate::PolicyConfig`].
+pub fn build_call(
+    vocab: &Vocabulary,
+    principal: &Identity,
+    action: &str,
+    resource: &ResourceRef,
+    ctx: &AuthzContext,
+    anomaly_threshold: i64,
+) -> Result<CedarCall, PolicyError> {
+    build_call_checked(vocab, principal, action, resource, ctx, anomaly_threshold, None)
+}
+
+/// Like [`build_call`], optionally checking the request and entities against `schema`
+/// (slower; used by tests and by `explain`).
+pub(crate) fn build_call_checked(
+    vocab: &Vocabulary,
+    principal: &Identity,
+    action: &str,
+    resource: &ResourceRef,
+    ctx: &AuthzContext,
+    anomaly_threshold: i64,
+    schema: Option<&cedar_policy::Schema>,
+) -> Result<CedarCall, PolicyError> {
+    let (action_uid, kind) = vocab
+        .action(action)
+        .ok_or_else(|| PolicyError::Request(format!("unknown action `{action}`")))?;
+
+    let principal_uid = vocab.uid(&vocab.identity, &principal.id.to_string());
+    let principal_segment = vocab.uid(&vocab.segment, &principal.segment);
+    let attrs = HashMap::from([
+        ("spiffe_id".to_owned(), s(&principal.id.to_string())),
+        ("segment".to_owned(), s(&principal.segment)),
+        ("owner".to_owned(), s(&principal.owner)),
+        ("kind".to_owned(), s(principal.kind.as_str())),
+        ("status".to_owned(), s(principal.status.as_str())),
+        (
+            "attestation_kinds".to_owned(),
+            set(principal.attestation_kinds.iter().map(String::as_str)),
+        ),
+        (
+            "scopes".to_owned(),
+            set(principal.scopes.iter().map(String::as_str)),
+        ),
+    ]);
+    let mut entities = vec![entity(
+        principal_uid.clone(),
+        attrs,
+        HashSet::from([principal_segment]),
+    )?];
+
+    let resource_segment = vocab.uid(&vocab.segment, &resource.segment);
+    let resource_uid = match kind {
+        ResourceKind::Segment => resource_segment,
+        ResourceKind::Model | ResourceKind::Tool => {
+            let ty = if kind == ResourceKind::Tool {
+                &vocab.tool
+            } else {
+                &vocab.model
+            };
+            let upstream_uid = vocab.uid(&vocab.upstream, &resource.upstream);
+            entities.push(entity(
+                upstream_uid.clone(),
+                HashMap::from([(
+                    "destination".to_owned(),
+                    s(resource.destination.as_str()),
+                )]),
+                HashSet::new(),
+            )?);
+            let uid = vocab.uid(ty, &resource.name);
+            let attrs = HashMap::from([
+                ("name".to_owned(), s(&resource.name)),
+                ("segment".to_owned(), s(&resource.segment)),
+                (
+                    "upstream".to_owned(),
+                    RestrictedExpression::new_entity_uid(upstream_uid),
+                ),
+                ("destination".to_owned(), s(resource.destination.as_str())),
+            ]);
+            entities.push(entity(uid.clone(), attrs, HashSet::from([resource_segment]))?);
+            uid
+        }
+    };
+
+    let context = Context::from_pairs([
+        (
+            "data_classes".to_owned(),
+            set(ctx.data_classes.iter().map(|c| c.as_str())),
+        ),
+        ("destination".to_owned(), s(resource.destination.as_str())),
+        (
+            "anomaly_score".to_owned(),
+            RestrictedExpression::new_long(policy_score(ctx.anomaly_score)),
+        ),
+        (
+            "anomaly_threshold".to_owned(),
+            RestrictedExpression::new_long(anomaly_threshold),
+        ),
+        (
+            "stepped_down".to_owned(),
+            RestrictedExpression::new_bool(ctx.stepped_down),
+        ),
+        ("token_age_secs".to_owned(), long(ctx.token_age_secs)),
+        (
+            "attestation_kinds".to_owned(),
+            set(principal.attestation_kinds.iter().map(String::as_str)),
+        ),
+        ("request_bytes".to_owned(), long(ctx.request_bytes)),
+        (
+            "streaming".to_owned(),
+            RestrictedExpression::new_bool(ctx.streaming),
+        ),
+        ("hour_of_day".to_owned(), long(u64::from(ctx.hour_of_day))),
+    ])
+    .map_err(|e| PolicyError::Request(e.to_string()))?;
+
+    let request = Request::new(principal_uid, action_uid.clone(), resource_uid, context, schema)
+        .map_err(|e| PolicyError::Request(e.to_string()))?;
+    let entities =
+        Entities::from_entities(entities, schema).map_err(|e| PolicyError::Request(e.to_string()))?;
+    Ok(CedarCall { request, entities })
+}

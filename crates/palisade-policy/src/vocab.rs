@@ -1,0 +1,107 @@
+//! The shipped Cedar schema and the names it defines (entity types, actions), parsed once so
+//! building a request costs no string parsing on the hot path.
+
+use crate::error::PolicyError;
+use cedar_policy::{EntityId, EntityTypeName, EntityUid, Schema};
+use std::str::FromStr;
+
+/// The Cedar schema source shipped with Palisade (cedarschema syntax).
+pub const SCHEMA_SRC: &str = include_str!("../schema/palisade.cedarschema");
+
+/// Actions the schema defines, in a stable order.
+pub const ACTIONS: [&str; 6] = [
+    "invoke_model",
+    "embed",
+    "list_models",
+    "call_tool",
+    "enroll",
+    "admin",
+];
+
+/// Which entity type an action addresses as its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResourceKind {
+    Model,
+    Tool,
+    Segment,
+}
+
+/// Parsed schema plus pre-built type names and action uids.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    pub(crate) schema: Schema,
+    pub(crate) identity: EntityTypeName,
+    pub(crate) segment: EntityTypeName,
+    pub(crate) upstream: EntityTypeName,
+    pub(crate) model: EntityTypeName,
+    pub(crate) tool: EntityTypeName,
+    actions: Vec<(&'static str, EntityUid, ResourceKind)>,
+}
+
+fn type_name(s: &str) -> Result<EntityTypeName, PolicyError> {
+    EntityTypeName::from_str(s).map_err(|e| PolicyError::Schema(format!("type `{s}`: {e}")))
+}
+
+impl Vocabulary {
+    /// Parses the shipped schema. Fails only if the shipped schema is broken.
+    pub fn new() -> Result<Self, PolicyError> {
+        let (schema, warnings) = Schema::from_cedarschema_str(SCHEMA_SRC)
+            .map_err(|e| PolicyError::Schema(e.to_string()))?;
+        // Warnings (shadowed names) would make policies ambiguous to read: treat as defects.
+        if let Some(w) = warnings.into_iter().next() {
+            return Err(PolicyError::Schema(w.to_string()));
+        }
+        let action_type = type_name("Palisade::Action")?;
+        let mut actions = Vec::with_capacity(ACTIONS.len());
+        for name in ACTIONS {
+            let kind = match name {
+                "call_tool" => ResourceKind::Tool,
+                "enroll" | "admin" => ResourceKind::Segment,
+                _ => ResourceKind::Model,
+            };
+            let uid = EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(name));
+            actions.push((name, uid, kind));
+        }
+        Ok(Self {
+            schema,
+            identity: type_name("Palisade::Identity")?,
+            segment: type_name("Palisade::Segment")?,
+            upstream: type_name("Palisade::Upstream")?,
+            model: type_name("Palisade::Model")?,
+            tool: type_name("Palisade::Tool")?,
+            actions,
+        })
+    }
+
+    /// The parsed schema.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub(crate) fn action(&self, name: &str) -> Option<(&EntityUid, ResourceKind)> {
+        self.actions
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, uid, kind)| (uid, *kind))
+    }
+
+    pub(crate) fn uid(&self, ty: &EntityTypeName, id: &str) -> EntityUid {
+        EntityUid::from_type_name_and_id(ty.clone(), EntityId::new(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_schema_parses_and_knows_every_action() {
+        let v = Vocabulary::new().unwrap();
+        for a in ACTIONS {
+            assert!(v.action(a).is_some(), "{a}");
+        }
+        assert!(v.action("delete_everything").is_none());
+        assert_eq!(v.action("call_tool").unwrap().1, ResourceKind::Tool);
+        assert_eq!(v.action("enroll").unwrap().1, ResourceKind::Segment);
+    }
+}

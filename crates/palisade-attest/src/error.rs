@@ -9,6 +9,9 @@ pub enum AttestError {
     /// DSSE / in-toto provenance.
     #[error(transparent)]
     Provenance(#[from] crate::provenance::ProvenanceError),
+    /// Sigstore bundle.
+    #[error(transparent)]
+    Sigstore(#[from] crate::sigstore::SigstoreError),
     /// Sample TEE.
     #[cfg(feature = "sample-tee")]
     #[error(transparent)]

@@ -131,9 +131,15 @@ impl PublicKey {
         }
     }
 
-    /// True when `sig` is an ECDSA signature over an already computed SHA-256 digest (Sigstore
-    /// hashedrekord entries sign the artifact digest). Ed25519 has no prehash form here.
-    pub fn verify_prehashed_sha256(&self, digest: &[u8; 32], sig: &[u8]) -> bool {
+    /// The DER SPKI, for comparing with keys embedded in log entries.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki_der
+    }
+
+    /// True when `sig` (ASN.1 DER) is an ECDSA signature over an already computed digest
+    /// (Sigstore hashedrekord signs the artifact digest; X.509 picks the hash by OID, not by
+    /// curve). Ed25519 has no prehash form here.
+    pub fn verify_prehash(&self, digest: &[u8], sig: &[u8]) -> bool {
         use signature::hazmat::PrehashVerifier as _;
         match &self.inner {
             Inner::P256(k) => p256::ecdsa::Signature::from_der(sig)

@@ -9,10 +9,11 @@
 
 pub mod appraisal;
 pub mod error;
+pub mod keys;
 pub mod provenance;
 #[cfg(feature = "sample-tee")]
 pub mod sample_tee;
-pub mod keys;
+pub mod sigstore;
 pub mod snp;
 pub mod x509;
 

@@ -197,15 +197,11 @@ pub fn verify_rsa_pss_sha384(
     let key = rsa_key(issuer, issuer_name)?;
     let tbs = tbs_der(child, which)?;
     let hashed = Sha384::digest(&tbs);
-    key.verify(
-        Pss::new::<Sha384>(),
-        &hashed,
-        child.signature.raw_bytes(),
-    )
-    .map_err(|_| CertError::Signature {
-        which: which.to_owned(),
-        issuer: issuer_name.to_owned(),
-    })
+    key.verify(Pss::new::<Sha384>(), &hashed, child.signature.raw_bytes())
+        .map_err(|_| CertError::Signature {
+            which: which.to_owned(),
+            issuer: issuer_name.to_owned(),
+        })
 }
 
 fn rsa_key(cert: &Certificate, which: &str) -> Result<RsaPublicKey, CertError> {

@@ -66,11 +66,24 @@ fn gcb_envelopes_inside_gcloud_output_verify_as_labelled() {
 
     let two = read_json("gcb-slsa-v1/v1.0-gcloud-container-github-v1.0-valid.json");
     let envs = two["provenance_summary"]["provenance"].as_array().unwrap();
-    assert!(v.verify(&evidence(envs[0]["envelope"].clone(), DIGEST), &[0; 32], NOW).is_ok());
+    assert!(v
+        .verify(
+            &evidence(envs[0]["envelope"].clone(), DIGEST),
+            &[0; 32],
+            NOW
+        )
+        .is_ok());
     // [1] is a tampered legacy envelope: none of its signatures verifies.
     assert_eq!(
-        v.verify(&evidence(envs[1]["envelope"].clone(), DIGEST), &[0; 32], NOW),
-        Err(ProvenanceError::Threshold { verified: 0, threshold: 1 })
+        v.verify(
+            &evidence(envs[1]["envelope"].clone(), DIGEST),
+            &[0; 32],
+            NOW
+        ),
+        Err(ProvenanceError::Threshold {
+            verified: 0,
+            threshold: 1
+        })
     );
 }
 
@@ -85,7 +98,10 @@ fn gcb_invalid_signature_is_refused() {
     ] {
         assert_eq!(
             v.verify(&evidence(env, DIGEST), &[0; 32], NOW),
-            Err(ProvenanceError::Threshold { verified: 0, threshold: 1 })
+            Err(ProvenanceError::Threshold {
+                verified: 0,
+                threshold: 1
+            })
         );
     }
 }
@@ -105,7 +121,10 @@ fn key_not_in_trust_config_is_refused() {
     let env = read_json("gcb-slsa-v1/DERIVED-single.dsse.json");
     assert_eq!(
         v.verify(&evidence(env, DIGEST), &[0; 32], NOW),
-        Err(ProvenanceError::Threshold { verified: 0, threshold: 1 })
+        Err(ProvenanceError::Threshold {
+            verified: 0,
+            threshold: 1
+        })
     );
 }
 
@@ -113,7 +132,8 @@ fn key_not_in_trust_config_is_refused() {
 fn disallowed_builder_and_source_are_refused() {
     let env = read_json("gcb-slsa-v1/DERIVED-single.dsse.json");
     let mut cfg = config();
-    cfg.allowed_builder_ids = vec!["https://github.com/slsa-framework/slsa-github-generator".into()];
+    cfg.allowed_builder_ids =
+        vec!["https://github.com/slsa-framework/slsa-github-generator".into()];
     let v = ProvenanceVerifier::new(cfg).unwrap();
     assert_eq!(
         v.verify(&evidence(env.clone(), DIGEST), &[0; 32], NOW),
@@ -151,10 +171,16 @@ fn config_rejects_duplicate_keys_and_bad_threshold() {
         public_key_pem: gcb_key_pem(),
     });
     cfg.threshold = 2;
-    assert!(matches!(ProvenanceVerifier::new(cfg), Err(ProvenanceError::Config(_))));
+    assert!(matches!(
+        ProvenanceVerifier::new(cfg),
+        Err(ProvenanceError::Config(_))
+    ));
     let mut cfg = config();
     cfg.threshold = 2;
-    assert!(matches!(ProvenanceVerifier::new(cfg), Err(ProvenanceError::Config(_))));
+    assert!(matches!(
+        ProvenanceVerifier::new(cfg),
+        Err(ProvenanceError::Config(_))
+    ));
     let strict = json!({"builder_keys": [], "allowed_builder_ids": [], "allowed_source_repositories": [], "thresold": 1});
     assert!(serde_json::from_value::<ProvenanceConfig>(strict).is_err());
 }
@@ -165,7 +191,10 @@ fn repository_names_normalise() {
         normalize_repo("git+https://github.com/khalkie/gcb-prod-prov@refs/heads/main"),
         REPO
     );
-    assert_eq!(normalize_repo("https://github.com/khalkie/gcb-prod-prov.git/"), REPO);
+    assert_eq!(
+        normalize_repo("https://github.com/khalkie/gcb-prod-prov.git/"),
+        REPO
+    );
     assert_eq!(
         normalize_repo("ssh://git@github.com/o/r.git"),
         "ssh://git@github.com/o/r"

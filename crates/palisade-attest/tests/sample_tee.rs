@@ -32,7 +32,9 @@ fn default_config_refuses_sample_evidence() {
 
 #[test]
 fn enabled_sample_evidence_is_appraised() {
-    let a = enabled().verify(&ev("AA11", false, &BINDING), &BINDING, 1_000).unwrap();
+    let a = enabled()
+        .verify(&ev("AA11", false, &BINDING), &BINDING, 1_000)
+        .unwrap();
     assert_eq!(a.kind, "sample_tee");
     assert_eq!(a.expires_at_ms, 31_000);
     assert_eq!(a.claims["sample_tee.measurement"], "aa11");

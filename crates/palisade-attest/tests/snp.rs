@@ -102,7 +102,13 @@ fn verifier(policy: SnpPolicy) -> SnpVerifier {
 }
 
 fn run(c: &Case, policy: SnpPolicy) -> Result<palisade_attest::Appraisal, SnpError> {
-    verifier(policy).verify_raw(&c.report, &c.vcek, c.product, &binding(&c.report), T_2025_06_01)
+    verifier(policy).verify_raw(
+        &c.report,
+        &c.vcek,
+        c.product,
+        &binding(&c.report),
+        T_2025_06_01,
+    )
 }
 
 #[test]
@@ -117,7 +123,10 @@ fn virtee_milan_report_verifies() {
         a.claims["snp.measurement"],
         "7a1e5c266c0108dbc9bb94fa926951320940915d0aafb42464bd88b579ea158d3e1a0dc39b2c60bd95b9c480cd81841f"
     );
-    assert_eq!(a.claims["snp.reported_tcb"], "fmc=0 bootloader=3 tee=0 snp=8 microcode=115");
+    assert_eq!(
+        a.claims["snp.reported_tcb"],
+        "fmc=0 bootloader=3 tee=0 snp=8 microcode=115"
+    );
     assert_eq!(a.expires_at_ms, T_2025_06_01 + 600_000);
 }
 
@@ -154,9 +163,20 @@ fn expired_vlek_is_refused_today() {
     p.report_data_rest = ReportDataRest::Ignore;
     let now_2026_01_01 = 1_767_225_600_000;
     let err = verifier(p)
-        .verify_raw(&c.report, &c.vcek, c.product, &binding(&c.report), now_2026_01_01)
+        .verify_raw(
+            &c.report,
+            &c.vcek,
+            c.product,
+            &binding(&c.report),
+            now_2026_01_01,
+        )
         .unwrap_err();
-    assert_eq!(err, SnpError::Cert(CertError::Expired { which: "vlek".into() }));
+    assert_eq!(
+        err,
+        SnpError::Cert(CertError::Expired {
+            which: "vlek".into()
+        })
+    );
 }
 
 #[test]
@@ -180,7 +200,10 @@ fn go_sev_guest_verifies_when_debug_is_allowed() {
     let mut p = policy_for(&c);
     p.allow_debug = true;
     let a = run(&c, p).unwrap();
-    assert_eq!(a.claims["snp.reported_tcb"], "fmc=0 bootloader=2 tee=0 snp=5 microcode=68");
+    assert_eq!(
+        a.claims["snp.reported_tcb"],
+        "fmc=0 bootloader=2 tee=0 snp=5 microcode=68"
+    );
 }
 
 #[test]
@@ -226,10 +249,19 @@ fn broken_chain_is_refused() {
 #[test]
 fn trustee_invalid_vceks_do_not_chain() {
     let c = trustee();
-    for f in ["trustee/test-vcek-invalid-legacy.der", "trustee/test-vcek-invalid-new.der"] {
+    for f in [
+        "trustee/test-vcek-invalid-legacy.der",
+        "trustee/test-vcek-invalid-new.der",
+    ] {
         let vcek = read(f);
         let err = verifier(policy_for(&c))
-            .verify_raw(&c.report, &vcek, c.product, &binding(&c.report), T_2025_06_01)
+            .verify_raw(
+                &c.report,
+                &vcek,
+                c.product,
+                &binding(&c.report),
+                T_2025_06_01,
+            )
             .unwrap_err();
         assert!(matches!(err, SnpError::Cert(_)), "{f}: {err:?}");
     }
@@ -248,7 +280,10 @@ fn wrong_product_chain_is_refused() {
     let mut c = trustee();
     c.product = Product::Genoa;
     let err = run(&c, policy_for(&c)).unwrap_err();
-    assert!(matches!(err, SnpError::Cert(CertError::IssuerName { .. })), "{err:?}");
+    assert!(
+        matches!(err, SnpError::Cert(CertError::IssuerName { .. })),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -256,7 +291,9 @@ fn wrong_measurement_is_refused() {
     let c = trustee();
     let mut p = policy_for(&c);
     p.reference_measurements = vec![measurement(&virtee().report)];
-    assert!(matches!(run(&c, p), Err(SnpError::MeasurementNotAllowed(m)) if m == measurement(&c.report)));
+    assert!(
+        matches!(run(&c, p), Err(SnpError::MeasurementNotAllowed(m)) if m == measurement(&c.report))
+    );
 }
 
 #[test]
@@ -284,7 +321,13 @@ fn min_tcb_too_high_is_refused() {
         })
     );
     let mut p = policy_for(&c);
-    p.min_tcb = MinTcb { bootloader: 3, tee: 0, snp: 8, microcode: 115, fmc: 0 };
+    p.min_tcb = MinTcb {
+        bootloader: 3,
+        tee: 0,
+        snp: 8,
+        microcode: 115,
+        fmc: 0,
+    };
     assert!(run(&c, p).is_ok(), "equal to the minimum is enough");
 }
 
@@ -318,7 +361,10 @@ fn json_evidence_round_trip_and_malformed() {
         Err(SnpError::ReportLength(100))
     );
     let extra = serde_json::json!({"report": "", "vcek": "", "product": "milan", "x": 1});
-    assert!(matches!(v.verify(&extra, &[0; 32], T_2025_06_01), Err(SnpError::Evidence(_))));
+    assert!(matches!(
+        v.verify(&extra, &[0; 32], T_2025_06_01),
+        Err(SnpError::Evidence(_))
+    ));
     let bad_product = serde_json::json!({"report": "", "vcek": "", "product": "naples"});
     assert!(matches!(
         v.verify(&bad_product, &[0; 32], T_2025_06_01),
@@ -343,7 +389,10 @@ fn ark_not_matching_the_pin_is_refused_at_config_time() {
     // A certificate named ARK-Milan whose bytes differ (last signature byte flipped) parses
     // fine but is not AMD's root: the fingerprint pin rejects it before any signature check.
     let ark_pem = read_str("amd-roots-virtee/milan_ark.pem");
-    let b64: String = ark_pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let b64: String = ark_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
     let mut der = STANDARD.decode(b64).unwrap();
     *der.last_mut().unwrap() ^= 1;
     let forged = format!(

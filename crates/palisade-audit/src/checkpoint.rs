@@ -29,14 +29,22 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The checkpoint body as signed (three lines, each ending in a newline).
     pub fn to_text(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, STANDARD.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            STANDARD.encode(self.root)
+        )
     }
 
     /// Parses a checkpoint body (extension lines after the third are allowed and ignored).
     pub fn parse_text(text: &str) -> Result<Checkpoint, NoteError> {
         let bad = |m: &str| NoteError::Malformed(format!("checkpoint: {m}"));
         let mut lines = text.split('\n');
-        let origin = lines.next().filter(|o| !o.is_empty()).ok_or_else(|| bad("missing origin"))?;
+        let origin = lines
+            .next()
+            .filter(|o| !o.is_empty())
+            .ok_or_else(|| bad("missing origin"))?;
         let size_line = lines.next().ok_or_else(|| bad("missing size"))?;
         // Decimal without sign or leading zeros, as the spec requires.
         if size_line.is_empty()
@@ -45,14 +53,20 @@ impl Checkpoint {
         {
             return Err(bad("size is not a canonical decimal"));
         }
-        let size = size_line.parse::<u64>().map_err(|_| bad("size out of range"))?;
+        let size = size_line
+            .parse::<u64>()
+            .map_err(|_| bad("size out of range"))?;
         let root_line = lines.next().ok_or_else(|| bad("missing root hash"))?;
         let root = STANDARD
             .decode(root_line)
             .ok()
             .and_then(|r| Hash::try_from(r.as_slice()).ok())
             .ok_or_else(|| bad("root is not base64 of 32 bytes"))?;
-        Ok(Checkpoint { origin: origin.to_string(), size, root })
+        Ok(Checkpoint {
+            origin: origin.to_string(),
+            size,
+            root,
+        })
     }
 
     /// Verifies a signed checkpoint note with `verifier` and parses its body.
@@ -63,7 +77,10 @@ impl Checkpoint {
 }
 
 /// Loads the checkpoint key from the audit directory, generating it on first start.
-pub(crate) fn load_or_create_signer(audit_dir: &Path, origin: &str) -> Result<NoteSigner, AuditError> {
+pub(crate) fn load_or_create_signer(
+    audit_dir: &Path,
+    origin: &str,
+) -> Result<NoteSigner, AuditError> {
     let path = audit_dir.join(KEY_FILE);
     let signer = if path.exists() {
         files::check_private(&path)?;
@@ -83,7 +100,10 @@ pub(crate) fn load_or_create_signer(audit_dir: &Path, origin: &str) -> Result<No
         )));
     }
     let vkey_path = audit_dir.join(VKEY_FILE);
-    files::write_atomic(&vkey_path, format!("{}\n", signer.verifier().to_vkey()).as_bytes())?;
+    files::write_atomic(
+        &vkey_path,
+        format!("{}\n", signer.verifier().to_vkey()).as_bytes(),
+    )?;
     Ok(signer)
 }
 

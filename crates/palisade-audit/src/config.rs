@@ -53,7 +53,10 @@ impl AuditConfig {
     /// Checks the values make sense.
     pub fn validate(&self) -> Result<(), crate::AuditError> {
         let bad = |m: &str| Err(crate::AuditError::Config(m.to_string()));
-        if self.origin.is_empty() || self.origin.contains('+') || self.origin.chars().any(char::is_whitespace) {
+        if self.origin.is_empty()
+            || self.origin.contains('+')
+            || self.origin.chars().any(char::is_whitespace)
+        {
             return bad("origin must be non-empty, without '+' or whitespace");
         }
         if self.segment_max_bytes < 4096 {

@@ -115,27 +115,51 @@ pub fn encode_entry(
             request_body: capture.map(|c| STANDARD.encode(&c.request)),
             response_body: capture.map(|c| STANDARD.encode(&c.response)),
         };
-        let plain = Zeroizing::new(serde_json::to_vec(&sensitive).map_err(|e| entry_err(index, e))?);
+        let plain =
+            Zeroizing::new(serde_json::to_vec(&sensitive).map_err(|e| entry_err(index, e))?);
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let ct = key
             .cipher()
-            .encrypt(&nonce, Payload { msg: &plain, aad: &aad(index) })
-            .map_err(|_| AuditError::Entry { index, reason: "sealing failed".into() })?;
-        Some(SealedPart { nonce: STANDARD.encode(nonce), ct: STANDARD.encode(ct) })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: &plain,
+                    aad: &aad(index),
+                },
+            )
+            .map_err(|_| AuditError::Entry {
+                index,
+                reason: "sealing failed".into(),
+            })?;
+        Some(SealedPart {
+            nonce: STANDARD.encode(nonce),
+            ct: STANDARD.encode(ct),
+        })
     } else {
         None
     };
-    let leaf = LeafEntry { v: ENTRY_VERSION, index, event: public, sealed };
+    let leaf = LeafEntry {
+        v: ENTRY_VERSION,
+        index,
+        event: public,
+        sealed,
+    };
     serde_json::to_vec(&leaf).map_err(|e| entry_err(index, e))
 }
 
 fn entry_err(index: u64, e: serde_json::Error) -> AuditError {
-    AuditError::Entry { index, reason: format!("cannot serialize: {e}") }
+    AuditError::Entry {
+        index,
+        reason: format!("cannot serialize: {e}"),
+    }
 }
 
 /// Parses entry bytes.
 pub fn decode_entry(index: u64, bytes: &[u8]) -> Result<LeafEntry, AuditError> {
-    serde_json::from_slice(bytes).map_err(|e| AuditError::Entry { index, reason: format!("not a valid entry: {e}") })
+    serde_json::from_slice(bytes).map_err(|e| AuditError::Entry {
+        index,
+        reason: format!("not a valid entry: {e}"),
+    })
 }
 
 /// Reads the index an entry claims from its canonical prefix, without a full parse.
@@ -151,17 +175,36 @@ pub fn claimed_index(bytes: &[u8]) -> Option<u64> {
 
 /// Decrypts the sealed part of an entry.
 pub fn open_sensitive(entry: &LeafEntry, key: &DataKey) -> Result<Option<Sensitive>, AuditError> {
-    let Some(sealed) = &entry.sealed else { return Ok(None) };
-    let fail = |m: &str| AuditError::Entry { index: entry.index, reason: m.to_string() };
-    let nonce = STANDARD.decode(&sealed.nonce).map_err(|_| fail("sealed nonce is not base64"))?;
-    let ct = STANDARD.decode(&sealed.ct).map_err(|_| fail("sealed ciphertext is not base64"))?;
+    let Some(sealed) = &entry.sealed else {
+        return Ok(None);
+    };
+    let fail = |m: &str| AuditError::Entry {
+        index: entry.index,
+        reason: m.to_string(),
+    };
+    let nonce = STANDARD
+        .decode(&sealed.nonce)
+        .map_err(|_| fail("sealed nonce is not base64"))?;
+    let ct = STANDARD
+        .decode(&sealed.ct)
+        .map_err(|_| fail("sealed ciphertext is not base64"))?;
     if nonce.len() != 12 {
         return Err(fail("sealed nonce is not 96 bits"));
     }
     let plain = key
         .cipher()
-        .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ct, aad: &aad(entry.index) })
-        .map_err(|_| fail("sealed part failed authentication (altered, moved, or another data key)"))?;
+        .decrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &ct,
+                aad: &aad(entry.index),
+            },
+        )
+        .map_err(|_| {
+            fail("sealed part failed authentication (altered, moved, or another data key)")
+        })?;
     let plain = Zeroizing::new(plain);
-    serde_json::from_slice(&plain).map(Some).map_err(|_| fail("sealed part is not valid json"))
+    serde_json::from_slice(&plain)
+        .map(Some)
+        .map_err(|_| fail("sealed part is not valid json"))
 }

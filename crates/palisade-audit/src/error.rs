@@ -45,6 +45,9 @@ pub enum AuditError {
 
 impl AuditError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        AuditError::Io { path: path.to_path_buf(), source }
+        AuditError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }

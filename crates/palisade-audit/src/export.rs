@@ -96,7 +96,11 @@ pub fn to_ocsf(e: &ShownEntry) -> Value {
 }
 
 /// Writes every entry of the log to `out`; returns the count.
-pub fn export(reader: &LogReader, format: ExportFormat, out: &mut dyn Write) -> Result<u64, AuditError> {
+pub fn export(
+    reader: &LogReader,
+    format: ExportFormat,
+    out: &mut dyn Write,
+) -> Result<u64, AuditError> {
     let io = |e| AuditError::io(std::path::Path::new("<export output>"), e);
     for i in 0..reader.size() {
         let e = reader.show(i)?;

@@ -6,9 +6,11 @@
 //! [`writer`] (group-commit thread), [`recover`] (open and crash repair), [`segment`] (file
 //! formats), [`entry`] (canonical leaves and sealing), [`merkle`] and [`tree`] (RFC 6962),
 //! [`proof`] (proof values and text format), [`note`] and [`checkpoint`] (C2SP), [`verify`],
-//! [`reader`] (tail/show/proofs from disk), [`export`] (JSONL, OCSF), [`render`] (text output).
+//! [`reader`] (tail/show/proofs from disk), [`export`] (JSONL, OCSF), [`render`] (text output),
+//! [`cli`] (handlers for `palisade audit ...`).
 
 pub mod checkpoint;
+pub mod cli;
 pub mod config;
 pub mod entry;
 pub mod error;
@@ -27,6 +29,10 @@ pub mod verify;
 mod writer;
 
 pub use checkpoint::{read_verifier_key, Checkpoint};
+pub use cli::{
+    export_cmd, key_cmd, proof_consistency_cmd, proof_inclusion_cmd, show_cmd, tail_cmd,
+    verify_cmd, AuditCliError,
+};
 pub use config::{AuditConfig, DurabilityMode};
 pub use entry::{BodyCapture, LeafEntry, Sensitive};
 pub use error::AuditError;

@@ -10,7 +10,7 @@ use crate::error::AuditError;
 use crate::files;
 use crate::note::NoteVerifier;
 use crate::proof::{ConsistencyProof, InclusionProof};
-use crate::recover::{recover, CHECKPOINTS_FILE};
+use crate::recover::{read_checkpoints, recover, CHECKPOINTS_FILE};
 use crate::writer::{fail_items, Item, Queue, Shared, Writer};
 use palisade_core::{AppendDone, AuditEvent, AuditFailure, AuditSink, Effect};
 use palisade_vault::Vault;
@@ -31,7 +31,10 @@ pub fn audit_dir(data_dir: &Path) -> PathBuf {
 }
 
 /// Loads the data key, creating and wrapping a fresh one on first start.
-pub(crate) fn load_or_create_data_key(audit_dir: &Path, vault: &Vault) -> Result<DataKey, AuditError> {
+pub(crate) fn load_or_create_data_key(
+    audit_dir: &Path,
+    vault: &Vault,
+) -> Result<DataKey, AuditError> {
     let path = audit_dir.join(DATA_KEY_FILE);
     if path.exists() {
         return load_data_key(audit_dir, vault);
@@ -45,7 +48,9 @@ pub(crate) fn load_or_create_data_key(audit_dir: &Path, vault: &Vault) -> Result
 pub fn load_data_key(audit_dir: &Path, vault: &Vault) -> Result<DataKey, AuditError> {
     let path = audit_dir.join(DATA_KEY_FILE);
     let wrapped = std::fs::read(&path).map_err(|e| AuditError::io(&path, e))?;
-    let key = vault.unwrap_key(&wrapped, DATA_KEY_LABEL).map_err(|e| AuditError::DataKey(e.to_string()))?;
+    let key = vault
+        .unwrap_key(&wrapped, DATA_KEY_LABEL)
+        .map_err(|e| AuditError::DataKey(e.to_string()))?;
     Ok(DataKey::new(key))
 }
 
@@ -67,25 +72,39 @@ pub struct AuditLog {
 
 impl std::fmt::Debug for AuditLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuditLog").field("origin", &self.origin).field("size", &self.size()).finish_non_exhaustive()
+        f.debug_struct("AuditLog")
+            .field("origin", &self.origin)
+            .field("size", &self.size())
+            .finish_non_exhaustive()
     }
 }
 
 impl AuditLog {
     /// Opens (or creates) the log in `<data_dir>/audit` and starts its writer thread. The
     /// checkpoint key and the vault-wrapped data key are created on first start.
-    pub fn open(data_dir: &Path, config: &AuditConfig, vault: &Vault) -> Result<AuditLog, AuditError> {
+    pub fn open(
+        data_dir: &Path,
+        config: &AuditConfig,
+        vault: &Vault,
+    ) -> Result<AuditLog, AuditError> {
         config.validate()?;
         let dir = audit_dir(data_dir);
         std::fs::create_dir_all(&dir).map_err(|e| AuditError::io(&dir, e))?;
         let signer = load_or_create_signer(&dir, &config.origin)?;
         let data_key = Arc::new(load_or_create_data_key(&dir, vault)?);
-        let rec = recover(&dir)?;
         let verifier = signer.verifier();
-        let mut cp_size = 0;
-        if let Some(last) = rec.checkpoints.last() {
-            let cp = Checkpoint::verify_note(last, &verifier)
-                .map_err(|e| AuditError::Corrupt(format!("latest checkpoint: {e}")))?;
+        let (checkpoints, cp_note) = read_checkpoints(&dir, true)?;
+        let latest = match checkpoints.last() {
+            Some(note) => Some(
+                Checkpoint::verify_note(note, &verifier)
+                    .map_err(|e| AuditError::Corrupt(format!("latest checkpoint: {e}")))?,
+            ),
+            None => None,
+        };
+        let cp_size = latest.as_ref().map_or(0, |c| c.size);
+        let mut rec = recover(&dir, cp_size)?;
+        rec.notes.extend(cp_note);
+        if let Some(cp) = &latest {
             if cp.size > rec.tree.size() {
                 return Err(AuditError::Corrupt(format!(
                     "the log has {} entries but its latest checkpoint covers {}: entries were lost or rolled back; refusing to append",
@@ -99,18 +118,25 @@ impl AuditLog {
                     cp.size
                 )));
             }
-            cp_size = cp.size;
         }
-        let seg = rec.segments.last().cloned().ok_or_else(|| AuditError::Corrupt("no segment".into()))?;
+        let seg = rec
+            .segments
+            .last()
+            .cloned()
+            .ok_or_else(|| AuditError::Corrupt("no segment".into()))?;
         let open_append = |p: &Path| {
-            files::private_options().append(true).create(true).open(p).map_err(|e| AuditError::io(p, e))
+            files::private_options()
+                .append(true)
+                .create(true)
+                .open(p)
+                .map_err(|e| AuditError::io(p, e))
         };
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             wake: Condvar::new(),
             tree: RwLock::new(rec.tree),
             failed: Mutex::new(None),
-            latest_checkpoint: Mutex::new(rec.checkpoints.last().cloned()),
+            latest_checkpoint: Mutex::new(checkpoints.last().cloned()),
         });
         let next = shared.tree.read().size();
         let writer = Writer {
@@ -148,7 +174,12 @@ impl AuditLog {
     }
 
     /// Appends an event with an optional body capture (kept only when `capture_bodies`).
-    pub fn append_with_capture(&self, event: AuditEvent, capture: Option<BodyCapture>, done: AppendDone) {
+    pub fn append_with_capture(
+        &self,
+        event: AuditEvent,
+        capture: Option<BodyCapture>,
+        done: AppendDone,
+    ) {
         if let Some(msg) = self.shared.failed.lock().clone() {
             done(Err(AuditFailure(msg)));
             return;
@@ -159,7 +190,11 @@ impl AuditLog {
             done(Err(AuditFailure("audit log is closed".into())));
             return;
         }
-        q.items.push(Item::Append { event, capture, done });
+        q.items.push(Item::Append {
+            event: Box::new(event),
+            capture,
+            done,
+        });
         drop(q);
         self.shared.wake.notify_one();
     }
@@ -167,10 +202,15 @@ impl AuditLog {
     /// Appends and blocks until the entry is done per the mode; returns its index.
     pub fn append_blocking(&self, event: AuditEvent) -> Result<u64, AuditFailure> {
         let (tx, rx) = std::sync::mpsc::channel();
-        self.append_with_capture(event, None, Box::new(move |r| {
-            let _ = tx.send(r);
-        }));
-        rx.recv().unwrap_or_else(|_| Err(AuditFailure("audit writer stopped".into())))
+        self.append_with_capture(
+            event,
+            None,
+            Box::new(move |r| {
+                let _ = tx.send(r);
+            }),
+        );
+        rx.recv()
+            .unwrap_or_else(|_| Err(AuditFailure("audit writer stopped".into())))
     }
 
     /// Makes everything appended so far durable and checkpointed; returns the newest
@@ -185,7 +225,8 @@ impl AuditLog {
             q.items.push(Item::Flush(tx));
         }
         self.shared.wake.notify_one();
-        rx.recv().unwrap_or_else(|_| Err(AuditError::Failed("audit writer stopped".into())))
+        rx.recv()
+            .unwrap_or_else(|_| Err(AuditError::Failed("audit writer stopped".into())))
     }
 
     /// Flushes, writes a final checkpoint and stops the writer.
@@ -209,7 +250,11 @@ impl AuditLog {
 
     /// Root hash over the first `size` entries.
     pub fn root(&self, size: u64) -> Result<[u8; 32], AuditError> {
-        self.shared.tree.read().root(size).ok_or_else(|| AuditError::OutOfRange(format!("size {size} exceeds the log")))
+        self.shared
+            .tree
+            .read()
+            .root(size)
+            .ok_or_else(|| AuditError::OutOfRange(format!("size {size} exceeds the log")))
     }
 
     /// Inclusion proof of entry `index` in the tree of `size`.
@@ -218,7 +263,11 @@ impl AuditLog {
     }
 
     /// Consistency proof between tree sizes `size1` and `size2`.
-    pub fn consistency_proof(&self, size1: u64, size2: u64) -> Result<ConsistencyProof, AuditError> {
+    pub fn consistency_proof(
+        &self,
+        size1: u64,
+        size2: u64,
+    ) -> Result<ConsistencyProof, AuditError> {
         ConsistencyProof::from_tree(&self.shared.tree.read(), size1, size2)
     }
 

@@ -105,23 +105,30 @@ pub fn verify_consistency(
     root2: &[u8],
     proof: &[Vec<u8>],
 ) -> Result<(), ProofError> {
-    let root1 = to_hash(root1)?;
-    let root2 = to_hash(root2)?;
     if size1 > size2 {
         return Err(ProofError::BadParameters(format!(
             "size1 {size1} is larger than size2 {size2}"
         )));
     }
+    if size1 == 0 {
+        // Everything extends the empty tree, so such a "proof" proves nothing; refuse it
+        // (transparency-dev vectors `additional/size1-is-zero-*`, `sizes-are-equal-zero-*`).
+        return Err(ProofError::BadParameters("size1 is 0".into()));
+    }
     if size1 == size2 {
+        // Nothing is hashed at equal sizes: the roots are only compared byte for byte, as the
+        // transparency-dev vector `sizes-are-equal-one-and-proof-is-empty` requires.
         if !proof.is_empty() {
             return Err(ProofError::WrongLength);
         }
-        return if root1 == root2 { Ok(()) } else { Err(ProofError::RootMismatch) };
+        return if root1 == root2 {
+            Ok(())
+        } else {
+            Err(ProofError::RootMismatch)
+        };
     }
-    if size1 == 0 {
-        // Everything extends the empty tree, so such a "proof" proves nothing; refuse it.
-        return Err(ProofError::BadParameters("size1 is 0".into()));
-    }
+    let root1 = to_hash(root1)?;
+    let root2 = to_hash(root2)?;
     let mut hashes = Vec::with_capacity(proof.len() + 1);
     if size1.is_power_of_two() {
         hashes.push(root1);

@@ -71,17 +71,25 @@ impl NoteVerifier {
             .ok()
             .and_then(|v| v.try_into().ok())
             .ok_or_else(|| bad("key id is not 8 hex digits"))?;
-        let raw = STANDARD.decode(key_b64).map_err(|_| bad("key is not base64"))?;
+        let raw = STANDARD
+            .decode(key_b64)
+            .map_err(|_| bad("key is not base64"))?;
         let (alg, public) = raw.split_first().ok_or_else(|| bad("empty key"))?;
         if *alg != ALG_ED25519 {
             return Err(bad("unsupported algorithm (only Ed25519)"));
         }
-        let public: [u8; 32] = public.try_into().map_err(|_| bad("Ed25519 key is not 32 bytes"))?;
+        let public: [u8; 32] = public
+            .try_into()
+            .map_err(|_| bad("Ed25519 key is not 32 bytes"))?;
         if key_id(name, &public) != id {
             return Err(bad("key id does not match the key"));
         }
         let key = VerifyingKey::from_bytes(&public).map_err(|_| bad("not an Ed25519 point"))?;
-        Ok(NoteVerifier { name: name.to_string(), id, key })
+        Ok(NoteVerifier {
+            name: name.to_string(),
+            id,
+            key,
+        })
     }
 
     /// The key name.
@@ -93,7 +101,12 @@ impl NoteVerifier {
     pub fn to_vkey(&self) -> String {
         let mut raw = vec![ALG_ED25519];
         raw.extend_from_slice(self.key.as_bytes());
-        format!("{}+{}+{}", self.name, hex::encode(self.id), STANDARD.encode(raw))
+        format!(
+            "{}+{}+{}",
+            self.name,
+            hex::encode(self.id),
+            STANDARD.encode(raw)
+        )
     }
 
     /// Verifies `note` and returns its text (ending in a newline). Signatures from other keys
@@ -121,7 +134,11 @@ impl NoteVerifier {
                 .map_err(|_| NoteError::BadSignature(self.name.clone()))?;
             found = true;
         }
-        if found { Ok(text) } else { Err(NoteError::UnknownKey(self.to_vkey())) }
+        if found {
+            Ok(text)
+        } else {
+            Err(NoteError::UnknownKey(self.to_vkey()))
+        }
     }
 }
 
@@ -133,7 +150,9 @@ fn split_note(note: &str) -> Result<(&str, &str), NoteError> {
     let text = &note[..idx + 1];
     let sigs = &note[idx + 2..];
     if sigs.is_empty() || !sigs.ends_with('\n') {
-        return Err(NoteError::Malformed("signature block must end with a newline".into()));
+        return Err(NoteError::Malformed(
+            "signature block must end with a newline".into(),
+        ));
     }
     Ok((text, sigs))
 }
@@ -146,7 +165,9 @@ pub struct NoteSigner {
 
 impl std::fmt::Debug for NoteSigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NoteSigner").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("NoteSigner")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -157,19 +178,29 @@ impl NoteSigner {
             return Err(NoteError::BadSignerKey("invalid key name".into()));
         }
         let key = SigningKey::generate(&mut rand_core::OsRng);
-        Ok(NoteSigner { name: name.to_string(), key })
+        Ok(NoteSigner {
+            name: name.to_string(),
+            key,
+        })
     }
 
     /// Parses `PRIVATE+KEY+name+hexid+base64(0x01||seed)` (the Go `note` signer format).
     pub fn parse(skey: &str) -> Result<Self, NoteError> {
         let bad = |m: &str| NoteError::BadSignerKey(m.to_string());
-        let rest = skey.trim().strip_prefix("PRIVATE+KEY+").ok_or_else(|| bad("missing PRIVATE+KEY+ prefix"))?;
+        let rest = skey
+            .trim()
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or_else(|| bad("missing PRIVATE+KEY+ prefix"))?;
         let mut parts = rest.splitn(3, '+');
         let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(bad("expected name+keyid+key"));
         };
-        let raw = Zeroizing::new(STANDARD.decode(key_b64).map_err(|_| bad("key is not base64"))?);
+        let raw = Zeroizing::new(
+            STANDARD
+                .decode(key_b64)
+                .map_err(|_| bad("key is not base64"))?,
+        );
         let (alg, seed) = raw.split_first().ok_or_else(|| bad("empty key"))?;
         let seed: [u8; 32] = seed.try_into().map_err(|_| bad("seed is not 32 bytes"))?;
         let seed = Zeroizing::new(seed);
@@ -180,7 +211,10 @@ impl NoteSigner {
         if hex::encode(key_id(name, key.verifying_key().as_bytes())) != id_hex {
             return Err(bad("key id does not match the key"));
         }
-        Ok(NoteSigner { name: name.to_string(), key })
+        Ok(NoteSigner {
+            name: name.to_string(),
+            key,
+        })
     }
 
     /// The signer key string (secret: written only to the 0600 key file).
@@ -188,23 +222,38 @@ impl NoteSigner {
         let mut raw = Zeroizing::new(vec![ALG_ED25519]);
         raw.extend_from_slice(self.key.as_bytes());
         let id = key_id(&self.name, self.key.verifying_key().as_bytes());
-        Zeroizing::new(format!("PRIVATE+KEY+{}+{}+{}", self.name, hex::encode(id), STANDARD.encode(&*raw)))
+        Zeroizing::new(format!(
+            "PRIVATE+KEY+{}+{}+{}",
+            self.name,
+            hex::encode(id),
+            STANDARD.encode(&*raw)
+        ))
     }
 
     /// The matching verifier.
     pub fn verifier(&self) -> NoteVerifier {
         let key = self.key.verifying_key();
-        NoteVerifier { name: self.name.clone(), id: key_id(&self.name, key.as_bytes()), key }
+        NoteVerifier {
+            name: self.name.clone(),
+            id: key_id(&self.name, key.as_bytes()),
+            key,
+        }
     }
 
     /// Signs `text` (must end with a newline) and returns the complete note.
     pub fn sign(&self, text: &str) -> Result<String, NoteError> {
         if !text.ends_with('\n') || text.contains("\n\n") {
-            return Err(NoteError::Malformed("note text must end with one newline and have no blank line".into()));
+            return Err(NoteError::Malformed(
+                "note text must end with one newline and have no blank line".into(),
+            ));
         }
         let sig = self.key.sign(text.as_bytes());
         let mut raw = key_id(&self.name, self.key.verifying_key().as_bytes()).to_vec();
         raw.extend_from_slice(&sig.to_bytes());
-        Ok(format!("{text}\n{SIG_PREFIX}{} {}\n", self.name, STANDARD.encode(raw)))
+        Ok(format!(
+            "{text}\n{SIG_PREFIX}{} {}\n",
+            self.name,
+            STANDARD.encode(raw)
+        ))
     }
 }

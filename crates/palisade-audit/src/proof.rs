@@ -55,12 +55,24 @@ impl InclusionProof {
     /// Builds the proof from a tree.
     pub fn from_tree(tree: &MerkleTree, index: u64, size: u64) -> Result<Self, AuditError> {
         let n = tree.size();
-        let path = tree
-            .inclusion_proof(index, size)
-            .ok_or_else(|| out_of_range(format!("need index < size <= {n}, got index {index} size {size}")))?;
-        let leaf = tree.leaf(index).ok_or_else(|| out_of_range(format!("no entry {index}")))?;
-        let root = tree.root(size).ok_or_else(|| out_of_range(format!("size {size} exceeds {n}")))?;
-        Ok(InclusionProof { index, size, leaf, root, path })
+        let path = tree.inclusion_proof(index, size).ok_or_else(|| {
+            out_of_range(format!(
+                "need index < size <= {n}, got index {index} size {size}"
+            ))
+        })?;
+        let leaf = tree
+            .leaf(index)
+            .ok_or_else(|| out_of_range(format!("no entry {index}")))?;
+        let root = tree
+            .root(size)
+            .ok_or_else(|| out_of_range(format!("size {size} exceeds {n}")))?;
+        Ok(InclusionProof {
+            index,
+            size,
+            leaf,
+            root,
+            path,
+        })
     }
 
     /// Checks the proof.
@@ -99,12 +111,24 @@ impl ConsistencyProof {
     /// Builds the proof from a tree.
     pub fn from_tree(tree: &MerkleTree, size1: u64, size2: u64) -> Result<Self, AuditError> {
         let n = tree.size();
-        let path = tree
-            .consistency_proof(size1, size2)
-            .ok_or_else(|| out_of_range(format!("need 0 < size1 <= size2 <= {n}, got {size1} and {size2}")))?;
-        let root1 = tree.root(size1).ok_or_else(|| out_of_range(format!("size {size1} exceeds {n}")))?;
-        let root2 = tree.root(size2).ok_or_else(|| out_of_range(format!("size {size2} exceeds {n}")))?;
-        Ok(ConsistencyProof { size1, size2, root1, root2, path })
+        let path = tree.consistency_proof(size1, size2).ok_or_else(|| {
+            out_of_range(format!(
+                "need 0 < size1 <= size2 <= {n}, got {size1} and {size2}"
+            ))
+        })?;
+        let root1 = tree
+            .root(size1)
+            .ok_or_else(|| out_of_range(format!("size {size1} exceeds {n}")))?;
+        let root2 = tree
+            .root(size2)
+            .ok_or_else(|| out_of_range(format!("size {size2} exceeds {n}")))?;
+        Ok(ConsistencyProof {
+            size1,
+            size2,
+            root1,
+            root2,
+            path,
+        })
     }
 
     /// Checks the proof.
@@ -155,7 +179,9 @@ impl<'a> Fields<'a> {
     fn new(text: &'a str, header: &str) -> Result<Self, ProofError> {
         let mut lines = text.lines().peekable();
         if lines.next() != Some(header) {
-            return Err(ProofError::BadParameters(format!("expected header {header:?}")));
+            return Err(ProofError::BadParameters(format!(
+                "expected header {header:?}"
+            )));
         }
         Ok(Fields { lines })
     }
@@ -168,11 +194,14 @@ impl<'a> Fields<'a> {
     }
 
     fn num(&mut self, key: &str) -> Result<u64, ProofError> {
-        self.value(key)?.parse().map_err(|_| ProofError::BadParameters(format!("{key} is not a number")))
+        self.value(key)?
+            .parse()
+            .map_err(|_| ProofError::BadParameters(format!("{key} is not a number")))
     }
 
     fn hash(&mut self, key: &str) -> Result<Hash, ProofError> {
-        let v = hex::decode(self.value(key)?).map_err(|_| ProofError::BadParameters(format!("{key} is not hex")))?;
+        let v = hex::decode(self.value(key)?)
+            .map_err(|_| ProofError::BadParameters(format!("{key} is not hex")))?;
         merkle::to_hash(&v)
     }
 

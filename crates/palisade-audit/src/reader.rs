@@ -45,7 +45,11 @@ impl LogReader {
         let mut locations = Vec::new();
         for (pos, seg) in segments.iter().enumerate() {
             if seg.first != tree.size() {
-                return Err(AuditError::Corrupt(format!("segment {} does not follow {} entries", seg.first, tree.size())));
+                return Err(AuditError::Corrupt(format!(
+                    "segment {} does not follow {} entries",
+                    seg.first,
+                    tree.size()
+                )));
             }
             let bytes = std::fs::read(&seg.idx).map_err(|e| AuditError::io(&seg.idx, e))?;
             // A writer may be mid-append: read whole records only.
@@ -57,7 +61,12 @@ impl LogReader {
             }
         }
         let key = vault.map(|v| load_data_key(&dir, v)).transpose()?;
-        Ok(LogReader { segments, locations, tree, key })
+        Ok(LogReader {
+            segments,
+            locations,
+            tree,
+            key,
+        })
     }
 
     /// Number of entries.
@@ -75,8 +84,13 @@ impl LogReader {
         let &(pos, off) = usize::try_from(index)
             .ok()
             .and_then(|i| self.locations.get(i))
-            .ok_or_else(|| AuditError::OutOfRange(format!("no entry {index}; the log has {}", self.size())))?;
-        let seg = self.segments.get(pos).ok_or_else(|| AuditError::Corrupt("segment missing".into()))?;
+            .ok_or_else(|| {
+                AuditError::OutOfRange(format!("no entry {index}; the log has {}", self.size()))
+            })?;
+        let seg = self
+            .segments
+            .get(pos)
+            .ok_or_else(|| AuditError::Corrupt("segment missing".into()))?;
         let io = |e| AuditError::io(&seg.log, e);
         let mut f = std::fs::File::open(&seg.log).map_err(io)?;
         f.seek(SeekFrom::Start(off)).map_err(io)?;
@@ -84,7 +98,10 @@ impl LogReader {
         f.read_exact(&mut len).map_err(io)?;
         let len = u32::from_be_bytes(len);
         if len > crate::segment::MAX_ENTRY {
-            return Err(AuditError::Entry { index, reason: "length prefix out of range".into() });
+            return Err(AuditError::Entry {
+                index,
+                reason: "length prefix out of range".into(),
+            });
         }
         let mut buf = vec![0u8; len as usize];
         f.read_exact(&mut buf).map_err(io)?;
@@ -96,20 +113,30 @@ impl LogReader {
         let bytes = self.entry_bytes(index)?;
         let leaf = self.tree.leaf(index).unwrap_or_default();
         if crate::merkle::leaf_hash(&bytes) != leaf {
-            return Err(AuditError::Entry { index, reason: "entry does not match its index hash (run verify)".into() });
+            return Err(AuditError::Entry {
+                index,
+                reason: "entry does not match its index hash (run verify)".into(),
+            });
         }
         let entry = decode_entry(index, &bytes)?;
         let sensitive = match &self.key {
             Some(k) => open_sensitive(&entry, k)?,
             None => None,
         };
-        Ok(ShownEntry { index, leaf, entry, sensitive })
+        Ok(ShownEntry {
+            index,
+            leaf,
+            entry,
+            sensitive,
+        })
     }
 
     /// The last `n` entries, oldest first.
     pub fn tail(&self, n: u64) -> Result<Vec<ShownEntry>, AuditError> {
         let size = self.size();
-        (size.saturating_sub(n)..size).map(|i| self.show(i)).collect()
+        (size.saturating_sub(n)..size)
+            .map(|i| self.show(i))
+            .collect()
     }
 
     /// Inclusion proof of `index` in the tree of `size`.
@@ -118,7 +145,11 @@ impl LogReader {
     }
 
     /// Consistency proof between `size1` and `size2`.
-    pub fn consistency_proof(&self, size1: u64, size2: u64) -> Result<ConsistencyProof, AuditError> {
+    pub fn consistency_proof(
+        &self,
+        size1: u64,
+        size2: u64,
+    ) -> Result<ConsistencyProof, AuditError> {
         ConsistencyProof::from_tree(&self.tree, size1, size2)
     }
 }

@@ -30,12 +30,13 @@ pub(crate) struct Recovered {
     pub last_len: u64,
     /// Notes on repairs made (empty when the log was clean).
     pub notes: Vec<String>,
-    /// Every checkpoint note, oldest first.
-    pub checkpoints: Vec<String>,
 }
 
 /// Reads every checkpoint note; `truncate_torn` repairs a torn final record.
-pub(crate) fn read_checkpoints(audit_dir: &Path, truncate_torn: bool) -> Result<(Vec<String>, Option<String>), AuditError> {
+pub(crate) fn read_checkpoints(
+    audit_dir: &Path,
+    truncate_torn: bool,
+) -> Result<(Vec<String>, Option<String>), AuditError> {
     let path = audit_dir.join(CHECKPOINTS_FILE);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -65,21 +66,29 @@ pub(crate) fn read_checkpoints(audit_dir: &Path, truncate_torn: bool) -> Result<
 }
 
 fn truncate(path: &Path, len: u64) -> Result<(), AuditError> {
-    let f = std::fs::OpenOptions::new().write(true).open(path).map_err(|e| AuditError::io(path, e))?;
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| AuditError::io(path, e))?;
     f.set_len(len).map_err(|e| AuditError::io(path, e))?;
     f.sync_all().map_err(|e| AuditError::io(path, e))
 }
 
 /// Loads the log for writing, repairing a torn tail as the module docs describe.
-pub(crate) fn recover(audit_dir: &Path) -> Result<Recovered, AuditError> {
+/// `signed_size` is the size of the latest verified checkpoint: a torn record below it is
+/// refused, never truncated.
+pub(crate) fn recover(audit_dir: &Path, signed_size: u64) -> Result<Recovered, AuditError> {
     let mut segments = list_segments(audit_dir)?;
     let mut notes = Vec::new();
-    let (checkpoints, cp_note) = read_checkpoints(audit_dir, true)?;
-    notes.extend(cp_note);
     if segments.is_empty() {
         let seg = SegmentFiles::new(audit_dir, 0);
         for p in [&seg.log, &seg.idx] {
-            files::private_options().write(true).create(true).truncate(false).open(p).map_err(|e| AuditError::io(p, e))?;
+            files::private_options()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(p)
+                .map_err(|e| AuditError::io(p, e))?;
         }
         files::sync_dir(&seg.log)?;
         segments.push(seg);
@@ -98,20 +107,31 @@ pub(crate) fn recover(audit_dir: &Path) -> Result<Recovered, AuditError> {
         }
         if pos < last_pos {
             let bytes = std::fs::read(&seg.idx).map_err(|e| AuditError::io(&seg.idx, e))?;
-            let idx = decode_index(&bytes)
-                .ok_or_else(|| AuditError::Corrupt(format!("index {} has a partial record", seg.idx.display())))?;
+            let idx = decode_index(&bytes).ok_or_else(|| {
+                AuditError::Corrupt(format!("index {} has a partial record", seg.idx.display()))
+            })?;
             for (_, leaf) in idx {
                 tree.push(leaf);
             }
         } else {
-            last_len = recover_last(seg, &mut tree, &mut notes)?;
+            last_len = recover_last(seg, &mut tree, &mut notes, signed_size)?;
         }
     }
-    Ok(Recovered { tree, segments, last_len, notes, checkpoints })
+    Ok(Recovered {
+        tree,
+        segments,
+        last_len,
+        notes,
+    })
 }
 
 /// Rescans the last segment, truncates a torn tail and rewrites its index to match.
-fn recover_last(seg: &SegmentFiles, tree: &mut MerkleTree, notes: &mut Vec<String>) -> Result<u64, AuditError> {
+fn recover_last(
+    seg: &SegmentFiles,
+    tree: &mut MerkleTree,
+    notes: &mut Vec<String>,
+    signed_size: u64,
+) -> Result<u64, AuditError> {
     let bytes = std::fs::read(&seg.log).map_err(|e| AuditError::io(&seg.log, e))?;
     let mut idx = Vec::new();
     let end = segment::scan(&bytes, |rec| {
@@ -129,6 +149,12 @@ fn recover_last(seg: &SegmentFiles, tree: &mut MerkleTree, notes: &mut Vec<Strin
     let len = match end {
         ScanEnd::Clean => bytes.len() as u64,
         ScanEnd::Torn { offset, reason } => {
+            if tree.size() < signed_size {
+                return Err(AuditError::Corrupt(format!(
+                    "torn record at index {} ({reason}) but the latest checkpoint covers {signed_size}: signed entries are damaged; refusing to open (nothing was changed)",
+                    tree.size()
+                )));
+            }
             notes.push(format!(
                 "truncated a torn record at index {} (byte {offset} of {}): {reason}; {} bytes dropped",
                 tree.size(),

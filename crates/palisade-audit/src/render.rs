@@ -13,10 +13,15 @@ pub fn render_report(r: &VerifyReport) -> String {
         r.checkpoints
     );
     if let Some(size) = r.latest_checkpoint_size {
-        s.push_str(&format!(", latest covers {size} ({} unsigned after it)", r.entries - size));
+        s.push_str(&format!(
+            ", latest covers {size} ({} unsigned after it)",
+            r.entries - size
+        ));
     }
     if let Some(t) = r.trusted_size {
-        s.push_str(&format!("\nconsistent with the trusted checkpoint of size {t}"));
+        s.push_str(&format!(
+            "\nconsistent with the trusted checkpoint of size {t}"
+        ));
     }
     s.push('\n');
     s
@@ -43,7 +48,10 @@ pub fn render_entry(e: &ShownEntry) -> String {
         s.push_str(&format!("  policies {}\n", ev.policy_ids.join(",")));
     }
     for f in &ev.findings {
-        s.push_str(&format!("  finding {}\n", serde_json::to_string(f).unwrap_or_default()));
+        s.push_str(&format!(
+            "  finding {}\n",
+            serde_json::to_string(f).unwrap_or_default()
+        ));
     }
     match (&e.sensitive, e.entry.sealed.is_some()) {
         (Some(sens), _) => {
@@ -51,7 +59,9 @@ pub fn render_entry(e: &ShownEntry) -> String {
                 s.push_str(&format!("  detail {d}\n"));
             }
             if sens.request_body.is_some() || sens.response_body.is_some() {
-                s.push_str("  body capture present (use export --format jsonl with the vault for bytes)\n");
+                s.push_str(
+                    "  body capture present (use export --format jsonl with the vault for bytes)\n",
+                );
             }
         }
         (None, true) => s.push_str("  sealed part present (open with the vault to decrypt)\n"),

@@ -45,7 +45,12 @@ pub fn list_segments(audit_dir: &Path) -> Result<Vec<SegmentFiles>, AuditError> 
         let ent = ent.map_err(|e| AuditError::io(audit_dir, e))?;
         let name = ent.file_name();
         let Some(name) = name.to_str() else { continue };
-        let Some(num) = name.strip_prefix("seg-").and_then(|n| n.strip_suffix(".log")) else { continue };
+        let Some(num) = name
+            .strip_prefix("seg-")
+            .and_then(|n| n.strip_suffix(".log"))
+        else {
+            continue;
+        };
         if num.len() == 20 && num.bytes().all(|b| b.is_ascii_digit()) {
             if let Ok(first) = num.parse() {
                 out.push(SegmentFiles::new(audit_dir, first));
@@ -72,14 +77,17 @@ pub fn encode_index(offset: u64, leaf: &Hash, out: &mut Vec<u8>) {
 /// Decodes an index file into (offset, leaf hash) pairs; `None` if its length is not a
 /// multiple of the record size.
 pub fn decode_index(bytes: &[u8]) -> Option<Vec<(u64, Hash)>> {
-    if bytes.len() % INDEX_RECORD != 0 {
+    if !bytes.chunks_exact(INDEX_RECORD).remainder().is_empty() {
         return None;
     }
     bytes
         .chunks_exact(INDEX_RECORD)
         .map(|c| {
             let (off, leaf) = c.split_at(8);
-            Some((u64::from_be_bytes(off.try_into().ok()?), Hash::try_from(leaf).ok()?))
+            Some((
+                u64::from_be_bytes(off.try_into().ok()?),
+                Hash::try_from(leaf).ok()?,
+            ))
         })
         .collect()
 }
@@ -118,7 +126,10 @@ pub fn scan<'a, E>(
 ) -> Result<ScanEnd, E> {
     let mut pos = 0usize;
     while pos < bytes.len() {
-        let torn = |reason: &str| ScanEnd::Torn { offset: pos as u64, reason: reason.to_string() };
+        let torn = |reason: &str| ScanEnd::Torn {
+            offset: pos as u64,
+            reason: reason.to_string(),
+        };
         let Some(len_bytes) = bytes.get(pos..pos + 4) else {
             return Ok(torn("partial length prefix"));
         };
@@ -135,7 +146,11 @@ pub fn scan<'a, E>(
         if end == bytes.len() && leaf_hash(entry) != stored_leaf {
             return Ok(torn("final record's stored hash does not match its bytes"));
         }
-        visit(Record { offset: pos as u64, entry, stored_leaf })?;
+        visit(Record {
+            offset: pos as u64,
+            entry,
+            stored_leaf,
+        })?;
         pos = end;
     }
     Ok(ScanEnd::Clean)

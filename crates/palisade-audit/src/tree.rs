@@ -13,7 +13,9 @@ pub struct MerkleTree {
 impl MerkleTree {
     /// An empty tree.
     pub fn new() -> Self {
-        MerkleTree { levels: vec![Vec::new()] }
+        MerkleTree {
+            levels: vec![Vec::new()],
+        }
     }
 
     /// Number of leaves.
@@ -23,7 +25,10 @@ impl MerkleTree {
 
     /// Leaf hash at `index`, if present.
     pub fn leaf(&self, index: u64) -> Option<Hash> {
-        self.levels.first()?.get(usize::try_from(index).ok()?).copied()
+        self.levels
+            .first()?
+            .get(usize::try_from(index).ok()?)
+            .copied()
     }
 
     /// Appends a leaf hash, completing every perfect subtree it closes.
@@ -88,7 +93,7 @@ impl MerkleTree {
     /// MTH of leaves `[start, start+n)`; `n ≥ 1`. Every range the RFC recursion visits is
     /// either a perfect aligned subtree (cached) or splits at the largest power of two.
     fn mth(&self, start: u64, n: u64) -> Hash {
-        if n.is_power_of_two() && start % n == 0 {
+        if n.is_power_of_two() && start & (n - 1) == 0 {
             let level = n.trailing_zeros() as usize;
             let idx = (start >> level) as usize;
             if let Some(h) = self.levels.get(level).and_then(|row| row.get(idx)) {

@@ -66,11 +66,18 @@ pub enum EntryProblem {
 impl std::fmt::Display for EntryProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EntryProblem::Torn { offset, reason } => write!(f, "torn record at byte {offset}: {reason}"),
-            EntryProblem::HashMismatch => f.write_str("entry bytes do not match their leaf hash (entry altered)"),
+            EntryProblem::Torn { offset, reason } => {
+                write!(f, "torn record at byte {offset}: {reason}")
+            }
+            EntryProblem::HashMismatch => {
+                f.write_str("entry bytes do not match their leaf hash (entry altered)")
+            }
             EntryProblem::NotCanonical => f.write_str("entry is not in canonical form"),
             EntryProblem::WrongPosition { claims } => {
-                write!(f, "entry claims index {claims} (entries deleted or reordered)")
+                write!(
+                    f,
+                    "entry claims index {claims} (entries deleted or reordered)"
+                )
             }
             EntryProblem::IndexFile(m) => write!(f, "index file disagrees: {m}"),
         }
@@ -89,11 +96,16 @@ pub enum VerifyError {
         #[source]
         source: std::io::Error,
     },
+    /// The audit directory could not be listed.
+    #[error("cannot read the audit directory: {0}")]
+    Unreadable(String),
     /// The verifier key could not be loaded or parsed.
     #[error("verifier key: {0}")]
     Key(String),
     /// A segment file does not continue where the previous one ended.
-    #[error("segment starting at index {first} follows {preceding} entries (segment missing or extra)")]
+    #[error(
+        "segment starting at index {first} follows {preceding} entries (segment missing or extra)"
+    )]
     SegmentGap {
         /// First index in its name.
         first: u64,
@@ -121,7 +133,9 @@ pub enum VerifyError {
         problem: String,
     },
     /// The log is shorter than a trusted checkpoint: rolled back or truncated.
-    #[error("rollback: the log has {log_size} entries but the trusted checkpoint covers {trusted_size}")]
+    #[error(
+        "rollback: the log has {log_size} entries but the trusted checkpoint covers {trusted_size}"
+    )]
     Rollback {
         /// Entries present.
         log_size: u64,
@@ -139,7 +153,9 @@ impl VerifyError {
         match self {
             VerifyError::Entry { index, .. } => Some(*index),
             VerifyError::SegmentGap { preceding, .. } => Some(*preceding),
-            VerifyError::Checkpoint { first_bad_index, .. } => *first_bad_index,
+            VerifyError::Checkpoint {
+                first_bad_index, ..
+            } => *first_bad_index,
             VerifyError::Rollback { log_size, .. } => Some(*log_size),
             _ => None,
         }
@@ -147,23 +163,34 @@ impl VerifyError {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, VerifyError> {
-    std::fs::read(path).map_err(|e| VerifyError::Io { path: path.to_path_buf(), source: e })
+    std::fs::read(path).map_err(|e| VerifyError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })
 }
 
 /// Verifies the log in `<data_dir>/audit`. Without `trusted`, checkpoints are checked with the
 /// log's own `checkpoint.vkey`; with it, with the trusted key, and the log must extend the
 /// trusted checkpoint.
-pub fn verify(data_dir: &Path, trusted: Option<&TrustedCheckpoint>) -> Result<VerifyReport, VerifyError> {
+pub fn verify(
+    data_dir: &Path,
+    trusted: Option<&TrustedCheckpoint>,
+) -> Result<VerifyReport, VerifyError> {
     let dir = crate::audit_dir(data_dir);
     let verifier = match trusted {
-        Some(t) => NoteVerifier::parse(&t.verifier_key).map_err(|e| VerifyError::Key(e.to_string()))?,
+        Some(t) => {
+            NoteVerifier::parse(&t.verifier_key).map_err(|e| VerifyError::Key(e.to_string()))?
+        }
         None => read_verifier_key(data_dir).map_err(|e| VerifyError::Key(e.to_string()))?,
     };
-    let segments = list_segments(&dir).map_err(|e| VerifyError::Key(e.to_string()))?;
+    let segments = list_segments(&dir).map_err(|e| VerifyError::Unreadable(e.to_string()))?;
     let mut tree = MerkleTree::new();
     for seg in &segments {
         if seg.first != tree.size() {
-            return Err(VerifyError::SegmentGap { first: seg.first, preceding: tree.size() });
+            return Err(VerifyError::SegmentGap {
+                first: seg.first,
+                preceding: tree.size(),
+            });
         }
         verify_segment(&read(&seg.log)?, &read(&seg.idx)?, &mut tree)?;
     }
@@ -175,7 +202,12 @@ pub fn verify(data_dir: &Path, trusted: Option<&TrustedCheckpoint>) -> Result<Ve
         problem: e.to_string(),
     })?;
     if let Some(t) = torn {
-        return Err(VerifyError::Checkpoint { number: notes.len(), size: None, first_bad_index: None, problem: t });
+        return Err(VerifyError::Checkpoint {
+            number: notes.len(),
+            size: None,
+            first_bad_index: None,
+            problem: t,
+        });
     }
     let mut prev: Option<Checkpoint> = None;
     for (number, note) in notes.iter().enumerate() {
@@ -184,9 +216,13 @@ pub fn verify(data_dir: &Path, trusted: Option<&TrustedCheckpoint>) -> Result<Ve
     }
     let mut trusted_size = None;
     if let Some(t) = trusted {
-        let cp = Checkpoint::verify_note(&t.note, &verifier).map_err(|e| VerifyError::Trusted(e.to_string()))?;
+        let cp = Checkpoint::verify_note(&t.note, &verifier)
+            .map_err(|e| VerifyError::Trusted(e.to_string()))?;
         if cp.size > n {
-            return Err(VerifyError::Rollback { log_size: n, trusted_size: cp.size });
+            return Err(VerifyError::Rollback {
+                log_size: n,
+                trusted_size: cp.size,
+            });
         }
         if tree.root(cp.size) != Some(cp.root) {
             return Err(VerifyError::Trusted(format!(
@@ -206,7 +242,11 @@ pub fn verify(data_dir: &Path, trusted: Option<&TrustedCheckpoint>) -> Result<Ve
     })
 }
 
-fn verify_segment(bytes: &[u8], idx_bytes: &[u8], tree: &mut MerkleTree) -> Result<(), VerifyError> {
+fn verify_segment(
+    bytes: &[u8],
+    idx_bytes: &[u8],
+    tree: &mut MerkleTree,
+) -> Result<(), VerifyError> {
     let first = tree.size();
     let idx = decode_index(idx_bytes).ok_or(VerifyError::Entry {
         index: first,
@@ -226,19 +266,27 @@ fn verify_segment(bytes: &[u8], idx_bytes: &[u8], tree: &mut MerkleTree) -> Resu
             Some(_) => {}
         }
         if idx.get(k) != Some(&(rec.offset, leaf)) {
-            return bad(EntryProblem::IndexFile("offset or leaf hash differs".into()));
+            return bad(EntryProblem::IndexFile(
+                "offset or leaf hash differs".into(),
+            ));
         }
         tree.push(leaf);
         k += 1;
         Ok(())
     })?;
     if let ScanEnd::Torn { offset, reason } = end {
-        return Err(VerifyError::Entry { index: tree.size(), problem: EntryProblem::Torn { offset, reason } });
+        return Err(VerifyError::Entry {
+            index: tree.size(),
+            problem: EntryProblem::Torn { offset, reason },
+        });
     }
     if idx.len() != k {
         return Err(VerifyError::Entry {
             index: tree.size(),
-            problem: EntryProblem::IndexFile(format!("index lists {} entries, segment holds {k}", idx.len())),
+            problem: EntryProblem::IndexFile(format!(
+                "index lists {} entries, segment holds {k}",
+                idx.len()
+            )),
         });
     }
     Ok(())
@@ -251,11 +299,25 @@ fn check_checkpoint(
     tree: &MerkleTree,
     prev: Option<&Checkpoint>,
 ) -> Result<Checkpoint, VerifyError> {
-    let fail = |size, first_bad_index, problem: String| VerifyError::Checkpoint { number, size, first_bad_index, problem };
-    let cp = Checkpoint::verify_note(note, verifier).map_err(|e| fail(None, None, e.to_string()))?;
+    let fail = |size, first_bad_index, problem: String| VerifyError::Checkpoint {
+        number,
+        size,
+        first_bad_index,
+        problem,
+    };
+    let cp =
+        Checkpoint::verify_note(note, verifier).map_err(|e| fail(None, None, e.to_string()))?;
     let size = Some(cp.size);
     if cp.origin != verifier.name() {
-        return Err(fail(size, None, format!("origin {:?} is not this log's {:?}", cp.origin, verifier.name())));
+        return Err(fail(
+            size,
+            None,
+            format!(
+                "origin {:?} is not this log's {:?}",
+                cp.origin,
+                verifier.name()
+            ),
+        ));
     }
     let prev_size = prev.map_or(0, |p| p.size);
     if cp.size > tree.size() {
@@ -266,19 +328,37 @@ fn check_checkpoint(
         ));
     }
     if cp.size < prev_size {
-        return Err(fail(size, None, format!("size goes backwards from {prev_size}")));
+        return Err(fail(
+            size,
+            None,
+            format!("size goes backwards from {prev_size}"),
+        ));
     }
     if tree.root(cp.size) != Some(cp.root) {
         return Err(fail(
             size,
             Some(prev_size),
-            format!("root does not match the entries: an entry in [{prev_size}, {}) was altered", cp.size),
+            format!(
+                "root does not match the entries: an entry in [{prev_size}, {}) was altered",
+                cp.size
+            ),
         ));
     }
     if let Some(p) = prev.filter(|p| p.size > 0 && p.size < cp.size) {
-        let proof = ConsistencyProof::from_tree(tree, p.size, cp.size).map_err(|e| fail(size, None, e.to_string()))?;
-        let proof = ConsistencyProof { root1: p.root, root2: cp.root, ..proof };
-        proof.verify().map_err(|e| fail(size, Some(p.size), format!("not consistent with checkpoint #{}: {e}", number - 1)))?;
+        let proof = ConsistencyProof::from_tree(tree, p.size, cp.size)
+            .map_err(|e| fail(size, None, e.to_string()))?;
+        let proof = ConsistencyProof {
+            root1: p.root,
+            root2: cp.root,
+            ..proof
+        };
+        proof.verify().map_err(|e| {
+            fail(
+                size,
+                Some(p.size),
+                format!("not consistent with checkpoint #{}: {e}", number - 1),
+            )
+        })?;
     }
     Ok(cp)
 }

@@ -26,7 +26,11 @@ pub(crate) type FlushReply = std::sync::mpsc::Sender<Result<Option<String>, Audi
 
 /// One queued request.
 pub(crate) enum Item {
-    Append { event: AuditEvent, capture: Option<BodyCapture>, done: AppendDone },
+    Append {
+        event: Box<AuditEvent>,
+        capture: Option<BodyCapture>,
+        done: AppendDone,
+    },
     Flush(FlushReply),
 }
 
@@ -104,12 +108,16 @@ impl Writer {
         d.map(|t| t.saturating_duration_since(Instant::now()))
     }
 
-    fn poison(&mut self, msg: &str) {
+    /// Records the failure first, so that anyone woken by a failed callback already sees it.
+    fn mark_failed(&self, msg: &str) {
         let mut failed = self.shared.failed.lock();
         if failed.is_none() {
             *failed = Some(msg.to_string());
         }
-        drop(failed);
+    }
+
+    fn poison(&mut self, msg: &str) {
+        self.mark_failed(msg);
         // Fail whatever is still queued; appenders see `failed` from now on.
         let items = std::mem::take(&mut self.shared.queue.lock().items);
         fail_items(items, msg);
@@ -130,14 +138,19 @@ impl Writer {
         for item in items {
             match item {
                 Item::Flush(reply) => flushes.push(reply),
-                Item::Append { event, capture, done: cb } => {
+                Item::Append {
+                    event,
+                    capture,
+                    done: cb,
+                } => {
                     if outcome.is_err() {
                         cb(Err(AuditFailure("audit write failed".into())));
                         continue;
                     }
                     let index = self.next;
                     let capture = capture.filter(|_| self.cfg.capture_bodies);
-                    let entry = match encode_entry(index, &event, capture.as_ref(), &self.data_key) {
+                    let entry = match encode_entry(index, &event, capture.as_ref(), &self.data_key)
+                    {
                         Ok(e) => e,
                         Err(e) => {
                             cb(Err(AuditFailure(e.to_string())));
@@ -146,9 +159,14 @@ impl Writer {
                     };
                     let rec_len = RECORD_OVERHEAD + entry.len() as u64;
                     let pending = buf.len() as u64;
-                    if self.seg_len + pending > 0 && self.seg_len + pending + rec_len > self.cfg.segment_max_bytes {
-                        outcome = self.write_out(&mut buf, &mut ibuf).and_then(|()| self.rotate());
-                        if outcome.is_err() {
+                    if self.seg_len + pending > 0
+                        && self.seg_len + pending + rec_len > self.cfg.segment_max_bytes
+                    {
+                        outcome = self
+                            .write_out(&mut buf, &mut ibuf)
+                            .and_then(|()| self.rotate());
+                        if let Err(e) = &outcome {
+                            self.mark_failed(&e.to_string());
                             cb(Err(AuditFailure("audit write failed".into())));
                             continue;
                         }
@@ -162,15 +180,18 @@ impl Writer {
                 }
             }
         }
-        let outcome = outcome.and_then(|()| self.write_out(&mut buf, &mut ibuf)).and_then(|()| {
-            if self.cfg.mode == DurabilityMode::Sync || !flushes.is_empty() {
-                self.sync()
-            } else {
-                Ok(())
-            }
-        });
+        let outcome = outcome
+            .and_then(|()| self.write_out(&mut buf, &mut ibuf))
+            .and_then(|()| {
+                if self.cfg.mode == DurabilityMode::Sync || !flushes.is_empty() {
+                    self.sync()
+                } else {
+                    Ok(())
+                }
+            });
         if let Err(e) = outcome {
             let msg = e.to_string();
+            self.mark_failed(&msg);
             for (cb, _) in done {
                 cb(Err(AuditFailure(msg.clone())));
             }
@@ -202,8 +223,12 @@ impl Writer {
         if buf.is_empty() {
             return Ok(());
         }
-        self.seg_file.write_all(buf).map_err(|e| AuditError::io(&self.seg.log, e))?;
-        self.idx_file.write_all(ibuf).map_err(|e| AuditError::io(&self.seg.idx, e))?;
+        self.seg_file
+            .write_all(buf)
+            .map_err(|e| AuditError::io(&self.seg.log, e))?;
+        self.idx_file
+            .write_all(ibuf)
+            .map_err(|e| AuditError::io(&self.seg.idx, e))?;
         self.seg_len += buf.len() as u64;
         self.dirty = true;
         buf.clear();
@@ -213,8 +238,12 @@ impl Writer {
 
     fn sync(&mut self) -> Result<(), AuditError> {
         if self.dirty {
-            self.seg_file.sync_data().map_err(|e| AuditError::io(&self.seg.log, e))?;
-            self.idx_file.sync_data().map_err(|e| AuditError::io(&self.seg.idx, e))?;
+            self.seg_file
+                .sync_data()
+                .map_err(|e| AuditError::io(&self.seg.log, e))?;
+            self.idx_file
+                .sync_data()
+                .map_err(|e| AuditError::io(&self.seg.idx, e))?;
             self.dirty = false;
         }
         self.last_sync = Instant::now();
@@ -225,7 +254,11 @@ impl Writer {
         self.sync()?;
         let seg = SegmentFiles::new(&self.audit_dir, self.next);
         let open = |p: &PathBuf| {
-            files::private_options().append(true).create_new(true).open(p).map_err(|e| AuditError::io(p, e))
+            files::private_options()
+                .append(true)
+                .create_new(true)
+                .open(p)
+                .map_err(|e| AuditError::io(p, e))
         };
         self.seg_file = open(&seg.log)?;
         self.idx_file = open(&seg.idx)?;
@@ -243,7 +276,8 @@ impl Writer {
             self.sync()?;
         }
         let due = self.next - self.cp_size >= self.cfg.checkpoint_every_entries
-            || now.duration_since(self.cp_time) >= Duration::from_millis(self.cfg.checkpoint_every_ms);
+            || now.duration_since(self.cp_time)
+                >= Duration::from_millis(self.cfg.checkpoint_every_ms);
         if self.next > self.cp_size && (force || due) {
             self.checkpoint()?;
         }
@@ -263,14 +297,28 @@ impl Writer {
             .read()
             .root(self.next)
             .ok_or_else(|| AuditError::Corrupt("tree is behind the writer".into()))?;
-        let cp = Checkpoint { origin: self.cfg.origin.clone(), size: self.next, root };
-        let note = self.signer.sign(&cp.to_text()).map_err(|e| AuditError::Key(e.to_string()))?;
+        let cp = Checkpoint {
+            origin: self.cfg.origin.clone(),
+            size: self.next,
+            root,
+        };
+        let note = self
+            .signer
+            .sign(&cp.to_text())
+            .map_err(|e| AuditError::Key(e.to_string()))?;
         let mut rec = (note.len() as u32).to_be_bytes().to_vec();
         rec.extend_from_slice(note.as_bytes());
         let cp_path = self.audit_dir.join(CHECKPOINTS_FILE);
-        self.cp_file.write_all(&rec).map_err(|e| AuditError::io(&cp_path, e))?;
-        self.cp_file.sync_data().map_err(|e| AuditError::io(&cp_path, e))?;
-        files::write_atomic(&self.audit_dir.join(LATEST_CHECKPOINT_FILE), note.as_bytes())?;
+        self.cp_file
+            .write_all(&rec)
+            .map_err(|e| AuditError::io(&cp_path, e))?;
+        self.cp_file
+            .sync_data()
+            .map_err(|e| AuditError::io(&cp_path, e))?;
+        files::write_atomic(
+            &self.audit_dir.join(LATEST_CHECKPOINT_FILE),
+            note.as_bytes(),
+        )?;
         *self.shared.latest_checkpoint.lock() = Some(note);
         self.cp_size = self.next;
         self.cp_time = Instant::now();

@@ -40,8 +40,12 @@ fn main() {
     let t0 = 1_795_000_000_000u64;
     for i in 0..n {
         let id = Identity {
-            id: SpiffeId::new("lab.example", &format!("seg-{}", i % 10), &format!("agent-{i}"))
-                .expect("id"),
+            id: SpiffeId::new(
+                "lab.example",
+                &format!("seg-{}", i % 10),
+                &format!("agent-{i}"),
+            )
+            .expect("id"),
             kind: IdentityKind::Agent,
             owner: "team".into(),
             segment: format!("seg-{}", i % 10),

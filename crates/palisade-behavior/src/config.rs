@@ -24,6 +24,12 @@ pub struct BehaviorConfig {
     pub step_down_score: f64,
     /// Score from which the identity is quarantined.
     pub quarantine_score: f64,
+    /// Quarantine by score only when data evidence (findings, sensitive data leaving)
+    /// contributed at least `data_evidence_points`; otherwise the call is stepped down. Rate
+    /// and volume anomalies narrow an identity; seeing protected data leave locks it.
+    pub quarantine_requires_data_evidence: bool,
+    /// Points of data evidence that allow a score-based quarantine.
+    pub data_evidence_points: f64,
     /// Scores at or above this are kept as recent deviations in the baseline view.
     pub deviation_score: f64,
     /// How long a step-down lasts.
@@ -52,6 +58,8 @@ impl Default for BehaviorConfig {
             alert_score: 60.0,
             step_down_score: 75.0,
             quarantine_score: 90.0,
+            quarantine_requires_data_evidence: true,
+            data_evidence_points: 5.0,
             deviation_score: 40.0,
             step_down_secs: 3600,
             step_down_deny: vec![DestinationClass::External, DestinationClass::Vendor],

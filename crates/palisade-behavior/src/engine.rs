@@ -203,7 +203,13 @@ pub fn observe(
     };
     let contribs = contributions(p, &s.windows, &facts);
     let total: f64 = contribs.iter().map(|c| c.points).sum();
-    let score = squash(total);
+    let raw_score = squash(total);
+    // While learning with no reference the score means little; policy must not deny on it.
+    let score = if reference == Reference::Learning {
+        0.0
+    } else {
+        raw_score
+    };
 
     let mut action = if score >= cfg.quarantine_score {
         BehaviorAction::Quarantine
@@ -214,6 +220,21 @@ pub fn observe(
     } else {
         BehaviorAction::Record
     };
+    if action == BehaviorAction::Quarantine && cfg.quarantine_requires_data_evidence {
+        let evidence: f64 = contribs
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.feature,
+                    FeatureId::Findings(_) | FeatureId::SensitiveThenExternal
+                )
+            })
+            .map(|c| c.points)
+            .sum();
+        if evidence < cfg.data_evidence_points {
+            action = BehaviorAction::StepDown;
+        }
+    }
     for (f, min, a) in &rules.feature_rules {
         if contribs.iter().any(|c| c.feature == *f && c.points >= *min) {
             action = action.max(*a);
@@ -230,7 +251,8 @@ pub fn observe(
             s.profile.requests
         ),
         Reference::Learning => format!(
-            "learning period ({} of {} requests; no peer baseline yet), not enforced",
+            "learning period ({} of {} requests; no peer baseline yet), not enforced \
+             (unenforced score {raw_score:.1})",
             s.profile.requests, cfg.learning_period_requests
         ),
     };
@@ -313,11 +335,7 @@ pub fn observe(
             time_ms: t,
             score: score as f32,
             action,
-            features: contribs
-                .iter()
-                .take(3)
-                .map(|c| (c.feature, c.points as f32))
-                .collect(),
+            features: top3(&contribs),
         });
     }
     let due = action >= BehaviorAction::Alert
@@ -346,6 +364,14 @@ pub fn observe(
         }
     });
     Scored { score, alert }
+}
+
+fn top3(c: &[crate::features::Contribution]) -> [(FeatureId, f32); 3] {
+    let mut out = [(FeatureId::BytesPerRequest, 0.0f32); 3];
+    for (slot, c) in out.iter_mut().zip(c) {
+        *slot = (c.feature, c.points as f32);
+    }
+    out
 }
 
 /// Adds `bytes` to the tracked new destination `h` (starting to track it if needed, replacing
@@ -380,7 +406,10 @@ pub fn outcome(
         return;
     }
     roll(rules, s, peer, t_ms);
-    if failed {
+    // Denials caused by our own step-down are not new evidence; counting them would let a
+    // step-down escalate itself.
+    let self_inflicted = s.step_down_until > t_ms;
+    if failed && !self_inflicted {
         s.windows.hour_denials_errors = s.windows.hour_denials_errors.saturating_add(1);
         s.dirty = true;
     }

@@ -134,6 +134,9 @@ pub struct Contribution {
     pub points: f64,
 }
 
+/// Closed windows a window feature needs before it speaks.
+const MIN_WINDOWS: u32 = 3;
+
 fn class_weight(c: DataClass) -> f64 {
     match c {
         DataClass::Pii => 3.0,
@@ -148,17 +151,25 @@ pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contrib
     let mut out = Vec::with_capacity(6);
     let mut add = |feature, points: f64, cap: f64| {
         let points = points.min(cap);
-        if points > 0.0 && points.is_finite() {
+        // Sub-tenth contributions are rounding noise, not an explanation.
+        if points >= 0.05 && points.is_finite() {
             out.push(Contribution { feature, points });
         }
     };
+    // Window features stay silent until enough windows have closed to say what is usual.
+    let minutes_known = p.minute_reqs.n >= MIN_WINDOWS * 3;
+    let hours_known = p.hour_reqs.n >= MIN_WINDOWS;
     // Rates.
-    let (mu, sd) = (p.minute_reqs.mean(), p.minute_reqs.sd());
-    let z = (f64::from(w.minute_reqs) - mu) / (sd * sd + mu + 1.0).sqrt();
-    add(FeatureId::RequestRateMinute, 3.0 * (z - 4.0), 30.0);
-    let mu = p.expected_hour_reqs(f.hour);
-    let z = (f64::from(w.hour_reqs) - mu) / ((2.0 * mu + 4.0).sqrt() + 0.25 * mu);
-    add(FeatureId::RequestRateHour, 3.0 * (z - 4.0), 30.0);
+    if minutes_known {
+        let (mu, sd) = (p.minute_reqs.mean(), p.minute_reqs.sd());
+        let z = (f64::from(w.minute_reqs) - mu) / (sd * sd + mu + 1.0).sqrt();
+        add(FeatureId::RequestRateMinute, 3.0 * (z - 4.0), 30.0);
+    }
+    if hours_known {
+        let mu = p.expected_hour_reqs(f.hour);
+        let z = (f64::from(w.hour_reqs) - mu) / ((2.0 * mu + 4.0).sqrt() + 0.25 * mu);
+        add(FeatureId::RequestRateHour, 3.0 * (z - 4.0), 30.0);
+    }
     // Volume.
     if p.requests > 0 {
         let sd = p.bytes_log.sd().max(0.35);
@@ -166,7 +177,7 @@ pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contrib
         add(FeatureId::BytesPerRequest, 4.0 * (z - 3.0), 25.0);
     }
     let eh = p.expected_hour_bytes(f.hour);
-    if eh > 0.0 {
+    if hours_known && eh > 0.0 {
         let r = w.hour_bytes as f64 / eh;
         add(FeatureId::BytesHour, 8.0 * doublings_over(r, 3.0), 30.0);
     }
@@ -185,12 +196,14 @@ pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contrib
             14.0,
         );
     }
-    if let Some(b) = f.new_dest_bytes {
+    if let (Some(b), true) = (f.new_dest_bytes, p.requests > 0) {
         let typical = p.bytes_log.mean().exp().max(1.0);
         add(
             FeatureId::BytesToNewDestination,
             6.0 * (1.0 + b as f64 / typical).log2(),
-            30.0,
+            // Capped so a new destination alone tops out at step-down; quarantine needs more
+            // evidence (sensitive data, canaries) on top.
+            25.0,
         );
     }
     // Findings.

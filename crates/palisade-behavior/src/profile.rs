@@ -2,7 +2,7 @@
 //! a typical member of a segment and kind). Fixed-size fields only, so its memory is bounded.
 
 use crate::sketch::Bloom;
-use crate::stats::{slot, update_slot, Ewma};
+use crate::stats::{Ewma, Slots, SLOT_DOW_BYTES, SLOT_HOD_BYTES, SLOT_HOD_REQS, SLOT_HOW_REQS};
 use crate::window::{
     day_of_week, hour_of_day, hour_of_week, DaySummary, HourSummary, HOURS_PER_WEEK,
 };
@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 /// Bloom words for first-seen destinations (512 bits: ~100 destinations at <5% false hits).
 pub const DEST_WORDS: usize = 8;
-/// Bloom words for action trigrams (2048 bits: ~400 trigrams at <5% false hits).
-pub const NGRAM_WORDS: usize = 32;
+/// Bloom words for action trigrams (1536 bits: ~200 trigrams at <4% false hits).
+pub const NGRAM_WORDS: usize = 24;
 
 // Long-run weights: per-request statistics move over ~200 calls, hourly ones over ~50 active
 // hours, calendar slots over a few weeks. Slow on purpose: a baseline an attacker can drag in an
@@ -43,14 +43,9 @@ pub struct Profile {
     pub hour_bytes: Ewma,
     /// Bytes per active day.
     pub day_bytes: Ewma,
-    /// Requests per hour by hour of week (-1 = not seen yet).
-    pub how_reqs: Vec<f32>,
-    /// Requests per hour by hour of day.
-    pub hod_reqs: Vec<f32>,
-    /// Bytes per hour by hour of day.
-    pub hod_bytes: Vec<f32>,
-    /// Bytes per day by day of week.
-    pub dow_bytes: Vec<f32>,
+    /// Calendar slots: requests by hour of week, requests and bytes by hour of day, bytes by
+    /// day of week.
+    pub slots: Slots,
     /// Findings per active hour, per data class.
     pub findings: [Ewma; 7],
     /// Sensitive findings per active hour.
@@ -84,10 +79,7 @@ impl Default for Profile {
             hour_reqs: Ewma::default(),
             hour_bytes: Ewma::default(),
             day_bytes: Ewma::default(),
-            how_reqs: vec![-1.0; HOURS_PER_WEEK],
-            hod_reqs: vec![-1.0; 24],
-            hod_bytes: vec![-1.0; 24],
-            dow_bytes: vec![-1.0; 7],
+            slots: Slots::default(),
             findings: [Ewma::default(); 7],
             sensitive: Ewma::default(),
             denials_errors: Ewma::default(),
@@ -105,10 +97,7 @@ impl Default for Profile {
 impl Profile {
     /// Whether a decoded snapshot has the shapes this version relies on.
     pub fn is_well_formed(&self) -> bool {
-        self.how_reqs.len() == HOURS_PER_WEEK
-            && self.hod_reqs.len() == 24
-            && self.hod_bytes.len() == 24
-            && self.dow_bytes.len() == 7
+        self.slots.is_well_formed()
             && self.dests.has_words(DEST_WORDS)
             && self.ngrams.has_words(NGRAM_WORDS)
     }
@@ -155,27 +144,21 @@ impl Profile {
         let reqs = f64::from(h.reqs);
         let bytes = h.bytes as f64;
         if !h.flagged {
-            if let Some(s) = self.how_reqs.get_mut(hour_of_week(h.hour)) {
-                update_slot(s, reqs, A_HOW);
-            }
-            if let Some(s) = self.hod_reqs.get_mut(hour_of_day(h.hour)) {
-                update_slot(s, reqs, A_HOD);
-            }
-            if let Some(s) = self.hod_bytes.get_mut(hour_of_day(h.hour)) {
-                update_slot(s, bytes, A_HOD);
-            }
+            self.slots
+                .update(SLOT_HOW_REQS + hour_of_week(h.hour), reqs, A_HOW);
+            self.slots
+                .update(SLOT_HOD_REQS + hour_of_day(h.hour), reqs, A_HOD);
+            self.slots
+                .update(SLOT_HOD_BYTES + hour_of_day(h.hour), bytes, A_HOD);
         }
         for k in 0..idle.1 {
             let hour = idle.0 + k;
-            if let Some(s) = self.how_reqs.get_mut(hour_of_week(hour)) {
-                update_slot(s, 0.0, A_HOW);
-            }
-            if let Some(s) = self.hod_reqs.get_mut(hour_of_day(hour)) {
-                update_slot(s, 0.0, A_HOD);
-            }
-            if let Some(s) = self.hod_bytes.get_mut(hour_of_day(hour)) {
-                update_slot(s, 0.0, A_HOD);
-            }
+            self.slots
+                .update(SLOT_HOW_REQS + hour_of_week(hour), 0.0, A_HOW);
+            self.slots
+                .update(SLOT_HOD_REQS + hour_of_day(hour), 0.0, A_HOD);
+            self.slots
+                .update(SLOT_HOD_BYTES + hour_of_day(hour), 0.0, A_HOD);
         }
         if h.reqs == 0 || h.flagged {
             return;
@@ -196,14 +179,12 @@ impl Profile {
     /// Learns a closed day and the idle days after it.
     pub fn learn_day(&mut self, d: &DaySummary, idle: (u64, u64)) {
         if !d.flagged {
-            if let Some(s) = self.dow_bytes.get_mut(day_of_week(d.day)) {
-                update_slot(s, d.bytes as f64, A_DOW);
-            }
+            self.slots
+                .update(SLOT_DOW_BYTES + day_of_week(d.day), d.bytes as f64, A_DOW);
         }
         for k in 0..idle.1 {
-            if let Some(s) = self.dow_bytes.get_mut(day_of_week(idle.0 + k)) {
-                update_slot(s, 0.0, A_DOW);
-            }
+            self.slots
+                .update(SLOT_DOW_BYTES + day_of_week(idle.0 + k), 0.0, A_DOW);
         }
         if d.reqs > 0 && !d.flagged {
             self.day_bytes.update(d.bytes as f64, A_DAY);
@@ -214,8 +195,8 @@ impl Profile {
     /// hour of day, else the active-hour mean.
     pub fn expected_hour_reqs(&self, hour: u64) -> f64 {
         let fallback = self.hour_reqs.mean();
-        let hod = slot(&self.hod_reqs, hour_of_day(hour));
-        match (slot(&self.how_reqs, hour_of_week(hour)), hod) {
+        let hod = self.slots.get(SLOT_HOD_REQS + hour_of_day(hour));
+        match (self.slots.get(SLOT_HOW_REQS + hour_of_week(hour)), hod) {
             (Some(w), Some(d)) if self.span_hours(hour) >= HOURS_PER_WEEK as u64 => w.max(0.5 * d),
             (_, Some(d)) => d,
             _ => fallback,
@@ -226,7 +207,8 @@ impl Profile {
     /// usually quiet hour does not turn every call into an anomaly.
     pub fn expected_hour_bytes(&self, hour: u64) -> f64 {
         let floor = 0.25 * self.hour_bytes.mean();
-        slot(&self.hod_bytes, hour_of_day(hour))
+        self.slots
+            .get(SLOT_HOD_BYTES + hour_of_day(hour))
             .unwrap_or(self.hour_bytes.mean())
             .max(floor)
     }
@@ -234,7 +216,8 @@ impl Profile {
     /// Expected bytes on `day` (day of week once seen), floored at a third of an active day.
     pub fn expected_day_bytes(&self, day: u64) -> f64 {
         let mean = self.day_bytes.mean();
-        slot(&self.dow_bytes, day_of_week(day))
+        self.slots
+            .get(SLOT_DOW_BYTES + day_of_week(day))
             .unwrap_or(mean)
             .max(mean / 3.0)
     }
@@ -242,13 +225,17 @@ impl Profile {
     /// Whether `hour` is outside the identity's usual hours (learned over at least a week).
     pub fn is_off_hours(&self, hour: u64) -> bool {
         self.span_hours(hour) >= HOURS_PER_WEEK as u64
-            && slot(&self.how_reqs, hour_of_week(hour))
+            && self
+                .slots
+                .get(SLOT_HOW_REQS + hour_of_week(hour))
                 .is_some_and(|w| w < 0.1 * self.hour_reqs.mean())
     }
 
     /// Expected requests in an off-hours slot (for the off-hours feature).
     pub fn slot_reqs(&self, hour: u64) -> f64 {
-        slot(&self.how_reqs, hour_of_week(hour)).unwrap_or(0.0)
+        self.slots
+            .get(SLOT_HOW_REQS + hour_of_week(hour))
+            .unwrap_or(0.0)
     }
 }
 

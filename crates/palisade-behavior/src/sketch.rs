@@ -112,7 +112,7 @@ impl LinearCounter {
 mod tests {
     use super::*;
 
-    const PINNED_OPENAI: u64 = 0;
+    const PINNED_OPENAI: u64 = 15_606_703_219_973_015_566;
 
     #[test]
     fn hash_is_stable_and_separates_parts() {

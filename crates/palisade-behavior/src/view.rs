@@ -4,7 +4,7 @@
 
 use crate::engine::Rules;
 use crate::state::IdentityState;
-use crate::stats::slot;
+use crate::stats::SLOT_HOD_REQS;
 use crate::window::HOUR_MS;
 use palisade_core::{BehaviorAction, DataClass, IdentityKind};
 use serde::{Deserialize, Serialize};
@@ -144,7 +144,7 @@ impl BaselineView {
                 requests_per_active_hour: p.hour_reqs.mean(),
                 bytes_per_active_hour: p.hour_bytes.mean(),
                 bytes_per_active_day: p.day_bytes.mean(),
-                requests_by_hour_of_day: (0..24).map(|h| slot(&p.hod_reqs, h)).collect(),
+                requests_by_hour_of_day: (0..24).map(|h| p.slots.get(SLOT_HOD_REQS + h)).collect(),
                 findings_per_hour,
                 denials_errors_per_hour: p.denials_errors.mean(),
                 distinct_destinations_per_hour: p.distinct_dests.mean(),
@@ -171,6 +171,7 @@ impl BaselineView {
                     features: d
                         .features
                         .iter()
+                        .filter(|(_, v)| *v > 0.0)
                         .map(|(f, v)| (f.as_str().to_owned(), f64::from(*v)))
                         .collect(),
                 })

@@ -1,7 +1,9 @@
 //! Raw serde types, exactly as written in the TOML file. Every table refuses unknown fields, and
 //! values that later validation may reject are `Spanned` so the error can point at their line.
 
-use crate::sections::{AuditSection, BehaviorSection, IdentitySection, InspectSection, PolicySection};
+use crate::sections::{
+    AuditSection, BehaviorSection, IdentitySection, InspectSection, PolicySection,
+};
 use serde::Deserialize;
 use std::time::Duration;
 use toml::Spanned;

@@ -1,7 +1,9 @@
 //! The validated configuration the gateway runs on. Every value here has been checked; the
 //! gateway never re-validates.
 
-use crate::sections::{AuditSection, BehaviorSection, IdentitySection, InspectSection, PolicySection};
+use crate::sections::{
+    AuditSection, BehaviorSection, IdentitySection, InspectSection, PolicySection,
+};
 use palisade_core::DestinationClass;
 use std::net::SocketAddr;
 use std::path::PathBuf;

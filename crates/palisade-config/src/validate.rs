@@ -20,7 +20,12 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn err<T>(&self, field: impl Into<String>, span: Option<std::ops::Range<usize>>, reason: impl Into<String>) -> Result<T, ConfigError> {
+    fn err<T>(
+        &self,
+        field: impl Into<String>,
+        span: Option<std::ops::Range<usize>>,
+        reason: impl Into<String>,
+    ) -> Result<T, ConfigError> {
         Err(ConfigError::Invalid {
             file: self.origin.to_owned(),
             line: span.map(|s| line_of(self.text, s.start)),
@@ -38,14 +43,27 @@ impl Ctx<'_> {
     }
 }
 
-pub(crate) fn validate(raw: RawConfig, text: &str, origin: &str, base_dir: &Path) -> Result<Config, ConfigError> {
-    let cx = Ctx { text, origin, base_dir };
+pub(crate) fn validate(
+    raw: RawConfig,
+    text: &str,
+    origin: &str,
+    base_dir: &Path,
+) -> Result<Config, ConfigError> {
+    let cx = Ctx {
+        text,
+        origin,
+        base_dir,
+    };
     let server = server(&cx, raw.server)?;
     let mut upstreams = Vec::with_capacity(raw.upstreams.len());
     let mut names = HashSet::new();
     for (i, u) in raw.upstreams.into_iter().enumerate() {
         if !names.insert(u.name.get_ref().clone()) {
-            return cx.err(format!("upstreams[{i}].name"), Some(u.name.span()), format!("duplicate upstream name `{}`", u.name.get_ref()));
+            return cx.err(
+                format!("upstreams[{i}].name"),
+                Some(u.name.span()),
+                format!("duplicate upstream name `{}`", u.name.get_ref()),
+            );
         }
         upstreams.push(upstream(&cx, i, u)?);
     }
@@ -54,13 +72,25 @@ pub(crate) fn validate(raw: RawConfig, text: &str, origin: &str, base_dir: &Path
     for (i, m) in raw.models.into_iter().enumerate() {
         let name = m.name.get_ref().trim().to_owned();
         if name.is_empty() {
-            return cx.err(format!("models[{i}].name"), Some(m.name.span()), "must not be empty");
+            return cx.err(
+                format!("models[{i}].name"),
+                Some(m.name.span()),
+                "must not be empty",
+            );
         }
         if !model_names.insert(name.clone()) {
-            return cx.err(format!("models[{i}].name"), Some(m.name.span()), format!("duplicate model name `{name}`"));
+            return cx.err(
+                format!("models[{i}].name"),
+                Some(m.name.span()),
+                format!("duplicate model name `{name}`"),
+            );
         }
         if !names.contains(m.upstream.get_ref()) {
-            return cx.err(format!("models[{i}].upstream"), Some(m.upstream.span()), format!("no upstream named `{}`", m.upstream.get_ref()));
+            return cx.err(
+                format!("models[{i}].upstream"),
+                Some(m.upstream.span()),
+                format!("no upstream named `{}`", m.upstream.get_ref()),
+            );
         }
         models.push(ModelRoute {
             upstream_model: m.rename.unwrap_or_else(|| name.clone()),
@@ -69,8 +99,16 @@ pub(crate) fn validate(raw: RawConfig, text: &str, origin: &str, base_dir: &Path
         });
     }
     let auth = match raw.auth.mode.get_ref().as_str() {
-        "none" => AuthConfig { mode: AuthMode::None },
-        other => return cx.err("auth.mode", Some(raw.auth.mode.span()), format!("unknown mode `{other}` (expected: none)")),
+        "none" => AuthConfig {
+            mode: AuthMode::None,
+        },
+        other => {
+            return cx.err(
+                "auth.mode",
+                Some(raw.auth.mode.span()),
+                format!("unknown mode `{other}` (expected: none)"),
+            )
+        }
     };
     Ok(Config {
         server,
@@ -88,20 +126,51 @@ pub(crate) fn validate(raw: RawConfig, text: &str, origin: &str, base_dir: &Path
 fn server(cx: &Ctx<'_>, s: RawServer) -> Result<ServerConfig, ConfigError> {
     let listen: SocketAddr = match s.listen.get_ref().parse() {
         Ok(a) => a,
-        Err(_) => return cx.err("server.listen", Some(s.listen.span()), format!("`{}` is not an ip:port address", s.listen.get_ref())),
+        Err(_) => {
+            return cx.err(
+                "server.listen",
+                Some(s.listen.span()),
+                format!("`{}` is not an ip:port address", s.listen.get_ref()),
+            )
+        }
     };
     if s.data_dir.get_ref().trim().is_empty() {
-        return cx.err("server.data_dir", Some(s.data_dir.span()), "must not be empty");
+        return cx.err(
+            "server.data_dir",
+            Some(s.data_dir.span()),
+            "must not be empty",
+        );
     }
     let tls = match (s.tls_cert, s.tls_key) {
         (None, None) => None,
-        (Some(c), Some(k)) => Some(TlsFiles { cert: cx.path(c.get_ref()), key: cx.path(k.get_ref()) }),
-        (Some(c), None) => return cx.err("server.tls_key", Some(c.span()), "tls_cert is set but tls_key is missing"),
-        (None, Some(k)) => return cx.err("server.tls_cert", Some(k.span()), "tls_key is set but tls_cert is missing"),
+        (Some(c), Some(k)) => Some(TlsFiles {
+            cert: cx.path(c.get_ref()),
+            key: cx.path(k.get_ref()),
+        }),
+        (Some(c), None) => {
+            return cx.err(
+                "server.tls_key",
+                Some(c.span()),
+                "tls_cert is set but tls_key is missing",
+            )
+        }
+        (None, Some(k)) => {
+            return cx.err(
+                "server.tls_cert",
+                Some(k.span()),
+                "tls_key is set but tls_cert is missing",
+            )
+        }
     };
     let body_limit_bytes = match s.body_limit_bytes {
         None => DEFAULT_BODY_LIMIT,
-        Some(v) if *v.get_ref() == 0 => return cx.err("server.body_limit_bytes", Some(v.span()), "must be greater than 0"),
+        Some(v) if *v.get_ref() == 0 => {
+            return cx.err(
+                "server.body_limit_bytes",
+                Some(v.span()),
+                "must be greater than 0",
+            )
+        }
         Some(v) => *v.get_ref(),
     };
     Ok(ServerConfig {
@@ -117,7 +186,12 @@ fn server(cx: &Ctx<'_>, s: RawServer) -> Result<ServerConfig, ConfigError> {
     })
 }
 
-fn nonzero(cx: &Ctx<'_>, field: &str, v: Option<Duration>, default_secs: u64) -> Result<Duration, ConfigError> {
+fn nonzero(
+    cx: &Ctx<'_>,
+    field: &str,
+    v: Option<Duration>,
+    default_secs: u64,
+) -> Result<Duration, ConfigError> {
     match v {
         None => Ok(Duration::from_secs(default_secs)),
         Some(d) if d.is_zero() => cx.err(field, None, "must be greater than 0"),
@@ -135,17 +209,33 @@ fn upstream(cx: &Ctx<'_>, i: usize, u: RawUpstream) -> Result<UpstreamConfig, Co
         "openai" => UpstreamKind::OpenAi,
         "anthropic" => UpstreamKind::Anthropic,
         "openai-compatible" => UpstreamKind::OpenAiCompatible,
-        other => return cx.err(f("kind"), Some(u.kind.span()), format!("unknown kind `{other}` (expected: openai, anthropic, openai-compatible)")),
+        other => {
+            return cx.err(
+                f("kind"),
+                Some(u.kind.span()),
+                format!("unknown kind `{other}` (expected: openai, anthropic, openai-compatible)"),
+            )
+        }
     };
     let destination = match u.destination.get_ref().as_str() {
         "internal" => DestinationClass::Internal,
         "external" => DestinationClass::External,
         "vendor" => DestinationClass::Vendor,
-        other => return cx.err(f("destination"), Some(u.destination.span()), format!("unknown destination `{other}` (expected: internal, external, vendor)")),
+        other => {
+            return cx.err(
+                f("destination"),
+                Some(u.destination.span()),
+                format!("unknown destination `{other}` (expected: internal, external, vendor)"),
+            )
+        }
     };
     let base_url = base_url(cx, &f("base_url"), &u.base_url)?;
     if u.credential.as_deref().is_some_and(|c| c.trim().is_empty()) {
-        return cx.err(f("credential"), Some(u.name.span()), "must not be empty when set");
+        return cx.err(
+            f("credential"),
+            Some(u.name.span()),
+            "must not be empty when set",
+        );
     }
     Ok(UpstreamConfig {
         name,
@@ -167,10 +257,20 @@ fn base_url(cx: &Ctx<'_>, field: &str, v: &Spanned<String>) -> Result<String, Co
     let span = Some(v.span());
     let (scheme, rest) = match url.split_once("://") {
         Some(p) => p,
-        None => return cx.err(field, span, format!("`{url}` is not an absolute http(s) url")),
+        None => {
+            return cx.err(
+                field,
+                span,
+                format!("`{url}` is not an absolute http(s) url"),
+            )
+        }
     };
     if rest.contains(['?', '#', '@']) {
-        return cx.err(field, span, "must not contain credentials, a query or a fragment");
+        return cx.err(
+            field,
+            span,
+            "must not contain credentials, a query or a fragment",
+        );
     }
     let authority = rest.split('/').next().unwrap_or("");
     let host = host_of(authority);
@@ -180,8 +280,16 @@ fn base_url(cx: &Ctx<'_>, field: &str, v: &Spanned<String>) -> Result<String, Co
     match scheme {
         "https" => Ok(url.to_owned()),
         "http" if is_loopback(host) => Ok(url.to_owned()),
-        "http" => cx.err(field, span, format!("plain http is only allowed to loopback hosts, not `{host}` (use https)")),
-        other => cx.err(field, span, format!("unsupported scheme `{other}` (expected https)")),
+        "http" => cx.err(
+            field,
+            span,
+            format!("plain http is only allowed to loopback hosts, not `{host}` (use https)"),
+        ),
+        other => cx.err(
+            field,
+            span,
+            format!("unsupported scheme `{other}` (expected https)"),
+        ),
     }
 }
 
@@ -193,5 +301,6 @@ fn host_of(authority: &str) -> &str {
 }
 
 fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }

@@ -44,7 +44,10 @@ fn minimal_config_gets_defaults() {
 
 #[test]
 fn unknown_field_is_rejected_with_its_name_and_line() {
-    let text = BASE.replace("segment = \"research\"", "segment = \"research\"\nsegmnet = \"x\"");
+    let text = BASE.replace(
+        "segment = \"research\"",
+        "segment = \"research\"\nsegmnet = \"x\"",
+    );
     let err = check(&text).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("segmnet"), "{msg}");
@@ -55,7 +58,10 @@ fn unknown_field_is_rejected_with_its_name_and_line() {
 fn unknown_field_in_placeholder_section_is_rejected() {
     let err = check(&format!("{BASE}\n[policy]\nfoo = 1\n")).unwrap_err();
     assert!(err.to_string().contains("foo"), "{err}");
-    assert!(check(&format!("{BASE}\n[policy]\n")).unwrap().policy.is_some());
+    assert!(check(&format!("{BASE}\n[policy]\n"))
+        .unwrap()
+        .policy
+        .is_some());
 }
 
 #[test]
@@ -91,9 +97,11 @@ fn auth_section_is_mandatory_and_mode_known() {
 fn bad_listen_and_enum_values_are_named() {
     let err = check(&BASE.replace("127.0.0.1:0", "localhost")).unwrap_err();
     assert_eq!(err.field(), Some("server.listen"));
-    let err = check(&BASE.replace("kind = \"openai-compatible\"", "kind = \"gemini\"")).unwrap_err();
+    let err =
+        check(&BASE.replace("kind = \"openai-compatible\"", "kind = \"gemini\"")).unwrap_err();
     assert_eq!(err.field(), Some("upstreams[0].kind"));
-    let err = check(&BASE.replace("destination = \"internal\"", "destination = \"mars\"")).unwrap_err();
+    let err =
+        check(&BASE.replace("destination = \"internal\"", "destination = \"mars\"")).unwrap_err();
     assert_eq!(err.field(), Some("upstreams[0].destination"));
 }
 

@@ -12,5 +12,7 @@ pub type GwBody = UnsyncBoxBody<Bytes, BodyError>;
 
 /// A complete body.
 pub fn full(b: impl Into<Bytes>) -> GwBody {
-    Full::new(b.into()).map_err(|never| match never {}).boxed_unsync()
+    Full::new(b.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }

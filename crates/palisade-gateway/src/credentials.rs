@@ -27,7 +27,8 @@ pub struct StaticCredentials(HashMap<String, SecretString>);
 impl StaticCredentials {
     /// Adds an entry.
     pub fn with(mut self, name: &str, value: &str) -> Self {
-        self.0.insert(name.to_owned(), SecretString::from(value.to_owned()));
+        self.0
+            .insert(name.to_owned(), SecretString::from(value.to_owned()));
         self
     }
 }
@@ -40,6 +41,9 @@ impl std::fmt::Debug for StaticCredentials {
 
 impl CredentialSource for StaticCredentials {
     fn get(&self, name: &str) -> Result<SecretString, CredentialError> {
-        self.0.get(name).cloned().ok_or_else(|| CredentialError { name: name.to_owned(), reason: "no such entry".into() })
+        self.0.get(name).cloned().ok_or_else(|| CredentialError {
+            name: name.to_owned(),
+            reason: "no such entry".into(),
+        })
     }
 }

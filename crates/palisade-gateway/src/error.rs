@@ -26,7 +26,13 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), policy_ids: Vec::new(), dpop_nonce: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            policy_ids: Vec::new(),
+            dpop_nonce: None,
+        }
     }
     /// 400.
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -34,27 +40,54 @@ impl ApiError {
     }
     /// 404 for an unknown model.
     pub fn unknown_model(model: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "model_not_found", format!("the model `{}` is not routed by this gateway", truncate(model)))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "model_not_found",
+            format!(
+                "the model `{}` is not routed by this gateway",
+                truncate(model)
+            ),
+        )
     }
     /// 404 for an unknown path.
     pub fn unknown_route(path: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("no route for `{}`", truncate(path)))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no route for `{}`", truncate(path)),
+        )
     }
     /// 413.
     pub fn too_large(limit: u64) -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "request_too_large", format!("request body exceeds the limit of {limit} bytes"))
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request_too_large",
+            format!("request body exceeds the limit of {limit} bytes"),
+        )
     }
     /// 502.
     pub fn upstream_unavailable(upstream: &str) -> Self {
-        Self::new(StatusCode::BAD_GATEWAY, "upstream_unavailable", format!("upstream `{upstream}` could not be reached"))
+        Self::new(
+            StatusCode::BAD_GATEWAY,
+            "upstream_unavailable",
+            format!("upstream `{upstream}` could not be reached"),
+        )
     }
     /// 504.
     pub fn upstream_timeout(upstream: &str) -> Self {
-        Self::new(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", format!("upstream `{upstream}` did not answer in time"))
+        Self::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream_timeout",
+            format!("upstream `{upstream}` did not answer in time"),
+        )
     }
     /// 500 for a failure inside the gateway; the detail goes to the log, not to the caller.
     pub fn internal(code: &'static str) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, code, "the gateway could not process the request")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            code,
+            "the gateway could not process the request",
+        )
     }
 
     /// The OpenAI `type` / Anthropic `error.type` for this status.
@@ -91,8 +124,15 @@ impl ApiError {
     pub fn response(&self, api: ApiKind) -> http::Response<crate::body::GwBody> {
         let mut resp = http::Response::new(crate::body::full(self.body(api)));
         *resp.status_mut() = self.status;
-        resp.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Some(n) = self.dpop_nonce.as_deref().and_then(|n| HeaderValue::from_str(n).ok()) {
+        resp.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(n) = self
+            .dpop_nonce
+            .as_deref()
+            .and_then(|n| HeaderValue::from_str(n).ok())
+        {
             resp.headers_mut().insert("dpop-nonce", n);
         }
         resp
@@ -120,7 +160,8 @@ mod tests {
         assert_eq!(o["error"]["code"], "model_not_found");
         assert_eq!(o["error"]["type"], "not_found_error");
         assert!(o["error"]["message"].as_str().unwrap().contains("gpt-x"));
-        let a: serde_json::Value = serde_json::from_slice(&e.body(ApiKind::AnthropicMessages)).unwrap();
+        let a: serde_json::Value =
+            serde_json::from_slice(&e.body(ApiKind::AnthropicMessages)).unwrap();
         assert_eq!(a["type"], "error");
         assert_eq!(a["error"]["type"], "not_found_error");
         let long = "x".repeat(1000);

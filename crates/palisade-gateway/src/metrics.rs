@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Histogram bucket upper bounds in seconds.
-const BUCKETS: [f64; 14] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0];
+const BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -51,9 +53,18 @@ impl Metrics {
     }
 
     /// Records a finished request (for streams: when the response head is sent).
-    pub fn record(&self, route: &'static str, status: u16, upstream: Option<&str>, latency: Duration) {
+    pub fn record(
+        &self,
+        route: &'static str,
+        status: u16,
+        upstream: Option<&str>,
+        latency: Duration,
+    ) {
         let mut inner = self.inner.lock();
-        *inner.requests.entry((route, status, upstream.unwrap_or("").to_owned())).or_default() += 1;
+        *inner
+            .requests
+            .entry((route, status, upstream.unwrap_or("").to_owned()))
+            .or_default() += 1;
         let h = inner.latency.entry(route).or_default();
         let secs = latency.as_secs_f64();
         for (i, b) in BUCKETS.iter().enumerate() {
@@ -69,7 +80,12 @@ impl Metrics {
 
     /// Counts an upstream failure of `kind` (`connect`, `timeout`, `stream`).
     pub fn upstream_error(&self, upstream: &str, kind: &'static str) {
-        *self.inner.lock().upstream_errors.entry((upstream.to_owned(), kind)).or_default() += 1;
+        *self
+            .inner
+            .lock()
+            .upstream_errors
+            .entry((upstream.to_owned(), kind))
+            .or_default() += 1;
     }
 
     /// The exposition text.
@@ -83,24 +99,49 @@ impl Metrics {
         out.push_str("# HELP palisade_request_duration_seconds Time to response head, by route.\n# TYPE palisade_request_duration_seconds histogram\n");
         for (route, h) in &inner.latency {
             for (b, c) in BUCKETS.iter().zip(h.counts.iter()) {
-                let _ = writeln!(out, "palisade_request_duration_seconds_bucket{{route=\"{route}\",le=\"{b}\"}} {c}");
+                let _ = writeln!(
+                    out,
+                    "palisade_request_duration_seconds_bucket{{route=\"{route}\",le=\"{b}\"}} {c}"
+                );
             }
-            let _ = writeln!(out, "palisade_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
-            let _ = writeln!(out, "palisade_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
-            let _ = writeln!(out, "palisade_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "palisade_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "palisade_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "palisade_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count
+            );
         }
         out.push_str("# HELP palisade_upstream_errors_total Upstream failures, by upstream and kind.\n# TYPE palisade_upstream_errors_total counter\n");
         for ((upstream, kind), n) in &inner.upstream_errors {
-            let _ = writeln!(out, "palisade_upstream_errors_total{{upstream=\"{}\",kind=\"{kind}\"}} {n}", esc(upstream));
+            let _ = writeln!(
+                out,
+                "palisade_upstream_errors_total{{upstream=\"{}\",kind=\"{kind}\"}} {n}",
+                esc(upstream)
+            );
         }
         out.push_str("# HELP palisade_in_flight_requests Requests (and streams) in progress.\n# TYPE palisade_in_flight_requests gauge\n");
-        let _ = writeln!(out, "palisade_in_flight_requests {}", self.in_flight.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "palisade_in_flight_requests {}",
+            self.in_flight.load(Ordering::Relaxed)
+        );
         out
     }
 }
 
 fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -111,14 +152,30 @@ mod tests {
     fn renders_counts_buckets_and_gauge() {
         let m = Metrics::default();
         let g = m.in_flight();
-        m.record("chat_completions", 200, Some("openai"), Duration::from_millis(3));
-        m.record("chat_completions", 200, Some("openai"), Duration::from_millis(30));
+        m.record(
+            "chat_completions",
+            200,
+            Some("openai"),
+            Duration::from_millis(3),
+        );
+        m.record(
+            "chat_completions",
+            200,
+            Some("openai"),
+            Duration::from_millis(30),
+        );
         m.upstream_error("openai", "timeout");
         let text = m.render();
         assert!(text.contains("palisade_requests_total{route=\"chat_completions\",status=\"200\",upstream=\"openai\"} 2"));
-        assert!(text.contains("palisade_request_duration_seconds_bucket{route=\"chat_completions\",le=\"0.005\"} 1"));
-        assert!(text.contains("palisade_request_duration_seconds_bucket{route=\"chat_completions\",le=\"0.05\"} 2"));
-        assert!(text.contains("palisade_upstream_errors_total{upstream=\"openai\",kind=\"timeout\"} 1"));
+        assert!(text.contains(
+            "palisade_request_duration_seconds_bucket{route=\"chat_completions\",le=\"0.005\"} 1"
+        ));
+        assert!(text.contains(
+            "palisade_request_duration_seconds_bucket{route=\"chat_completions\",le=\"0.05\"} 2"
+        ));
+        assert!(
+            text.contains("palisade_upstream_errors_total{upstream=\"openai\",kind=\"timeout\"} 1")
+        );
         assert!(text.contains("palisade_in_flight_requests 1"));
         drop(g);
         assert!(m.render().contains("palisade_in_flight_requests 0"));

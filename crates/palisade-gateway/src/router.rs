@@ -12,7 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Handles one request; always returns a response (errors are rendered, never propagated).
-pub(crate) async fn handle(shared: &Shared, conn: &ConnInfo, ready: &AtomicBool, req: http::Request<Incoming>) -> http::Response<GwBody> {
+pub(crate) async fn handle(
+    shared: &Shared,
+    conn: &ConnInfo,
+    ready: &AtomicBool,
+    req: http::Request<Incoming>,
+) -> http::Response<GwBody> {
     let request_id = uuid::Uuid::new_v4().to_string();
     let span = tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path());
     let _enter = span.enter();
@@ -29,16 +34,28 @@ pub(crate) async fn handle(shared: &Shared, conn: &ConnInfo, ready: &AtomicBool,
     let mut resp = match (req.method(), api, path.as_str()) {
         (&Method::POST, Some(api), _) => {
             use tracing::Instrument;
-            model_call(shared, conn, api, req, request_id.clone()).instrument(span.clone()).await
+            model_call(shared, conn, api, req, request_id.clone())
+                .instrument(span.clone())
+                .await
         }
-        (_, Some(api), _) => ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "use POST").response(api),
+        (_, Some(api), _) => ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "use POST",
+        )
+        .response(api),
         (&Method::GET, None, "/v1/models") => models(shared),
         (&Method::GET, None, "/healthz") => text(StatusCode::OK, "ok\n"),
-        (&Method::GET, None, "/readyz") if ready.load(Ordering::Relaxed) => text(StatusCode::OK, "ready\n"),
+        (&Method::GET, None, "/readyz") if ready.load(Ordering::Relaxed) => {
+            text(StatusCode::OK, "ready\n")
+        }
         (&Method::GET, None, "/readyz") => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
         (&Method::GET, None, "/metrics") => {
             let mut r = text(StatusCode::OK, shared.metrics.render());
-            r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+            r.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4"),
+            );
             r
         }
         _ => ApiError::unknown_route(&path).response(ApiKind::OpenAiChat),
@@ -53,7 +70,10 @@ pub(crate) async fn handle(shared: &Shared, conn: &ConnInfo, ready: &AtomicBool,
 fn text(status: StatusCode, body: impl Into<bytes::Bytes>) -> http::Response<GwBody> {
     let mut r = http::Response::new(full(body));
     *r.status_mut() = status;
-    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain"),
+    );
     r
 }
 
@@ -66,6 +86,9 @@ fn models(shared: &Shared) -> http::Response<GwBody> {
         .map(|m| json!({"id": m.name, "object": "model", "created": 0, "owned_by": m.upstream}))
         .collect();
     let mut r = http::Response::new(full(json!({"object": "list", "data": data}).to_string()));
-    r.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }

@@ -49,7 +49,9 @@ pub struct Gateway {
 
 impl std::fmt::Debug for Gateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Gateway").field("listen", &self.shared.config.server.listen).finish_non_exhaustive()
+        f.debug_struct("Gateway")
+            .field("listen", &self.shared.config.server.listen)
+            .finish_non_exhaustive()
     }
 }
 
@@ -57,7 +59,11 @@ impl Gateway {
     /// Loads TLS (generating the dev CA when no certificate is configured), builds one client per
     /// upstream, and reads every configured provider key once into memory (as `SecretString`).
     /// Missing keys fail here, at startup, not on the first request.
-    pub fn new(config: Config, stages: Stages, credentials: &dyn CredentialSource) -> Result<Self, GatewayError> {
+    pub fn new(
+        config: Config,
+        stages: Stages,
+        credentials: &dyn CredentialSource,
+    ) -> Result<Self, GatewayError> {
         let (cert, key, dev_ca) = match &config.server.tls {
             Some(t) => (t.cert.clone(), t.key.clone(), None),
             None => {
@@ -65,7 +71,11 @@ impl Gateway {
                 (ca.server_cert.clone(), ca.server_key.clone(), Some(ca))
             }
         };
-        let tls = Arc::new(server_config(&cert, &key, config.server.request_client_cert)?);
+        let tls = Arc::new(server_config(
+            &cert,
+            &key,
+            config.server.request_client_cert,
+        )?);
         let mut upstreams = HashMap::new();
         let mut keys = HashMap::new();
         for u in &config.upstreams {
@@ -76,8 +86,18 @@ impl Gateway {
                 }
             }
         }
-        let shared = Arc::new(Shared { config: Arc::new(config), stages, upstreams, keys, metrics: Metrics::default() });
-        Ok(Self { shared, tls, dev_ca })
+        let shared = Arc::new(Shared {
+            config: Arc::new(config),
+            stages,
+            upstreams,
+            keys,
+            metrics: Metrics::default(),
+        });
+        Ok(Self {
+            shared,
+            tls,
+            dev_ca,
+        })
     }
 
     /// The generated development CA, when no certificate was configured.
@@ -93,9 +113,21 @@ impl Gateway {
     /// Binds the configured listen address (port 0 picks a free port).
     pub async fn bind(self) -> Result<BoundGateway, GatewayError> {
         let addr = self.shared.config.server.listen;
-        let listener = TcpListener::bind(addr).await.map_err(|e| GatewayError::Bind { addr, reason: e.to_string() })?;
-        let local = listener.local_addr().map_err(|e| GatewayError::Bind { addr, reason: e.to_string() })?;
-        Ok(BoundGateway { gw: self, listener, local })
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| GatewayError::Bind {
+                addr,
+                reason: e.to_string(),
+            })?;
+        let local = listener.local_addr().map_err(|e| GatewayError::Bind {
+            addr,
+            reason: e.to_string(),
+        })?;
+        Ok(BoundGateway {
+            gw: self,
+            listener,
+            local,
+        })
     }
 }
 
@@ -150,7 +182,8 @@ impl BoundGateway {
             let cfg = server_cfg.clone();
             let watcher = graceful.watcher();
             tokio::spawn(async move {
-                let tls = match tokio::time::timeout(cfg.header_timeout, acceptor.accept(tcp)).await {
+                let tls = match tokio::time::timeout(cfg.header_timeout, acceptor.accept(tcp)).await
+                {
                     Ok(Ok(s)) => s,
                     Ok(Err(e)) => {
                         tracing::debug!(%peer, error = %e, "tls handshake failed");
@@ -167,12 +200,19 @@ impl BoundGateway {
                     .peer_certificates()
                     .and_then(|c| c.first())
                     .map(|c| Sha256::digest(c.as_ref()).into());
-                let conn = Arc::new(ConnInfo { client_cert_sha256, authority });
+                let conn = Arc::new(ConnInfo {
+                    client_cert_sha256,
+                    authority,
+                });
                 let svc = service_fn(move |req| {
                     let shared = shared.clone();
                     let conn = conn.clone();
                     let ready = ready.clone();
-                    async move { Ok::<_, std::convert::Infallible>(crate::router::handle(&shared, &conn, &ready, req).await) }
+                    async move {
+                        Ok::<_, std::convert::Infallible>(
+                            crate::router::handle(&shared, &conn, &ready, req).await,
+                        )
+                    }
                 });
                 let http = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
@@ -186,7 +226,10 @@ impl BoundGateway {
         }
         ready.store(false, Ordering::Relaxed);
         drop(self.listener);
-        tracing::info!(deadline_s = server_cfg.shutdown_drain.as_secs(), "shutting down: draining in-flight requests");
+        tracing::info!(
+            deadline_s = server_cfg.shutdown_drain.as_secs(),
+            "shutting down: draining in-flight requests"
+        );
         tokio::select! {
             _ = graceful.shutdown() => tracing::info!("drained"),
             _ = tokio::time::sleep(server_cfg.shutdown_drain) => tracing::warn!("drain deadline reached; closing remaining connections"),

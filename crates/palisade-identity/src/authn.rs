@@ -9,8 +9,11 @@ use crate::error::AuthError;
 use crate::jose::b64e;
 use crate::keys::SigningKeys;
 use crate::registry::Registry;
-use crate::token::{verify_access_token, AccessClaims};
-use palisade_core::{AuthFailure, Authenticator, Identity, IdentityStatus, RequestCredentials, SharedClock};
+use crate::token::{check_times, verify_signed, AccessClaims};
+use crate::token_cache::{TokenCache, Verified};
+use palisade_core::{
+    AuthFailure, Authenticator, Identity, IdentityStatus, RequestCredentials, SharedClock,
+};
 use std::sync::Arc;
 
 /// Marker added to `Identity::attestation_kinds` for calls on a legacy bearer token, so
@@ -34,7 +37,7 @@ pub struct Authenticated {
     /// The identity later stages see.
     pub identity: Identity,
     /// The verified token claims.
-    pub claims: AccessClaims,
+    pub claims: Arc<AccessClaims>,
     /// How the sender was bound.
     pub binding: SenderBinding,
 }
@@ -47,6 +50,7 @@ pub struct IdentityAuthenticator {
     keys: Arc<SigningKeys>,
     dpop: DpopVerifier,
     clock: SharedClock,
+    verified: TokenCache,
 }
 
 fn looks_like_jwt(s: &str) -> bool {
@@ -55,9 +59,21 @@ fn looks_like_jwt(s: &str) -> bool {
 
 impl IdentityAuthenticator {
     /// Builds the authenticator.
-    pub fn new(cfg: IdentityConfig, registry: Arc<Registry>, keys: Arc<SigningKeys>, clock: SharedClock) -> Self {
+    pub fn new(
+        cfg: IdentityConfig,
+        registry: Arc<Registry>,
+        keys: Arc<SigningKeys>,
+        clock: SharedClock,
+    ) -> Self {
         let dpop = DpopVerifier::new(cfg.dpop_iat_window_secs, cfg.require_dpop_nonce);
-        Self { cfg, registry, keys, dpop, clock }
+        Self {
+            cfg,
+            registry,
+            keys,
+            dpop,
+            clock,
+            verified: TokenCache::default(),
+        }
     }
 
     /// A fresh server nonce for the `DPoP-Nonce` response header.
@@ -66,7 +82,10 @@ impl IdentityAuthenticator {
     }
 
     /// Authenticates and reports the binding used.
-    pub fn authenticate_detailed(&self, creds: &RequestCredentials<'_>) -> Result<Authenticated, AuthError> {
+    pub fn authenticate_detailed(
+        &self,
+        creds: &RequestCredentials<'_>,
+    ) -> Result<Authenticated, AuthError> {
         let now_s = self.clock.now_secs();
         let Some(authz) = creds.authorization else {
             return Err(if creds.api_key.is_some() {
@@ -85,14 +104,7 @@ impl IdentityAuthenticator {
             // `Bearer sk-...` and friends: long-lived static keys are exactly what was stolen.
             return Err(AuthError::StaticApiKey);
         }
-        let claims = verify_access_token(
-            &self.keys,
-            token,
-            &self.cfg.issuer,
-            &self.cfg.audience,
-            now_s,
-            self.cfg.leeway_secs,
-        )?;
+        let claims = self.verified_claims(token, now_s)?;
         let binding = self.check_binding(creds, &claims, token, dpop_scheme, now_s)?;
         let rec = self
             .registry
@@ -110,7 +122,35 @@ impl IdentityAuthenticator {
             att.push(LEGACY_BEARER_MARK.to_owned());
         }
         let identity = rec.to_identity(att, now_s.saturating_sub(claims.iat));
-        Ok(Authenticated { identity, claims, binding })
+        Ok(Authenticated {
+            identity,
+            claims,
+            binding,
+        })
+    }
+
+    /// Signature, iss and aud from the cache or a fresh check; time always re-checked.
+    fn verified_claims(&self, token: &str, now_s: u64) -> Result<Arc<AccessClaims>, AuthError> {
+        let digest = TokenCache::digest(token);
+        if let Some(v) = self.verified.get(&digest) {
+            // A rotated-out key must stop a cached token exactly as it stops a fresh one.
+            if self.keys.verifying_key(&v.kid).is_some() {
+                check_times(&v.claims, now_s, self.cfg.leeway_secs)?;
+                return Ok(v.claims);
+            }
+        }
+        let (claims, kid) = verify_signed(&self.keys, token, &self.cfg.issuer, &self.cfg.audience)?;
+        check_times(&claims, now_s, self.cfg.leeway_secs)?;
+        let claims = Arc::new(claims);
+        self.verified.insert(
+            digest,
+            Verified {
+                claims: claims.clone(),
+                kid,
+            },
+            now_s,
+        );
+        Ok(claims)
     }
 
     fn check_binding(
@@ -134,7 +174,10 @@ impl IdentityAuthenticator {
                 now_s,
             };
             let verified = self.dpop.verify(proof, &ctx)?;
-            if !bool::from(subtle::ConstantTimeEq::ct_eq(verified.jkt.as_bytes(), jkt.as_bytes())) {
+            if !bool::from(subtle::ConstantTimeEq::ct_eq(
+                verified.jkt.as_bytes(),
+                jkt.as_bytes(),
+            )) {
                 return Err(AuthError::DpopKeyMismatch);
             }
             return Ok(SenderBinding::Dpop);

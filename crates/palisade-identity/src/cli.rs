@@ -26,9 +26,17 @@ pub struct CreateArgs {
 }
 
 /// `identity create`.
-pub fn create(reg: &Registry, args: CreateArgs, actor: &str) -> Result<IdentityRecord, RegistryError> {
+pub fn create(
+    reg: &Registry,
+    args: CreateArgs,
+    actor: &str,
+) -> Result<IdentityRecord, RegistryError> {
     let id = reg.resolve(&args.name)?;
-    let requirements = if args.requirements.is_empty() { vec!["join_token".to_owned()] } else { args.requirements };
+    let requirements = if args.requirements.is_empty() {
+        vec!["join_token".to_owned()]
+    } else {
+        args.requirements
+    };
     reg.create(
         NewIdentity {
             id,
@@ -54,7 +62,13 @@ pub fn show(reg: &Registry, name: &str) -> Result<IdentityRecord, RegistryError>
 }
 
 /// `identity suspend|quarantine|release|revoke NAME --reason R`.
-pub fn set_status(reg: &Registry, name: &str, action: StatusAction, actor: &str, reason: &str) -> Result<IdentityRecord, RegistryError> {
+pub fn set_status(
+    reg: &Registry,
+    name: &str,
+    action: StatusAction,
+    actor: &str,
+    reason: &str,
+) -> Result<IdentityRecord, RegistryError> {
     reg.set_status(&reg.resolve(name)?, action, actor, reason)
 }
 
@@ -71,7 +85,11 @@ fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         }
     }
     let line = |cells: Vec<String>| {
-        let s: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let s: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         s.join("  ").trim_end().to_owned() + "\n"
     };
     let mut out = line(headers.iter().map(|h| (*h).to_owned()).collect());
@@ -93,11 +111,26 @@ pub fn render_identities(records: &[IdentityRecord]) -> String {
                 r.status.as_str().to_owned(),
                 r.max_ttl_secs.to_string(),
                 r.requirements.join(","),
-                if r.legacy_bearer { "yes".into() } else { "no".into() },
+                if r.legacy_bearer {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
             ]
         })
         .collect();
-    table(&["ID", "KIND", "OWNER", "STATUS", "MAX_TTL", "REQUIRES", "LEGACY_BEARER"], &rows)
+    table(
+        &[
+            "ID",
+            "KIND",
+            "OWNER",
+            "STATUS",
+            "MAX_TTL",
+            "REQUIRES",
+            "LEGACY_BEARER",
+        ],
+        &rows,
+    )
 }
 
 /// One identity with its history (for `show` and status commands).
@@ -119,7 +152,14 @@ pub fn render_identity(r: &IdentityRecord) -> String {
         let rows: Vec<Vec<String>> = r
             .history
             .iter()
-            .map(|h| vec![h.at_ms.to_string(), h.status.as_str().to_owned(), h.actor.clone(), h.reason.clone()])
+            .map(|h| {
+                vec![
+                    h.at_ms.to_string(),
+                    h.status.as_str().to_owned(),
+                    h.actor.clone(),
+                    h.reason.clone(),
+                ]
+            })
             .collect();
         out.push_str(&table(&["AT_MS", "STATUS", "BY", "WHY"], &rows));
     }

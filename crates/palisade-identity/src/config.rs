@@ -72,7 +72,10 @@ impl IdentityConfig {
     /// Checks the hard limits (leeway ≤ 5 s, non-zero lifetimes, a valid trust domain).
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.leeway_secs > 5 {
-            return Err(ConfigError(format!("leeway_secs {} exceeds 5", self.leeway_secs)));
+            return Err(ConfigError(format!(
+                "leeway_secs {} exceeds 5",
+                self.leeway_secs
+            )));
         }
         for (name, v) in [
             ("token_ttl_secs", self.token_ttl_secs),

@@ -142,20 +142,32 @@ impl DpopVerifier {
     /// Verifies `proof` for `ctx` and records its jti. Checks run cheapest-first, the replay
     /// cache last so that invalid proofs cannot fill it.
     pub fn verify(&self, proof: &str, ctx: &ProofContext<'_>) -> Result<VerifiedProof, AuthError> {
-        let jws = CompactJws::parse(proof).map_err(|_| AuthError::DpopInvalid("not a compact jws"))?;
+        let jws =
+            CompactJws::parse(proof).map_err(|_| AuthError::DpopInvalid("not a compact jws"))?;
         if jws.header.typ.as_deref() != Some("dpop+jwt") {
             return Err(AuthError::DpopInvalid("typ must be dpop+jwt"));
         }
-        let jwk = jws.header.jwk.as_ref().ok_or(AuthError::DpopInvalid("jwk header missing"))?;
-        let key = PublicJwk::from_json(jwk).map_err(|_| AuthError::DpopInvalid("unsupported jwk"))?;
+        let jwk = jws
+            .header
+            .jwk
+            .as_ref()
+            .ok_or(AuthError::DpopInvalid("jwk header missing"))?;
+        let key =
+            PublicJwk::from_json(jwk).map_err(|_| AuthError::DpopInvalid("unsupported jwk"))?;
         if matches!(key, PublicJwk::Rsa(_)) {
-            return Err(AuthError::DpopInvalid("only ES256 and EdDSA proofs are accepted"));
+            return Err(AuthError::DpopInvalid(
+                "only ES256 and EdDSA proofs are accepted",
+            ));
         }
-        key.verify(&jws.header.alg, jws.signing_input.as_bytes(), &jws.signature)
-            .map_err(|e| match e {
-                crate::jose::JoseError::Alg(_) => AuthError::DpopInvalid("alg does not match jwk"),
-                _ => AuthError::DpopBadSignature,
-            })?;
+        key.verify(
+            &jws.header.alg,
+            jws.signing_input.as_bytes(),
+            &jws.signature,
+        )
+        .map_err(|e| match e {
+            crate::jose::JoseError::Alg(_) => AuthError::DpopInvalid("alg does not match jwk"),
+            _ => AuthError::DpopBadSignature,
+        })?;
         let c: ProofClaims =
             serde_json::from_slice(&jws.payload).map_err(|_| AuthError::DpopInvalid("claims"))?;
         if c.jti.is_empty() || c.jti.len() > 256 {
@@ -180,13 +192,19 @@ impl DpopVerifier {
             }
         }
         if self.require_nonce
-            && !c.nonce.as_deref().is_some_and(|n| self.nonce_ok(n, ctx.now_s))
+            && !c
+                .nonce
+                .as_deref()
+                .is_some_and(|n| self.nonce_ok(n, ctx.now_s))
         {
             return Err(AuthError::DpopNonce(self.current_nonce(ctx.now_s)));
         }
         let jkt = key.thumbprint();
         self.remember(&jkt, &c.jti, c.iat, ctx.now_s)?;
-        Ok(VerifiedProof { jkt, nonce: c.nonce })
+        Ok(VerifiedProof {
+            jkt,
+            nonce: c.nonce,
+        })
     }
 
     fn remember(&self, jkt: &str, jti: &str, iat: u64, now_s: u64) -> Result<(), AuthError> {

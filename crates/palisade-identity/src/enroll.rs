@@ -111,13 +111,20 @@ impl std::fmt::Debug for Enrollment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut kinds: Vec<&String> = self.verifiers.keys().collect();
         kinds.sort();
-        f.debug_struct("Enrollment").field("verifiers", &kinds).finish_non_exhaustive()
+        f.debug_struct("Enrollment")
+            .field("verifiers", &kinds)
+            .finish_non_exhaustive()
     }
 }
 
 impl Enrollment {
     /// An enrollment service with no verifiers yet (add them with `add_verifier`).
-    pub fn new(cfg: IdentityConfig, registry: Arc<Registry>, keys: Arc<SigningKeys>, clock: SharedClock) -> Self {
+    pub fn new(
+        cfg: IdentityConfig,
+        registry: Arc<Registry>,
+        keys: Arc<SigningKeys>,
+        clock: SharedClock,
+    ) -> Self {
         let pop = DpopVerifier::new(cfg.dpop_iat_window_secs, false);
         Self {
             cfg,
@@ -147,7 +154,10 @@ impl Enrollment {
         &self.keys
     }
 
-    fn active_record(&self, identity: &str) -> Result<Arc<crate::record::IdentityRecord>, EnrollError> {
+    fn active_record(
+        &self,
+        identity: &str,
+    ) -> Result<Arc<crate::record::IdentityRecord>, EnrollError> {
         let rec = self
             .registry
             .lookup(identity)
@@ -179,7 +189,10 @@ impl Enrollment {
                 used: false,
             },
         );
-        Ok(Nonce { nonce, expires_at_ms })
+        Ok(Nonce {
+            nonce,
+            expires_at_ms,
+        })
     }
 
     fn take_nonce(&self, nonce: &str, identity: &str, now: u64) -> Result<(), EnrollError> {
@@ -222,7 +235,11 @@ impl Enrollment {
             }
         }
         let now_s = now / 1000;
-        let appraisal_exp_s = appraisals.iter().map(|a| a.expires_at_ms / 1000).min().unwrap_or(0);
+        let appraisal_exp_s = appraisals
+            .iter()
+            .map(|a| a.expires_at_ms / 1000)
+            .min()
+            .unwrap_or(0);
         let exp = now_s
             .saturating_add(self.cfg.token_ttl_secs)
             .min(now_s.saturating_add(rec.max_ttl_secs))
@@ -273,9 +290,12 @@ impl Enrollment {
     ) -> Result<(Cnf, String, &'static str), EnrollError> {
         match (&req.jwk, &req.x5t_s256) {
             (Some(jwk), None) => {
-                let key = PublicJwk::from_json(jwk).map_err(|e| EnrollError::KeyBinding(e.to_string()))?;
+                let key = PublicJwk::from_json(jwk)
+                    .map_err(|e| EnrollError::KeyBinding(e.to_string()))?;
                 if matches!(key, PublicJwk::Rsa(_)) {
-                    return Err(EnrollError::KeyBinding("only P-256 and Ed25519 keys are accepted".into()));
+                    return Err(EnrollError::KeyBinding(
+                        "only P-256 and Ed25519 keys are accepted".into(),
+                    ));
                 }
                 let jkt = key.thumbprint();
                 let proof = req.proof.as_deref().ok_or(EnrollError::ProofMissing)?;
@@ -287,25 +307,55 @@ impl Enrollment {
                 };
                 let verified = self.pop.verify(proof, &ctx).map_err(EnrollError::Proof)?;
                 if verified.jkt != jkt {
-                    return Err(EnrollError::KeyBinding("proof is not signed by the enrolled jwk".into()));
+                    return Err(EnrollError::KeyBinding(
+                        "proof is not signed by the enrolled jwk".into(),
+                    ));
                 }
                 if verified.nonce.as_deref() != Some(req.nonce.as_str()) {
-                    return Err(EnrollError::KeyBinding("proof does not carry the challenge nonce".into()));
+                    return Err(EnrollError::KeyBinding(
+                        "proof does not carry the challenge nonce".into(),
+                    ));
                 }
-                Ok((Cnf { jkt: Some(jkt.clone()), x5t_s256: None }, jkt, "DPoP"))
+                Ok((
+                    Cnf {
+                        jkt: Some(jkt.clone()),
+                        x5t_s256: None,
+                    },
+                    jkt,
+                    "DPoP",
+                ))
             }
             (None, Some(x5t)) => {
-                let cert = client_cert.ok_or_else(|| EnrollError::KeyBinding("x5t#S256 enrollment needs a client certificate".into()))?;
+                let cert = client_cert.ok_or_else(|| {
+                    EnrollError::KeyBinding("x5t#S256 enrollment needs a client certificate".into())
+                })?;
                 if b64e(&cert) != *x5t {
-                    return Err(EnrollError::KeyBinding("x5t#S256 does not match the client certificate".into()));
+                    return Err(EnrollError::KeyBinding(
+                        "x5t#S256 does not match the client certificate".into(),
+                    ));
                 }
-                Ok((Cnf { jkt: None, x5t_s256: Some(x5t.clone()) }, x5t.clone(), "Bearer"))
+                Ok((
+                    Cnf {
+                        jkt: None,
+                        x5t_s256: Some(x5t.clone()),
+                    },
+                    x5t.clone(),
+                    "Bearer",
+                ))
             }
-            _ => Err(EnrollError::KeyBinding("give exactly one of jwk and x5t#S256".into())),
+            _ => Err(EnrollError::KeyBinding(
+                "give exactly one of jwk and x5t#S256".into(),
+            )),
         }
     }
 
-    fn appraise(&self, evidence: &[Value], bind: &[u8; 32], now: u64, identity: &str) -> Result<Vec<Appraisal>, EnrollError> {
+    fn appraise(
+        &self,
+        evidence: &[Value],
+        bind: &[u8; 32],
+        now: u64,
+        identity: &str,
+    ) -> Result<Vec<Appraisal>, EnrollError> {
         if evidence.len() > 16 {
             return Err(EnrollError::Malformed("at most 16 evidence items".into()));
         }
@@ -322,7 +372,9 @@ impl Enrollment {
             // Every presented item must pass, required or not: fail closed.
             let a = v.verify(item, bind, now).map_err(EnrollError::Evidence)?;
             if a.kind != kind {
-                return Err(EnrollError::Malformed("verifier returned another kind".into()));
+                return Err(EnrollError::Malformed(
+                    "verifier returned another kind".into(),
+                ));
             }
             if let Some(b) = a.claims.get(BOUND_IDENTITY) {
                 if b.as_str() != Some(identity) {

@@ -17,7 +17,10 @@ struct ChallengeRequest {
 }
 
 fn error(e: &EnrollError) -> (u16, Value) {
-    (e.status(), json!({"error": {"code": e.code(), "message": e.to_string()}}))
+    (
+        e.status(),
+        json!({"error": {"code": e.code(), "message": e.to_string()}}),
+    )
 }
 
 fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, EnrollError> {
@@ -34,13 +37,25 @@ impl Enrollment {
     }
 
     /// Routes one enrollment request; `client_cert_sha256` allows `x5t#S256` enrollment.
-    pub fn handle_enroll_http_tls(&self, path: &str, body: &[u8], client_cert_sha256: Option<[u8; 32]>) -> (u16, Value) {
+    pub fn handle_enroll_http_tls(
+        &self,
+        path: &str,
+        body: &[u8],
+        client_cert_sha256: Option<[u8; 32]>,
+    ) -> (u16, Value) {
         match path {
-            "/v1/enroll/challenge" => match parse::<ChallengeRequest>(body).and_then(|r| self.challenge(&r.identity)) {
-                Ok(n) => (200, json!({"nonce": n.nonce, "expires_at": n.expires_at_ms / 1000})),
-                Err(e) => error(&e),
-            },
-            "/v1/enroll" => match parse::<EnrollRequest>(body).and_then(|r| self.enroll_with_cert(&r, client_cert_sha256)) {
+            "/v1/enroll/challenge" => {
+                match parse::<ChallengeRequest>(body).and_then(|r| self.challenge(&r.identity)) {
+                    Ok(n) => (
+                        200,
+                        json!({"nonce": n.nonce, "expires_at": n.expires_at_ms / 1000}),
+                    ),
+                    Err(e) => error(&e),
+                }
+            }
+            "/v1/enroll" => match parse::<EnrollRequest>(body)
+                .and_then(|r| self.enroll_with_cert(&r, client_cert_sha256))
+            {
                 Ok(t) => (
                     200,
                     json!({
@@ -53,7 +68,10 @@ impl Enrollment {
                 Err(e) => error(&e),
             },
             "/.well-known/jwks.json" => (200, self.keys().jwks()),
-            _ => (404, json!({"error": {"code": "not_found", "message": "no such enrollment endpoint"}})),
+            _ => (
+                404,
+                json!({"error": {"code": "not_found", "message": "no such enrollment endpoint"}}),
+            ),
         }
     }
 }

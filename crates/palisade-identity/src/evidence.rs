@@ -57,7 +57,12 @@ pub trait EvidenceVerifier: Send + Sync {
     /// The kind it handles (the `kind` member of an evidence item).
     fn kind(&self) -> &str;
     /// Appraises `evidence` (the whole item, including `kind`) against `binding`.
-    fn verify(&self, evidence: &Value, binding: &[u8; 32], now_ms: u64) -> Result<Appraisal, EvidenceError>;
+    fn verify(
+        &self,
+        evidence: &Value,
+        binding: &[u8; 32],
+        now_ms: u64,
+    ) -> Result<Appraisal, EvidenceError>;
 }
 
 /// `SHA-256(nonce || "." || key_id)`, see the module docs.

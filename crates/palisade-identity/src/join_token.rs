@@ -43,7 +43,9 @@ impl Registry {
     /// Mints a one-time join token for `id`, valid `ttl_secs` (1 s to 1 day).
     pub fn join_token(&self, id: &SpiffeId, ttl_secs: u64) -> Result<JoinToken, RegistryError> {
         if ttl_secs == 0 || ttl_secs > 86_400 {
-            return Err(RegistryError::Invalid("join token ttl must be 1..=86400 seconds".into()));
+            return Err(RegistryError::Invalid(
+                "join token ttl must be 1..=86400 seconds".into(),
+            ));
         }
         let rec = self.show(id)?;
         if rec.status != IdentityStatus::Active {
@@ -59,7 +61,11 @@ impl Registry {
         self.store().with(|c| {
             c.execute(
                 "INSERT INTO identity_join_tokens (hash, id, expires_ms) VALUES (?1, ?2, ?3)",
-                params![hash(&token), key, i64::try_from(expires).unwrap_or(i64::MAX)],
+                params![
+                    hash(&token),
+                    key,
+                    i64::try_from(expires).unwrap_or(i64::MAX)
+                ],
             )
         })?;
         Ok(JoinToken {
@@ -80,7 +86,10 @@ pub struct JoinTokenVerifier {
 impl JoinTokenVerifier {
     /// A verifier whose appraisals are trusted `appraisal_secs` after use.
     pub fn new(registry: Arc<Registry>, appraisal_secs: u64) -> Self {
-        Self { registry, appraisal_secs }
+        Self {
+            registry,
+            appraisal_secs,
+        }
     }
 }
 
@@ -93,7 +102,12 @@ impl EvidenceVerifier for JoinTokenVerifier {
 
     /// Consumes the token (single use, even if other evidence later fails: fail closed).
     /// A join token is a bearer secret, not nonce-bound; see `evidence` for where binding comes from.
-    fn verify(&self, evidence: &Value, _binding: &[u8; 32], now_ms: u64) -> Result<Appraisal, EvidenceError> {
+    fn verify(
+        &self,
+        evidence: &Value,
+        _binding: &[u8; 32],
+        now_ms: u64,
+    ) -> Result<Appraisal, EvidenceError> {
         let err = |code: &str, msg: &str| EvidenceError::new(KIND, code, msg);
         let token = evidence
             .get("token")

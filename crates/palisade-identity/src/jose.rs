@@ -159,7 +159,8 @@ impl PublicJwk {
             "RSA" => {
                 let n = rsa::BigUint::from_bytes_be(&b64d(field(v, "n")?)?);
                 let e = rsa::BigUint::from_bytes_be(&b64d(field(v, "e")?)?);
-                let key = rsa::RsaPublicKey::new(n, e).map_err(|_| JoseError::Jwk("bad rsa key"))?;
+                let key =
+                    rsa::RsaPublicKey::new(n, e).map_err(|_| JoseError::Jwk("bad rsa key"))?;
                 if rsa::traits::PublicKeyParts::size(&key) < 256 {
                     return Err(JoseError::Jwk("rsa keys below 2048 bits are refused"));
                 }
@@ -178,7 +179,9 @@ impl PublicJwk {
                 let y = p.y().map(|y| b64e(y)).unwrap_or_default();
                 json!({"crv": "P-256", "kty": "EC", "x": x, "y": y})
             }
-            PublicJwk::Ed25519(k) => json!({"crv": "Ed25519", "kty": "OKP", "x": b64e(k.as_bytes())}),
+            PublicJwk::Ed25519(k) => {
+                json!({"crv": "Ed25519", "kty": "OKP", "x": b64e(k.as_bytes())})
+            }
             PublicJwk::Rsa(k) => {
                 use rsa::traits::PublicKeyParts;
                 json!({"e": b64e(&k.e().to_bytes_be()), "kty": "RSA", "n": b64e(&k.n().to_bytes_be())})
@@ -204,14 +207,16 @@ impl PublicJwk {
     /// Verifies `sig` over `input` if `alg` is this key's algorithm (`Ed25519`, the RFC 9864
     /// name, is accepted as an alias of `EdDSA`).
     pub fn verify(&self, alg: &str, input: &[u8], sig: &[u8]) -> Result<(), JoseError> {
-        let alg_ok = alg == self.alg() || (alg == "Ed25519" && matches!(self, PublicJwk::Ed25519(_)));
+        let alg_ok =
+            alg == self.alg() || (alg == "Ed25519" && matches!(self, PublicJwk::Ed25519(_)));
         if !alg_ok {
             return Err(JoseError::Alg(alg.chars().take(16).collect()));
         }
         match self {
             PublicJwk::P256(k) => {
                 use p256::ecdsa::signature::Verifier;
-                let s = p256::ecdsa::Signature::from_slice(sig).map_err(|_| JoseError::BadSignature)?;
+                let s =
+                    p256::ecdsa::Signature::from_slice(sig).map_err(|_| JoseError::BadSignature)?;
                 k.verify(input, &s).map_err(|_| JoseError::BadSignature)
             }
             PublicJwk::Ed25519(k) => {
@@ -222,7 +227,8 @@ impl PublicJwk {
             PublicJwk::Rsa(k) => {
                 use rsa::signature::Verifier;
                 let vk = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(k.clone());
-                let s = rsa::pkcs1v15::Signature::try_from(sig).map_err(|_| JoseError::BadSignature)?;
+                let s =
+                    rsa::pkcs1v15::Signature::try_from(sig).map_err(|_| JoseError::BadSignature)?;
                 vk.verify(input, &s).map_err(|_| JoseError::BadSignature)
             }
         }
@@ -242,10 +248,17 @@ mod tests {
     fn rfc8037_ed25519_jws_and_thumbprint() {
         let f = load("jwt-dpop/rfc8037-ed25519-jws-examples.json");
         let key = PublicJwk::from_json(&f["public_jwk"]).unwrap();
-        assert_eq!(key.thumbprint(), f["jwk_thumbprint_rfc7638_sha256"].as_str().unwrap());
+        assert_eq!(
+            key.thumbprint(),
+            f["jwk_thumbprint_rfc7638_sha256"].as_str().unwrap()
+        );
         let jws = CompactJws::parse(f["jws_compact"].as_str().unwrap()).unwrap();
-        key.verify(&jws.header.alg, jws.signing_input.as_bytes(), &jws.signature)
-            .unwrap();
+        key.verify(
+            &jws.header.alg,
+            jws.signing_input.as_bytes(),
+            &jws.signature,
+        )
+        .unwrap();
         assert_eq!(jws.payload, b"Example of Ed25519 signing");
     }
 
@@ -265,7 +278,10 @@ mod tests {
     fn rfc9449_thumbprint() {
         let f = load("jwt-dpop/rfc9449-dpop-examples.json");
         let key = PublicJwk::from_json(&f["public_jwk"]).unwrap();
-        assert_eq!(key.thumbprint(), f["jwk_thumbprint_rfc7638_sha256"].as_str().unwrap());
+        assert_eq!(
+            key.thumbprint(),
+            f["jwk_thumbprint_rfc7638_sha256"].as_str().unwrap()
+        );
     }
 
     #[test]
@@ -273,8 +289,17 @@ mod tests {
         let f = load("jwt-dpop/rfc8037-ed25519-jws-examples.json");
         assert!(PublicJwk::from_json(&f["private_jwk"]).is_err());
         let key = PublicJwk::from_json(&f["public_jwk"]).unwrap();
-        assert!(matches!(key.verify("ES256", b"x", &[0; 64]), Err(JoseError::Alg(_))));
-        assert!(matches!(key.verify("HS256", b"x", &[0; 32]), Err(JoseError::Alg(_))));
-        assert!(matches!(key.verify("none", b"x", &[]), Err(JoseError::Alg(_))));
+        assert!(matches!(
+            key.verify("ES256", b"x", &[0; 64]),
+            Err(JoseError::Alg(_))
+        ));
+        assert!(matches!(
+            key.verify("HS256", b"x", &[0; 32]),
+            Err(JoseError::Alg(_))
+        ));
+        assert!(matches!(
+            key.verify("none", b"x", &[]),
+            Err(JoseError::Alg(_))
+        ));
     }
 }

@@ -98,7 +98,10 @@ impl SigningKeys {
                 let corrupt = || KeyError::Corrupt(path.clone());
                 let file: KeyFile = serde_json::from_slice(&bytes).map_err(|_| corrupt())?;
                 let mut keys = file.keys.iter().map(|s| {
-                    let raw: [u8; 32] = b64d(s).ok().and_then(|v| v.try_into().ok()).ok_or_else(corrupt)?;
+                    let raw: [u8; 32] = b64d(s)
+                        .ok()
+                        .and_then(|v| v.try_into().ok())
+                        .ok_or_else(corrupt)?;
                     Ok::<_, KeyError>(Key::new(SigningKey::from_bytes(&raw)))
                 });
                 let current = keys.next().ok_or_else(corrupt)??;
@@ -128,7 +131,8 @@ impl SigningKeys {
         if let Some(p) = &set.previous {
             keys.push(b64e(p.sk.as_bytes()));
         }
-        let body = serde_json::to_vec(&KeyFile { keys }).map_err(|_| KeyError::Corrupt(path.clone()))?;
+        let body =
+            serde_json::to_vec(&KeyFile { keys }).map_err(|_| KeyError::Corrupt(path.clone()))?;
         write_private(path, &body).map_err(|source| KeyError::Io {
             path: path.clone(),
             source,
@@ -228,7 +232,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(KEYS_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(KEYS_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let k2 = keys.rotate().unwrap();
@@ -238,6 +245,9 @@ mod tests {
         assert!(again.verifying_key(&k1).is_some());
         assert_eq!(again.jwks()["keys"].as_array().unwrap().len(), 2);
         again.rotate().unwrap();
-        assert!(again.verifying_key(&k1).is_none(), "two rotations drop the oldest key");
+        assert!(
+            again.verifying_key(&k1).is_none(),
+            "two rotations drop the oldest key"
+        );
     }
 }

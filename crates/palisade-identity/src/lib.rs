@@ -24,6 +24,7 @@ pub mod record;
 pub mod registry;
 pub mod service;
 pub mod token;
+pub mod token_cache;
 
 pub use admin::AdminApi;
 pub use admin_credential::AdminCredential;

@@ -3,7 +3,9 @@
 //! process (the CLI on the same database) are noticed through SQLite's `data_version`, which
 //! changes whenever another connection commits, so the next request never sees stale status.
 
-use crate::record::{parse_kind, parse_status, IdentityRecord, NewIdentity, StatusAction, StatusChange};
+use crate::record::{
+    parse_kind, parse_status, IdentityRecord, NewIdentity, StatusAction, StatusChange,
+};
 use palisade_core::{IdentityStatus, SharedClock, SpiffeId};
 use palisade_store::rusqlite::{self, params, OptionalExtension};
 use palisade_store::{Store, StoreError};
@@ -98,7 +100,9 @@ pub struct Registry {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry").field("trust_domain", &self.trust_domain).finish()
+        f.debug_struct("Registry")
+            .field("trust_domain", &self.trust_domain)
+            .finish()
     }
 }
 
@@ -138,7 +142,11 @@ fn ms(v: u64) -> i64 {
 
 impl Registry {
     /// Opens the registry on `store` (running its migrations) for `trust_domain`.
-    pub fn open(store: Arc<Store>, trust_domain: &str, clock: SharedClock) -> Result<Self, RegistryError> {
+    pub fn open(
+        store: Arc<Store>,
+        trust_domain: &str,
+        clock: SharedClock,
+    ) -> Result<Self, RegistryError> {
         store.migrate("identity", MIGRATIONS)?;
         Ok(Self {
             store,
@@ -172,7 +180,8 @@ impl Registry {
         } else {
             format!("spiffe://{}/{}", self.trust_domain, name)
         };
-        full.parse().map_err(|e: palisade_core::SpiffeIdError| RegistryError::Invalid(e.to_string()))
+        full.parse()
+            .map_err(|e: palisade_core::SpiffeIdError| RegistryError::Invalid(e.to_string()))
     }
 
     /// Registers a new, active identity.
@@ -187,10 +196,14 @@ impl Registry {
             return Err(RegistryError::Invalid("owner must not be empty".into()));
         }
         if new.max_ttl_secs == 0 || new.max_ttl_secs > 86_400 {
-            return Err(RegistryError::Invalid("max_ttl_secs must be 1..=86400".into()));
+            return Err(RegistryError::Invalid(
+                "max_ttl_secs must be 1..=86400".into(),
+            ));
         }
         if new.requirements.is_empty() {
-            return Err(RegistryError::Invalid("at least one enrollment requirement is needed".into()));
+            return Err(RegistryError::Invalid(
+                "at least one enrollment requirement is needed".into(),
+            ));
         }
         let now = self.now_ms();
         let id = new.id.to_string();
@@ -302,7 +315,9 @@ impl Registry {
     /// The record authentication uses: cached, but never older than the last committed write
     /// (own writes invalidate; other connections' commits bump `data_version`).
     pub fn lookup(&self, id: &str) -> Result<Option<Arc<IdentityRecord>>, RegistryError> {
-        let dv: i64 = self.store.with(|c| c.query_row("PRAGMA data_version", [], |r| r.get(0)))?;
+        let dv: i64 = self
+            .store
+            .with(|c| c.query_row("PRAGMA data_version", [], |r| r.get(0)))?;
         let generation = {
             let cache = self.cache.read();
             if cache.data_version == dv {
@@ -313,7 +328,8 @@ impl Registry {
             cache.generation
         };
         let rec = self.store.with(|c| {
-            c.query_row(&format!("{SELECT} WHERE id = ?1"), [id], row_to_record).optional()
+            c.query_row(&format!("{SELECT} WHERE id = ?1"), [id], row_to_record)
+                .optional()
         })?;
         let mut cache = self.cache.write();
         if cache.data_version != dv {

@@ -55,7 +55,12 @@ pub struct IdentityService {
 impl IdentityService {
     /// Opens everything in `data_dir` on a shared `store`: keys and admin credential files
     /// are created 0600 on first start.
-    pub fn open(cfg: IdentityConfig, store: Arc<Store>, data_dir: &Path, clock: SharedClock) -> Result<Self, ServiceError> {
+    pub fn open(
+        cfg: IdentityConfig,
+        store: Arc<Store>,
+        data_dir: &Path,
+        clock: SharedClock,
+    ) -> Result<Self, ServiceError> {
         let keys = Arc::new(SigningKeys::load_or_create(data_dir)?);
         let admin = AdminCredential::load_or_create(data_dir).map_err(ServiceError::Admin)?;
         Self::with_parts(cfg, store, keys, admin, clock)
@@ -71,14 +76,29 @@ impl IdentityService {
     ) -> Result<Self, ServiceError> {
         cfg.validate()?;
         let registry = Arc::new(Registry::open(store, &cfg.trust_domain, clock.clone())?);
-        let mut enrollment = Enrollment::new(cfg.clone(), registry.clone(), keys.clone(), clock.clone());
-        enrollment.add_verifier(Arc::new(JoinTokenVerifier::new(registry.clone(), cfg.join_token_appraisal_secs)));
+        let mut enrollment =
+            Enrollment::new(cfg.clone(), registry.clone(), keys.clone(), clock.clone());
+        enrollment.add_verifier(Arc::new(JoinTokenVerifier::new(
+            registry.clone(),
+            cfg.join_token_appraisal_secs,
+        )));
         if let Some(k8s) = &cfg.k8s {
             enrollment.add_verifier(Arc::new(K8sSaVerifier::from_config(k8s)?));
         }
-        let authenticator = Arc::new(IdentityAuthenticator::new(cfg, registry.clone(), keys.clone(), clock));
+        let authenticator = Arc::new(IdentityAuthenticator::new(
+            cfg,
+            registry.clone(),
+            keys.clone(),
+            clock,
+        ));
         let admin = AdminApi::new(registry.clone(), keys.clone(), admin);
-        Ok(Self { registry, keys, enrollment, authenticator, admin })
+        Ok(Self {
+            registry,
+            keys,
+            enrollment,
+            authenticator,
+            admin,
+        })
     }
 
     /// Adds an evidence verifier (e.g. an adapter over palisade-attest).

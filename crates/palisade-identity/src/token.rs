@@ -61,6 +61,29 @@ pub fn verify_access_token(
     now_s: u64,
     leeway: u64,
 ) -> Result<AccessClaims, AuthError> {
+    let (claims, _kid) = verify_signed(keys, token, issuer, audience)?;
+    check_times(&claims, now_s, leeway)?;
+    Ok(claims)
+}
+
+/// exp / nbf / iat against now with `leeway` seconds.
+pub fn check_times(claims: &AccessClaims, now_s: u64, leeway: u64) -> Result<(), AuthError> {
+    if now_s >= claims.exp.saturating_add(leeway) {
+        return Err(AuthError::Expired);
+    }
+    if claims.nbf > now_s.saturating_add(leeway) || claims.iat > now_s.saturating_add(leeway) {
+        return Err(AuthError::NotYetValid);
+    }
+    Ok(())
+}
+
+/// Signature, algorithm, issuer and audience (not time); returns the claims and the kid.
+pub fn verify_signed(
+    keys: &SigningKeys,
+    token: &str,
+    issuer: &str,
+    audience: &str,
+) -> Result<(AccessClaims, String), AuthError> {
     let jws = CompactJws::parse(token).map_err(|e| match e {
         JoseError::Malformed(m) => AuthError::Malformed(m),
         _ => AuthError::Malformed("undecodable"),
@@ -72,7 +95,11 @@ pub fn verify_access_token(
     if jws.header.typ.as_deref().is_some_and(|t| t != "at+jwt") {
         return Err(AuthError::Malformed("typ must be at+jwt"));
     }
-    let kid = jws.header.kid.as_deref().ok_or(AuthError::Malformed("kid missing"))?;
+    let kid = jws
+        .header
+        .kid
+        .as_deref()
+        .ok_or(AuthError::Malformed("kid missing"))?;
     let vk = keys.verifying_key(kid).ok_or(AuthError::UnknownKey)?;
     let sig: [u8; 64] = jws
         .signature
@@ -92,11 +119,5 @@ pub fn verify_access_token(
     if claims.aud != audience {
         return Err(AuthError::WrongAudience);
     }
-    if now_s >= claims.exp.saturating_add(leeway) {
-        return Err(AuthError::Expired);
-    }
-    if claims.nbf > now_s.saturating_add(leeway) || claims.iat > now_s.saturating_add(leeway) {
-        return Err(AuthError::NotYetValid);
-    }
-    Ok(claims)
+    Ok((claims, kid.to_owned()))
 }

@@ -63,7 +63,10 @@ fn not_yet_valid_token() {
     let mut c = claims(&h, &id, &key);
     c["nbf"] = json!(h.now_s() + 60);
     let tok = h.svc.keys.sign_jwt(&c);
-    assert_eq!(code(h.call(&tok, &key)), (401, "token_not_yet_valid".into()));
+    assert_eq!(
+        code(h.call(&tok, &key)),
+        (401, "token_not_yet_valid".into())
+    );
 }
 
 #[test]
@@ -71,7 +74,10 @@ fn wrong_audience() {
     let (h, id, key, _) = setup();
     let mut c = claims(&h, &id, &key);
     c["aud"] = json!("another-gateway");
-    assert_eq!(code(h.call(&h.svc.keys.sign_jwt(&c), &key)), (401, "wrong_audience".into()));
+    assert_eq!(
+        code(h.call(&h.svc.keys.sign_jwt(&c), &key)),
+        (401, "wrong_audience".into())
+    );
 }
 
 #[test]
@@ -79,7 +85,10 @@ fn wrong_issuer() {
     let (h, id, key, _) = setup();
     let mut c = claims(&h, &id, &key);
     c["iss"] = json!("https://evil.example");
-    assert_eq!(code(h.call(&h.svc.keys.sign_jwt(&c), &key)), (401, "wrong_issuer".into()));
+    assert_eq!(
+        code(h.call(&h.svc.keys.sign_jwt(&c), &key)),
+        (401, "wrong_issuer".into())
+    );
 }
 
 #[test]
@@ -136,7 +145,10 @@ fn token_of_a_with_proof_key_of_b() {
     let id_b = h.create("research/agent-b");
     let key_b = TestKey::es256();
     let _tok_b = h.enroll(&id_b, &key_b);
-    assert_eq!(code(h.call(&tok_a, &key_b)), (401, "dpop_key_mismatch".into()));
+    assert_eq!(
+        code(h.call(&tok_a, &key_b)),
+        (401, "dpop_key_mismatch".into())
+    );
 }
 
 #[test]
@@ -145,27 +157,46 @@ fn replayed_dpop_proof() {
     let proof = key.proof("POST", URL, h.now_s(), Some(&tok));
     let authz = format!("DPoP {tok}");
     assert!(h.auth(&authz, Some(&proof)).is_ok());
-    assert_eq!(code(h.auth(&authz, Some(&proof))), (401, "dpop_replay".into()));
+    assert_eq!(
+        code(h.auth(&authz, Some(&proof))),
+        (401, "dpop_replay".into())
+    );
 }
 
 #[test]
 fn wrong_htm() {
     let (h, _, key, tok) = setup();
     let proof = key.proof("GET", URL, h.now_s(), Some(&tok));
-    assert_eq!(code(h.auth(&format!("DPoP {tok}"), Some(&proof))), (401, "dpop_htm_mismatch".into()));
+    assert_eq!(
+        code(h.auth(&format!("DPoP {tok}"), Some(&proof))),
+        (401, "dpop_htm_mismatch".into())
+    );
 }
 
 #[test]
 fn wrong_htu() {
     let (h, _, key, tok) = setup();
-    let proof = key.proof("POST", "https://gw.example/v1/embeddings", h.now_s(), Some(&tok));
-    assert_eq!(code(h.auth(&format!("DPoP {tok}"), Some(&proof))), (401, "dpop_htu_mismatch".into()));
+    let proof = key.proof(
+        "POST",
+        "https://gw.example/v1/embeddings",
+        h.now_s(),
+        Some(&tok),
+    );
+    assert_eq!(
+        code(h.auth(&format!("DPoP {tok}"), Some(&proof))),
+        (401, "dpop_htu_mismatch".into())
+    );
 }
 
 #[test]
 fn htu_compared_normalized_without_query() {
     let (h, _, key, tok) = setup();
-    let proof = key.proof("POST", "HTTPS://GW.example:443/v1/chat/completions?x=1#f", h.now_s(), Some(&tok));
+    let proof = key.proof(
+        "POST",
+        "HTTPS://GW.example:443/v1/chat/completions?x=1#f",
+        h.now_s(),
+        Some(&tok),
+    );
     assert!(h.auth(&format!("DPoP {tok}"), Some(&proof)).is_ok());
 }
 
@@ -173,42 +204,63 @@ fn htu_compared_normalized_without_query() {
 fn proof_outside_iat_window() {
     let (h, _, key, tok) = setup();
     let proof = key.proof("POST", URL, h.now_s() - 61, Some(&tok));
-    assert_eq!(code(h.auth(&format!("DPoP {tok}"), Some(&proof))), (401, "dpop_iat_window".into()));
+    assert_eq!(
+        code(h.auth(&format!("DPoP {tok}"), Some(&proof))),
+        (401, "dpop_iat_window".into())
+    );
     let future = key.proof("POST", URL, h.now_s() + 61, Some(&tok));
-    assert_eq!(code(h.auth(&format!("DPoP {tok}"), Some(&future))), (401, "dpop_iat_window".into()));
+    assert_eq!(
+        code(h.auth(&format!("DPoP {tok}"), Some(&future))),
+        (401, "dpop_iat_window".into())
+    );
 }
 
 #[test]
 fn missing_ath() {
     let (h, _, key, tok) = setup();
     let proof = key.proof("POST", URL, h.now_s(), None);
-    assert_eq!(code(h.auth(&format!("DPoP {tok}"), Some(&proof))), (401, "dpop_ath_missing".into()));
+    assert_eq!(
+        code(h.auth(&format!("DPoP {tok}"), Some(&proof))),
+        (401, "dpop_ath_missing".into())
+    );
 }
 
 #[test]
 fn ath_of_another_token() {
     let (h, _, key, tok) = setup();
     let proof = key.proof("POST", URL, h.now_s(), Some("other-token"));
-    assert_eq!(code(h.auth(&format!("DPoP {tok}"), Some(&proof))), (401, "dpop_ath_mismatch".into()));
+    assert_eq!(
+        code(h.auth(&format!("DPoP {tok}"), Some(&proof))),
+        (401, "dpop_ath_mismatch".into())
+    );
 }
 
 #[test]
 fn missing_dpop_header() {
     let (h, _, _, tok) = setup();
-    assert_eq!(code(h.auth(&format!("DPoP {tok}"), None)), (401, "dpop_missing".into()));
+    assert_eq!(
+        code(h.auth(&format!("DPoP {tok}"), None)),
+        (401, "dpop_missing".into())
+    );
 }
 
 #[test]
 fn dpop_bound_token_with_bearer_scheme() {
     let (h, _, key, tok) = setup();
     let proof = key.proof("POST", URL, h.now_s(), Some(&tok));
-    assert_eq!(code(h.auth(&format!("Bearer {tok}"), Some(&proof))), (401, "dpop_scheme_required".into()));
+    assert_eq!(
+        code(h.auth(&format!("Bearer {tok}"), Some(&proof))),
+        (401, "dpop_scheme_required".into())
+    );
 }
 
 #[test]
 fn revoked_identity() {
     let (h, id, key, tok) = setup();
-    h.svc.registry.set_status(&id, StatusAction::Revoke, "ops", "key leaked").unwrap();
+    h.svc
+        .registry
+        .set_status(&id, StatusAction::Revoke, "ops", "key leaked")
+        .unwrap();
     assert_eq!(code(h.call(&tok, &key)), (403, "identity_revoked".into()));
 }
 
@@ -216,9 +268,18 @@ fn revoked_identity() {
 fn quarantined_identity_then_released() {
     let (h, id, key, tok) = setup();
     assert!(h.call(&tok, &key).is_ok(), "warms the status cache");
-    h.svc.registry.set_status(&id, StatusAction::Quarantine, "behavior", "exfil pattern").unwrap();
-    assert_eq!(code(h.call(&tok, &key)), (403, "identity_quarantined".into()));
-    h.svc.registry.set_status(&id, StatusAction::Release, "alice", "investigated").unwrap();
+    h.svc
+        .registry
+        .set_status(&id, StatusAction::Quarantine, "behavior", "exfil pattern")
+        .unwrap();
+    assert_eq!(
+        code(h.call(&tok, &key)),
+        (403, "identity_quarantined".into())
+    );
+    h.svc
+        .registry
+        .set_status(&id, StatusAction::Release, "alice", "investigated")
+        .unwrap();
     assert!(h.call(&tok, &key).is_ok());
 }
 
@@ -226,14 +287,20 @@ fn quarantined_identity_then_released() {
 fn suspended_identity() {
     let (h, id, key, tok) = setup();
     assert!(h.call(&tok, &key).is_ok());
-    h.svc.registry.set_status(&id, StatusAction::Suspend, "ops", "maintenance").unwrap();
+    h.svc
+        .registry
+        .set_status(&id, StatusAction::Suspend, "ops", "maintenance")
+        .unwrap();
     assert_eq!(code(h.call(&tok, &key)), (403, "identity_suspended".into()));
 }
 
 #[test]
 fn static_api_keys_refused() {
     let (h, _, _, _) = setup();
-    assert_eq!(code(h.auth("Bearer sk-proj-abc123", None)), (401, "static_api_key_refused".into()));
+    assert_eq!(
+        code(h.auth("Bearer sk-proj-abc123", None)),
+        (401, "static_api_key_refused".into())
+    );
     let creds = RequestCredentials {
         method: "POST",
         url: URL,
@@ -251,8 +318,18 @@ fn static_api_keys_refused() {
 fn no_credential() {
     let h = H::new();
     use palisade_core::Authenticator;
-    let creds = RequestCredentials { method: "GET", url: URL, authorization: None, dpop: None, client_cert_sha256: None, api_key: None };
-    assert_eq!(h.svc.authenticator.authenticate(&creds).unwrap_err().code, "missing_credential");
+    let creds = RequestCredentials {
+        method: "GET",
+        url: URL,
+        authorization: None,
+        dpop: None,
+        client_cert_sha256: None,
+        api_key: None,
+    };
+    assert_eq!(
+        h.svc.authenticator.authenticate(&creds).unwrap_err().code,
+        "missing_credential"
+    );
 }
 
 #[test]
@@ -265,9 +342,14 @@ fn unbound_bearer_refused_unless_legacy_and_then_marked() {
         h.svc.keys.sign_jwt(&json!({"iss": h.cfg.issuer, "sub": id.to_string(), "aud": h.cfg.audience,
             "iat": now, "nbf": now, "exp": now + 60, "jti": "u", "segment": "research", "scopes": [], "att": []}))
     };
-    assert_eq!(code(h.auth(&format!("Bearer {}", mk(&strict)), None)), (401, "unbound_token".into()));
+    assert_eq!(
+        code(h.auth(&format!("Bearer {}", mk(&strict)), None)),
+        (401, "unbound_token".into())
+    );
     let ident = h.auth(&format!("Bearer {}", mk(&legacy)), None).unwrap();
-    assert!(ident.attestation_kinds.contains(&palisade_identity::LEGACY_BEARER_MARK.to_string()));
+    assert!(ident
+        .attestation_kinds
+        .contains(&palisade_identity::LEGACY_BEARER_MARK.to_string()));
 }
 
 #[test]
@@ -280,12 +362,25 @@ fn mtls_bound_token() {
         "iat": now, "nbf": now, "exp": now + 60, "jti": "m", "segment": "research", "scopes": [], "att": [],
         "cnf": {"x5t#S256": b64(&cert)}}));
     let authz = format!("Bearer {tok}");
-    let mut creds = RequestCredentials { method: "POST", url: URL, authorization: Some(&authz), dpop: None, client_cert_sha256: Some(cert), api_key: None };
+    let mut creds = RequestCredentials {
+        method: "POST",
+        url: URL,
+        authorization: Some(&authz),
+        dpop: None,
+        client_cert_sha256: Some(cert),
+        api_key: None,
+    };
     assert!(h.svc.authenticator.authenticate(&creds).is_ok());
     creds.client_cert_sha256 = Some([8u8; 32]);
-    assert_eq!(h.svc.authenticator.authenticate(&creds).unwrap_err().code, "mtls_cert_mismatch");
+    assert_eq!(
+        h.svc.authenticator.authenticate(&creds).unwrap_err().code,
+        "mtls_cert_mismatch"
+    );
     creds.client_cert_sha256 = None;
-    assert_eq!(h.svc.authenticator.authenticate(&creds).unwrap_err().code, "mtls_cert_missing");
+    assert_eq!(
+        h.svc.authenticator.authenticate(&creds).unwrap_err().code,
+        "mtls_cert_missing"
+    );
 }
 
 #[test]
@@ -294,7 +389,10 @@ fn rotated_key_still_verifies_previous_tokens() {
     h.svc.keys.rotate().unwrap();
     assert!(h.call(&tok, &key).is_ok());
     h.svc.keys.rotate().unwrap();
-    assert_eq!(code(h.call(&tok, &key)), (401, "unknown_signing_key".into()));
+    assert_eq!(
+        code(h.call(&tok, &key)),
+        (401, "unknown_signing_key".into())
+    );
 }
 
 #[test]
@@ -311,4 +409,12 @@ fn server_nonce_required_then_accepted() {
     let proof = key.proof_claims(json!({"jti":"n1","htm":"POST","htu":URL,"iat":h.now_s(),
         "ath": b64(&<sha2::Sha256 as sha2::Digest>::digest(tok.as_bytes())), "nonce": nonce}));
     assert!(h.auth(&format!("DPoP {tok}"), Some(&proof)).is_ok());
+}
+
+#[test]
+fn expired_after_cached_use() {
+    let (h, _, key, tok) = setup();
+    assert!(h.call(&tok, &key).is_ok(), "signature now cached");
+    h.clock.advance(Duration::from_secs(305));
+    assert_eq!(code(h.call(&tok, &key)), (401, "token_expired".into()));
 }

@@ -5,10 +5,16 @@ use palisade_identity::{DpopVerifier, ProofContext};
 use serde_json::Value;
 
 fn load() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixture("jwt-dpop/rfc9449-dpop-examples.json")).unwrap()).unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(fixture("jwt-dpop/rfc9449-dpop-examples.json")).unwrap(),
+    )
+    .unwrap()
 }
 
-fn check(v: &Value, cw: &Value) -> Result<palisade_identity::VerifiedProof, palisade_identity::AuthError> {
+fn check(
+    v: &Value,
+    cw: &Value,
+) -> Result<palisade_identity::VerifiedProof, palisade_identity::AuthError> {
     let d = DpopVerifier::new(60, false);
     let ctx = ProofContext {
         method: cw["htm"].as_str().unwrap(),
@@ -52,7 +58,11 @@ fn rfc9449_derived_negatives_each_with_precise_code() {
             Some(c) => assert_eq!(r.unwrap_err().code(), c, "{id}"),
             None => {
                 let p = r.unwrap();
-                assert_ne!(p.jkt, v["check_with"]["token_cnf_jkt"].as_str().unwrap(), "{id} must not match cnf");
+                assert_ne!(
+                    p.jkt,
+                    v["check_with"]["token_cnf_jkt"].as_str().unwrap(),
+                    "{id} must not match cnf"
+                );
             }
         }
     }
@@ -64,9 +74,19 @@ fn replay_of_rfc_proof_is_refused_within_window() {
     let v = &f["vectors"][0];
     let d = DpopVerifier::new(60, false);
     let cw = &v["check_with"];
-    let ctx = ProofContext { method: "POST", url: Some(cw["htu"].as_str().unwrap()), access_token: None, now_s: cw["now"].as_u64().unwrap() };
+    let ctx = ProofContext {
+        method: "POST",
+        url: Some(cw["htu"].as_str().unwrap()),
+        access_token: None,
+        now_s: cw["now"].as_u64().unwrap(),
+    };
     d.verify(v["proof"].as_str().unwrap(), &ctx).unwrap();
-    assert_eq!(d.verify(v["proof"].as_str().unwrap(), &ctx).unwrap_err().code(), "dpop_replay");
+    assert_eq!(
+        d.verify(v["proof"].as_str().unwrap(), &ctx)
+            .unwrap_err()
+            .code(),
+        "dpop_replay"
+    );
     assert_eq!(d.replay_len(), 1);
 }
 
@@ -76,13 +96,31 @@ fn replay_cache_forgets_after_window() {
     let v = &f["vectors"][0];
     let d = DpopVerifier::new(60, false);
     let now = v["check_with"]["now"].as_u64().unwrap();
-    let ctx = ProofContext { method: "POST", url: Some("https://server.example.com/token"), access_token: None, now_s: now };
+    let ctx = ProofContext {
+        method: "POST",
+        url: Some("https://server.example.com/token"),
+        access_token: None,
+        now_s: now,
+    };
     d.verify(v["proof"].as_str().unwrap(), &ctx).unwrap();
     // Later than iat + window: the proof is refused by the window, and the entry is evicted.
-    let later = ProofContext { now_s: now + 61, ..ctx };
-    assert_eq!(d.verify(v["proof"].as_str().unwrap(), &later).unwrap_err().code(), "dpop_iat_window");
+    let later = ProofContext {
+        now_s: now + 61,
+        ..ctx
+    };
+    assert_eq!(
+        d.verify(v["proof"].as_str().unwrap(), &later)
+            .unwrap_err()
+            .code(),
+        "dpop_iat_window"
+    );
     let other = &f["vectors"][1];
-    let ctx2 = ProofContext { method: "GET", url: Some("https://resource.example.org/protectedresource"), access_token: Some("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"), now_s: now + 61 };
+    let ctx2 = ProofContext {
+        method: "GET",
+        url: Some("https://resource.example.org/protectedresource"),
+        access_token: Some("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
+        now_s: now + 61,
+    };
     d.verify(other["proof"].as_str().unwrap(), &ctx2).unwrap();
     assert_eq!(d.replay_len(), 1, "the first entry was evicted");
 }

@@ -18,11 +18,24 @@ impl EvidenceVerifier for BindingTee {
     fn kind(&self) -> &str {
         "test_tee"
     }
-    fn verify(&self, e: &Value, binding: &[u8; 32], now_ms: u64) -> Result<Appraisal, EvidenceError> {
+    fn verify(
+        &self,
+        e: &Value,
+        binding: &[u8; 32],
+        now_ms: u64,
+    ) -> Result<Appraisal, EvidenceError> {
         if e["report_data"].as_str() != Some(hex::encode(binding).as_str()) {
-            return Err(EvidenceError::new("test_tee", "evidence_binding_mismatch", "report_data does not bind nonce and key"));
+            return Err(EvidenceError::new(
+                "test_tee",
+                "evidence_binding_mismatch",
+                "report_data does not bind nonce and key",
+            ));
         }
-        Ok(Appraisal { kind: "test_tee".into(), expires_at_ms: now_ms + self.ttl_ms, claims: BTreeMap::new() })
+        Ok(Appraisal {
+            kind: "test_tee".into(),
+            expires_at_ms: now_ms + self.ttl_ms,
+            claims: BTreeMap::new(),
+        })
     }
 }
 
@@ -32,13 +45,21 @@ fn h_with_tee(ttl_ms: u64) -> H {
     h
 }
 
-fn tee_request(h: &H, id: &palisade_core::SpiffeId, key: &TestKey, bind_nonce: Option<&str>) -> EnrollRequest {
+fn tee_request(
+    h: &H,
+    id: &palisade_core::SpiffeId,
+    key: &TestKey,
+    bind_nonce: Option<&str>,
+) -> EnrollRequest {
     let nonce = h.svc.enrollment.challenge(&id.to_string()).unwrap().nonce;
     let jkt = jose::PublicJwk::from_json(&key.jwk()).unwrap().thumbprint();
     let b = binding(bind_nonce.unwrap_or(&nonce), &jkt);
     let proof = key.proof_claims(json!({"jti":b64(&rand::random::<[u8; 12]>()),"htm":"POST","htu":"https://gw.example/v1/enroll","iat":h.now_s(),"nonce":nonce}));
-    serde_json::from_value(json!({"identity": id.to_string(), "nonce": nonce, "jwk": key.jwk(), "proof": proof,
-        "evidence": [{"kind":"test_tee","report_data": hex::encode(b)}]})).unwrap()
+    serde_json::from_value(
+        json!({"identity": id.to_string(), "nonce": nonce, "jwk": key.jwk(), "proof": proof,
+        "evidence": [{"kind":"test_tee","report_data": hex::encode(b)}]}),
+    )
+    .unwrap()
 }
 
 fn ecode(r: Result<IssuedToken, EnrollError>) -> String {
@@ -54,7 +75,10 @@ fn join_token_enrollment_issues_bound_token() {
     assert_eq!(t.token_type, "DPoP");
     assert_eq!(t.expires_in, 300);
     assert_eq!(t.appraisals[0].kind, "join_token");
-    assert!(!format!("{t:?}").contains(&t.access_token), "debug hides the token");
+    assert!(
+        !format!("{t:?}").contains(&t.access_token),
+        "debug hides the token"
+    );
 }
 
 #[test]
@@ -88,7 +112,10 @@ fn nonce_unknown_and_for_another_identity() {
     assert_eq!(ecode(h.svc.enrollment.enroll(&req)), "nonce_unknown");
     let mut req = h.enroll_request(&a, &key);
     req.identity = b.to_string();
-    assert_eq!(ecode(h.svc.enrollment.enroll(&req)), "nonce_identity_mismatch");
+    assert_eq!(
+        ecode(h.svc.enrollment.enroll(&req)),
+        "nonce_identity_mismatch"
+    );
 }
 
 #[test]
@@ -100,7 +127,10 @@ fn evidence_bound_to_another_nonce() {
     assert!(h.svc.enrollment.enroll(&ok).is_ok());
     let other = h.svc.enrollment.challenge(&id.to_string()).unwrap().nonce;
     let bad = tee_request(&h, &id, &key, Some(&other));
-    assert_eq!(ecode(h.svc.enrollment.enroll(&bad)), "evidence_binding_mismatch");
+    assert_eq!(
+        ecode(h.svc.enrollment.enroll(&bad)),
+        "evidence_binding_mismatch"
+    );
 }
 
 #[test]
@@ -113,7 +143,10 @@ fn evidence_bound_to_another_key() {
     let k2 = TestKey::es256();
     req.jwk = Some(k2.jwk());
     req.proof = Some(k2.proof_claims(json!({"jti":"q","htm":"POST","htu":"https://gw.example/v1/enroll","iat":h.now_s(),"nonce":req.nonce})));
-    assert_eq!(ecode(h.svc.enrollment.enroll(&req)), "evidence_binding_mismatch");
+    assert_eq!(
+        ecode(h.svc.enrollment.enroll(&req)),
+        "evidence_binding_mismatch"
+    );
 }
 
 #[test]
@@ -121,7 +154,11 @@ fn token_never_outlives_appraisal() {
     let h = h_with_tee(42_000);
     let id = h.create_with("research/tee", &["test_tee"], false);
     let key = TestKey::es256();
-    let t = h.svc.enrollment.enroll(&tee_request(&h, &id, &key, None)).unwrap();
+    let t = h
+        .svc
+        .enrollment
+        .enroll(&tee_request(&h, &id, &key, None))
+        .unwrap();
     assert_eq!(t.expires_in, 42);
 }
 
@@ -129,8 +166,21 @@ fn token_never_outlives_appraisal() {
 fn token_capped_by_identity_max() {
     let h = H::new();
     let id: palisade_core::SpiffeId = "spiffe://lab.example/research/short".parse().unwrap();
-    h.svc.registry.create(NewIdentity { id: id.clone(), kind: palisade_core::IdentityKind::Workload, owner: "o".into(),
-        scopes: vec![], max_ttl_secs: 60, requirements: vec!["join_token".into()], legacy_bearer: false }, "t").unwrap();
+    h.svc
+        .registry
+        .create(
+            NewIdentity {
+                id: id.clone(),
+                kind: palisade_core::IdentityKind::Workload,
+                owner: "o".into(),
+                scopes: vec![],
+                max_ttl_secs: 60,
+                requirements: vec!["join_token".into()],
+                legacy_bearer: false,
+            },
+            "t",
+        )
+        .unwrap();
     assert_eq!(h.enroll(&id, &TestKey::ed25519()).expires_in, 60);
 }
 
@@ -152,7 +202,10 @@ fn unsupported_evidence_kind() {
     let key = TestKey::es256();
     let mut req = h.enroll_request(&id, &key);
     req.evidence.push(json!({"kind": "sample_tee"}));
-    assert_eq!(ecode(h.svc.enrollment.enroll(&req)), "evidence_kind_unsupported");
+    assert_eq!(
+        ecode(h.svc.enrollment.enroll(&req)),
+        "evidence_kind_unsupported"
+    );
 }
 
 #[test]
@@ -164,7 +217,10 @@ fn join_token_of_another_identity() {
     let mut req = h.enroll_request(&a, &key);
     let jt_b = h.svc.registry.join_token(&b, 60).unwrap();
     req.evidence = vec![json!({"kind":"join_token","token": jt_b.token})];
-    assert_eq!(ecode(h.svc.enrollment.enroll(&req)), "evidence_identity_mismatch");
+    assert_eq!(
+        ecode(h.svc.enrollment.enroll(&req)),
+        "evidence_identity_mismatch"
+    );
 }
 
 #[test]
@@ -196,7 +252,10 @@ fn proof_of_possession_required_and_checked() {
     req.proof = Some(key.proof_claims(json!({"jti":"x","htm":"POST","htu":"https://gw.example/v1/enroll","iat":h.now_s(),"nonce":"other"})));
     assert_eq!(ecode(h.svc.enrollment.enroll(&req)), "key_binding_invalid");
     let mut req = h.enroll_request(&id, &key);
-    req.proof = Some(TestKey::es256().proof_claims(json!({"jti":"y","htm":"POST","htu":"u","iat":h.now_s(),"nonce":req.nonce})));
+    req.proof =
+        Some(TestKey::es256().proof_claims(
+            json!({"jti":"y","htm":"POST","htu":"u","iat":h.now_s(),"nonce":req.nonce}),
+        ));
     assert_eq!(ecode(h.svc.enrollment.enroll(&req)), "key_binding_invalid");
 }
 
@@ -206,10 +265,23 @@ fn disabled_identity_cannot_enroll() {
     let id = h.create("research/a");
     let key = TestKey::es256();
     let req = h.enroll_request(&id, &key);
-    h.svc.registry.set_status(&id, StatusAction::Quarantine, "ops", "why").unwrap();
+    h.svc
+        .registry
+        .set_status(&id, StatusAction::Quarantine, "ops", "why")
+        .unwrap();
     let e = h.svc.enrollment.enroll(&req).unwrap_err();
-    assert_eq!((e.status(), e.code()), (403, "identity_quarantined".to_string()));
-    assert_eq!(h.svc.enrollment.challenge(&id.to_string()).unwrap_err().code(), "identity_quarantined");
+    assert_eq!(
+        (e.status(), e.code()),
+        (403, "identity_quarantined".to_string())
+    );
+    assert_eq!(
+        h.svc
+            .enrollment
+            .challenge(&id.to_string())
+            .unwrap_err()
+            .code(),
+        "identity_quarantined"
+    );
 }
 
 #[test]
@@ -217,7 +289,10 @@ fn http_handlers_round_trip() {
     let h = H::new();
     let id = h.create("research/http");
     let key = TestKey::ed25519();
-    let (s, v) = h.svc.enrollment.handle_enroll_http("/v1/enroll/challenge", json!({"identity": id.to_string()}).to_string().as_bytes());
+    let (s, v) = h.svc.enrollment.handle_enroll_http(
+        "/v1/enroll/challenge",
+        json!({"identity": id.to_string()}).to_string().as_bytes(),
+    );
     assert_eq!(s, 200);
     let nonce = v["nonce"].as_str().unwrap().to_owned();
     assert_eq!(v["expires_at"].as_u64().unwrap(), h.now_s() + 300);
@@ -225,16 +300,34 @@ fn http_handlers_round_trip() {
     let proof = key.proof_claims(json!({"jti":"h","htm":"POST","htu":"https://gw.example/v1/enroll","iat":h.now_s(),"nonce":nonce}));
     let body = json!({"identity": id.to_string(), "nonce": nonce, "jwk": key.jwk(), "proof": proof,
         "evidence": [{"kind":"join_token","token": jt.token}]});
-    let (s, v) = h.svc.enrollment.handle_enroll_http("/v1/enroll", body.to_string().as_bytes());
+    let (s, v) = h
+        .svc
+        .enrollment
+        .handle_enroll_http("/v1/enroll", body.to_string().as_bytes());
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["token_type"], "DPoP");
     let tok = v["access_token"].as_str().unwrap();
     assert!(h.call(tok, &key).is_ok());
-    let (s, v) = h.svc.enrollment.handle_enroll_http("/v1/enroll", body.to_string().as_bytes());
-    assert_eq!((s, v["error"]["code"].as_str().unwrap()), (401, "nonce_reused"));
-    let (s, v) = h.svc.enrollment.handle_enroll_http("/v1/enroll", b"{not json");
-    assert_eq!((s, v["error"]["code"].as_str().unwrap()), (400, "invalid_request"));
-    let (s, v) = h.svc.enrollment.handle_enroll_http("/.well-known/jwks.json", b"");
+    let (s, v) = h
+        .svc
+        .enrollment
+        .handle_enroll_http("/v1/enroll", body.to_string().as_bytes());
+    assert_eq!(
+        (s, v["error"]["code"].as_str().unwrap()),
+        (401, "nonce_reused")
+    );
+    let (s, v) = h
+        .svc
+        .enrollment
+        .handle_enroll_http("/v1/enroll", b"{not json");
+    assert_eq!(
+        (s, v["error"]["code"].as_str().unwrap()),
+        (400, "invalid_request")
+    );
+    let (s, v) = h
+        .svc
+        .enrollment
+        .handle_enroll_http("/.well-known/jwks.json", b"");
     assert_eq!(s, 200);
     assert_eq!(v["keys"][0]["alg"], "EdDSA");
     assert_eq!(h.svc.enrollment.handle_enroll_http("/v1/other", b"").0, 404);
@@ -248,11 +341,24 @@ fn mtls_enrollment_checks_certificate() {
     let mk = |h: &H| {
         let nonce = h.svc.enrollment.challenge(&id.to_string()).unwrap().nonce;
         let jt = h.svc.registry.join_token(&id, 60).unwrap();
-        serde_json::from_value::<EnrollRequest>(json!({"identity": id.to_string(), "nonce": nonce, "x5t#S256": b64(&cert),
-            "evidence": [{"kind":"join_token","token": jt.token}]})).unwrap()
+        serde_json::from_value::<EnrollRequest>(
+            json!({"identity": id.to_string(), "nonce": nonce, "x5t#S256": b64(&cert),
+            "evidence": [{"kind":"join_token","token": jt.token}]}),
+        )
+        .unwrap()
     };
-    let t = h.svc.enrollment.enroll_with_cert(&mk(&h), Some(cert)).unwrap();
+    let t = h
+        .svc
+        .enrollment
+        .enroll_with_cert(&mk(&h), Some(cert))
+        .unwrap();
     assert_eq!(t.token_type, "Bearer");
-    assert_eq!(ecode(h.svc.enrollment.enroll_with_cert(&mk(&h), Some([1u8; 32]))), "key_binding_invalid");
-    assert_eq!(ecode(h.svc.enrollment.enroll(&mk(&h))), "key_binding_invalid");
+    assert_eq!(
+        ecode(h.svc.enrollment.enroll_with_cert(&mk(&h), Some([1u8; 32]))),
+        "key_binding_invalid"
+    );
+    assert_eq!(
+        ecode(h.svc.enrollment.enroll(&mk(&h))),
+        "key_binding_invalid"
+    );
 }

@@ -4,10 +4,27 @@
 
 pub mod config;
 pub mod detect;
+pub mod docs;
 pub mod error;
 pub mod hash;
+pub mod engine;
 pub mod normalize;
+pub mod offline;
+pub mod redact;
 pub mod rules;
+pub mod state;
+pub mod stream;
 
 pub use config::{ColumnRole, EdmConfig, InspectConfig, RuleFamily};
 pub use error::InspectError;
+pub use detect::canary::{canary_mint, load_canaries, Canary, CanaryKind, MintedCanary};
+pub use detect::edm::edm_load;
+pub use docs::{load_docs, protect_add, ProtectedDoc};
+pub use engine::{Engine, EngineStats};
+pub use redact::{apply_redactions, placeholder};
+pub use offline::render::{render_json, render_table};
+pub use offline::sarif::render_sarif;
+pub use offline::{
+    exit_code, scan_file, scan_jsonl, scan_paths, scan_text, Located, Progress, Report,
+    ScanOptions, Skipped,
+};

@@ -79,10 +79,16 @@ impl CaseFile {
         }
         for c in &file.cases {
             if !file.principals.contains_key(&c.principal) {
-                return Err(err(format!("case `{}`: unknown principal `{}`", c.name, c.principal)));
+                return Err(err(format!(
+                    "case `{}`: unknown principal `{}`",
+                    c.name, c.principal
+                )));
             }
             if !file.resources.contains_key(&c.resource) {
-                return Err(err(format!("case `{}`: unknown resource `{}`", c.name, c.resource)));
+                return Err(err(format!(
+                    "case `{}`: unknown resource `{}`",
+                    c.name, c.resource
+                )));
             }
         }
         Ok(file)
@@ -137,7 +143,10 @@ fn check(case: &Case, decision: &Decision, shadow: &[ShadowResult]) -> Option<St
         } else {
             format!("errors {:?}", decision.errors)
         };
-        return Some(format!("expected {:?}, got {:?} ({why})", case.expect, decision.effect));
+        return Some(format!(
+            "expected {:?}, got {:?} ({why})",
+            case.expect, decision.effect
+        ));
     }
     if let Some(want) = &case.policy_ids {
         let mut want = want.clone();

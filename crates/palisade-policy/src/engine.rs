@@ -9,10 +9,11 @@ use crate::error::PolicyError;
 use crate::evaluate::{evaluate, Evaluation};
 use crate::loader::{compile, read_policy_dir, CompiledPolicies, PolicySource};
 use crate::metrics::{PolicyMetrics, PolicyMetricsSnapshot};
+use crate::permitted::Permitted;
 use crate::request::build_call;
 use crate::vocab::Vocabulary;
 use arc_swap::ArcSwap;
-use palisade_core::{AuthzContext, Authorizer, Decision, Identity, ResourceRef};
+use palisade_core::{Authorizer, AuthzContext, Decision, Identity, ResourceRef};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -38,29 +39,6 @@ pub struct ReloadOutcome {
     pub cases_passed: usize,
 }
 
-/// A value that policy permitted. Only this crate can build one, so a request path that takes
-/// `Permitted<Exchange>` cannot forward an exchange that skipped authorization.
-#[derive(Debug)]
-pub struct Permitted<T> {
-    inner: T,
-    decision: Decision,
-}
-
-impl<T> Permitted<T> {
-    /// The permitted value.
-    pub fn get(&self) -> &T {
-        &self.inner
-    }
-    /// The allow decision (policy ids for the audit record).
-    pub fn decision(&self) -> &Decision {
-        &self.decision
-    }
-    /// Unwraps into the value and its decision.
-    pub fn into_parts(self) -> (T, Decision) {
-        (self.inner, self.decision)
-    }
-}
-
 /// The Cedar policy engine with hot reload, shadow files and metrics.
 #[derive(Debug)]
 pub struct PolicyEngine {
@@ -79,11 +57,19 @@ impl PolicyEngine {
         config.validate()?;
         let vocab = Vocabulary::new()?;
         let (policies, _) = prepare(&vocab, config, &config.dir)?;
-        Ok(Self::assemble(vocab, policies, Some(config.dir.clone()), config.clone()))
+        Ok(Self::assemble(
+            vocab,
+            policies,
+            Some(config.dir.clone()),
+            config.clone(),
+        ))
     }
 
     /// Builds an engine from in-memory sources (tests, benches, embedded packs); no case file.
-    pub fn from_sources(sources: &[PolicySource], config: PolicyConfig) -> Result<Self, PolicyError> {
+    pub fn from_sources(
+        sources: &[PolicySource],
+        config: PolicyConfig,
+    ) -> Result<Self, PolicyError> {
         config.validate()?;
         let vocab = Vocabulary::new()?;
         let policies = compile(&vocab, sources)?;
@@ -174,10 +160,7 @@ impl PolicyEngine {
     ) -> Result<Permitted<T>, Box<Evaluation>> {
         let eval = self.evaluate(principal, action, resource, context);
         if eval.decision.is_allowed() {
-            Ok(Permitted {
-                inner: value,
-                decision: eval.decision,
-            })
+            Ok(Permitted::new(value, eval.decision))
         } else {
             Err(Box::new(eval))
         }
@@ -185,27 +168,39 @@ impl PolicyEngine {
 
     /// Re-reads the directory the engine was loaded from.
     pub fn reload(&self) -> Result<ReloadOutcome, PolicyError> {
-        let dir = self.current().dir.clone().unwrap_or_else(|| self.config.dir.clone());
+        let dir = self
+            .current()
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.config.dir.clone());
         self.reload_from_dir(&dir)
     }
 
     /// Validates `dir`, runs its case file, and only then swaps it in. On error the serving set
     /// is unchanged and `reloads_failed` is incremented.
     pub fn reload_from_dir(&self, dir: &Path) -> Result<ReloadOutcome, PolicyError> {
+        let _guard = self.reload_guard();
         let result = prepare(&self.vocab, &self.config, dir)
             .map(|(p, passed)| self.install(p, Some(dir.to_path_buf()), passed));
         self.account(result)
     }
 
     /// Validates in-memory sources and swaps them in (no case file).
-    pub fn reload_from_sources(&self, sources: &[PolicySource]) -> Result<ReloadOutcome, PolicyError> {
+    pub fn reload_from_sources(
+        &self,
+        sources: &[PolicySource],
+    ) -> Result<ReloadOutcome, PolicyError> {
+        let _guard = self.reload_guard();
         let result = compile(&self.vocab, sources).map(|p| self.install(p, None, 0));
         self.account(result)
     }
 
-    fn install(&self, policies: CompiledPolicies, dir: Option<PathBuf>, passed: usize) -> ReloadOutcome {
-        // A poisoned lock only means another reload panicked; the swap itself is still atomic.
-        let _guard = self.reload_lock.lock().unwrap_or_else(|p| p.into_inner());
+    fn install(
+        &self,
+        policies: CompiledPolicies,
+        dir: Option<PathBuf>,
+        passed: usize,
+    ) -> ReloadOutcome {
         let generation = self.current.load().generation + 1;
         let count = policies.enforced_count();
         self.current.store(Arc::new(LoadedPolicies {
@@ -221,6 +216,13 @@ impl PolicyEngine {
         }
     }
 
+    /// Held across compile-and-swap so concurrent reloads (watcher + SIGHUP) install in the
+    /// order they read the disk. A poisoned lock only means another reload panicked; the swap
+    /// itself is atomic, so continuing is safe.
+    fn reload_guard(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.reload_lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn account(
         &self,
         result: Result<ReloadOutcome, PolicyError>,
@@ -228,7 +230,11 @@ impl PolicyEngine {
         match &result {
             Ok(o) => {
                 self.metrics.reload_ok();
-                tracing::info!(generation = o.generation, policies = o.policies, "policy set reloaded");
+                tracing::info!(
+                    generation = o.generation,
+                    policies = o.policies,
+                    "policy set reloaded"
+                );
             }
             Err(e) => {
                 self.metrics.reload_failed(e.to_string());
@@ -262,7 +268,11 @@ fn prepare(
         return Err(PolicyError::CasesFailed {
             failed: report.failed(),
             total: report.results.len(),
-            first: format!("{}: {}", first.name, first.failure.as_deref().unwrap_or("failed")),
+            first: format!(
+                "{}: {}",
+                first.name,
+                first.failure.as_deref().unwrap_or("failed")
+            ),
         });
     }
     Ok((policies, report.results.len()))

@@ -44,7 +44,11 @@ impl Evaluation {
 }
 
 fn sorted_reasons(resp: &Response) -> Vec<String> {
-    let mut ids: Vec<String> = resp.diagnostics().reason().map(ToString::to_string).collect();
+    let mut ids: Vec<String> = resp
+        .diagnostics()
+        .reason()
+        .map(ToString::to_string)
+        .collect();
     ids.sort();
     ids
 }
@@ -52,7 +56,11 @@ fn sorted_reasons(resp: &Response) -> Vec<String> {
 /// Cedar skips a policy whose condition errors, which for a `forbid` would turn a refusal into
 /// an allow. Any error therefore denies here, whatever Cedar concluded.
 fn to_decision(resp: &Response) -> (Decision, bool) {
-    let errors: Vec<String> = resp.diagnostics().errors().map(ToString::to_string).collect();
+    let errors: Vec<String> = resp
+        .diagnostics()
+        .errors()
+        .map(ToString::to_string)
+        .collect();
     let reasons = sorted_reasons(resp);
     match resp.decision() {
         CedarDecision::Allow if errors.is_empty() => (
@@ -90,7 +98,11 @@ fn decide(set: &PolicySet, call: &CedarCall) -> Response {
 }
 
 /// Evaluates `call` against `policies`, including every shadow file.
-pub(crate) fn evaluate(policies: &CompiledPolicies, call: &CedarCall, generation: u64) -> Evaluation {
+pub(crate) fn evaluate(
+    policies: &CompiledPolicies,
+    call: &CedarCall,
+    generation: u64,
+) -> Evaluation {
     let (decision, default_deny) = to_decision(&decide(&policies.enforced, call));
     let shadow = policies
         .shadows

@@ -16,6 +16,7 @@ mod error;
 mod evaluate;
 mod loader;
 mod metrics;
+mod permitted;
 mod request;
 mod spec;
 mod vocab;
@@ -27,7 +28,8 @@ pub use cli::{
     run_cases_with, validate_dir, Explanation, FileReport, ValidationReport,
 };
 pub use config::{PolicyConfig, DEFAULT_CASES_FILE};
-pub use engine::{LoadedPolicies, Permitted, PolicyEngine, ReloadOutcome};
+pub use engine::{LoadedPolicies, PolicyEngine, ReloadOutcome};
+pub use permitted::Permitted;
 pub use error::{PolicyError, SourceProblem};
 pub use evaluate::{Evaluation, ShadowResult};
 pub use loader::{

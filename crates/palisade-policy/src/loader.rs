@@ -136,10 +136,7 @@ fn labels_problem(
     diag: &dyn miette::Diagnostic,
     msg: String,
 ) -> SourceProblem {
-    let offset = diag
-        .labels()
-        .and_then(|mut l| l.next())
-        .map(|l| l.offset());
+    let offset = diag.labels().and_then(|mut l| l.next()).map(|l| l.offset());
     let (line, column) = match (offset, text) {
         (Some(o), Some(t)) => {
             let (l, c) = line_col(t, o);
@@ -184,7 +181,10 @@ fn ordinal(id: &PolicyId) -> usize {
 
 /// Parses, annotates and strictly validates `sources`. All problems are collected, not just the
 /// first, so one `validate` run shows everything to fix.
-pub fn compile(vocab: &Vocabulary, sources: &[PolicySource]) -> Result<CompiledPolicies, PolicyError> {
+pub fn compile(
+    vocab: &Vocabulary,
+    sources: &[PolicySource],
+) -> Result<CompiledPolicies, PolicyError> {
     let mut problems = Vec::new();
     let mut index: HashMap<String, PolicyInfo> = HashMap::new();
     let mut per_file: Vec<(String, bool, Vec<Policy>)> = Vec::new();
@@ -261,7 +261,9 @@ pub fn compile(vocab: &Vocabulary, sources: &[PolicySource]) -> Result<CompiledP
         for p in policies {
             // Ids are unique by construction above, so `add` cannot fail on duplicates.
             let add = |set: &mut PolicySet| set.add(p.clone()).map_err(|e| e.to_string());
-            if let Err(m) = add(&mut all).and_then(|()| if *shadow { Ok(()) } else { add(&mut enforced) }) {
+            if let Err(m) =
+                add(&mut all).and_then(|()| if *shadow { Ok(()) } else { add(&mut enforced) })
+            {
                 problems.push(SourceProblem {
                     file: "<set>".into(),
                     line: None,
@@ -272,7 +274,12 @@ pub fn compile(vocab: &Vocabulary, sources: &[PolicySource]) -> Result<CompiledP
         }
     }
 
-    let text_of = |file: &str| sources.iter().find(|s| s.name == file).map(|s| s.text.as_str());
+    let text_of = |file: &str| {
+        sources
+            .iter()
+            .find(|s| s.name == file)
+            .map(|s| s.text.as_str())
+    };
     let file_of = |id: &PolicyId| {
         index
             .get(&id.to_string())
@@ -293,7 +300,12 @@ pub fn compile(vocab: &Vocabulary, sources: &[PolicySource]) -> Result<CompiledP
         .validation_warnings()
         .map(|w| {
             let file = file_of(w.policy_id());
-            labels_problem(&file, text_of(&file), w, format!("policy `{}`: {w}", w.policy_id()))
+            labels_problem(
+                &file,
+                text_of(&file),
+                w,
+                format!("policy `{}`: {w}", w.policy_id()),
+            )
         })
         .collect();
 

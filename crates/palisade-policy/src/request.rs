@@ -55,7 +55,15 @@ pub fn build_call(
     ctx: &AuthzContext,
     anomaly_threshold: i64,
 ) -> Result<CedarCall, PolicyError> {
-    build_call_checked(vocab, principal, action, resource, ctx, anomaly_threshold, None)
+    build_call_checked(
+        vocab,
+        principal,
+        action,
+        resource,
+        ctx,
+        anomaly_threshold,
+        None,
+    )
 }
 
 /// Like [`build_call`], optionally checking the request and entities against `schema`
@@ -108,10 +116,7 @@ pub(crate) fn build_call_checked(
             let upstream_uid = vocab.uid(&vocab.upstream, &resource.upstream);
             entities.push(entity(
                 upstream_uid.clone(),
-                HashMap::from([(
-                    "destination".to_owned(),
-                    s(resource.destination.as_str()),
-                )]),
+                HashMap::from([("destination".to_owned(), s(resource.destination.as_str()))]),
                 HashSet::new(),
             )?);
             let uid = vocab.uid(ty, &resource.name);
@@ -124,7 +129,11 @@ pub(crate) fn build_call_checked(
                 ),
                 ("destination".to_owned(), s(resource.destination.as_str())),
             ]);
-            entities.push(entity(uid.clone(), attrs, HashSet::from([resource_segment]))?);
+            entities.push(entity(
+                uid.clone(),
+                attrs,
+                HashSet::from([resource_segment]),
+            )?);
             uid
         }
     };
@@ -161,9 +170,90 @@ pub(crate) fn build_call_checked(
     ])
     .map_err(|e| PolicyError::Request(e.to_string()))?;
 
-    let request = Request::new(principal_uid, action_uid.clone(), resource_uid, context, schema)
+    let request = Request::new(
+        principal_uid,
+        action_uid.clone(),
+        resource_uid,
+        context,
+        schema,
+    )
+    .map_err(|e| PolicyError::Request(e.to_string()))?;
+    let entities = Entities::from_entities(entities, schema)
         .map_err(|e| PolicyError::Request(e.to_string()))?;
-    let entities =
-        Entities::from_entities(entities, schema).map_err(|e| PolicyError::Request(e.to_string()))?;
     Ok(CedarCall { request, entities })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocab::ACTIONS;
+    use palisade_core::{DataClass, DestinationClass, IdentityKind, IdentityStatus};
+
+    fn identity() -> Identity {
+        Identity {
+            id: "spiffe://lab.example/research/a".parse().unwrap(),
+            kind: IdentityKind::Agent,
+            owner: "team".into(),
+            segment: "research".into(),
+            scopes: vec!["research-llm".into()],
+            status: IdentityStatus::Active,
+            attestation_kinds: vec!["sev_snp".into()],
+            token_age_secs: 5,
+        }
+    }
+
+    fn ctx() -> AuthzContext {
+        AuthzContext {
+            data_classes: vec![DataClass::Secret, DataClass::Pii],
+            anomaly_score: 12.4,
+            stepped_down: false,
+            token_age_secs: u64::MAX,
+            request_bytes: 10,
+            streaming: true,
+            hour_of_day: 3,
+        }
+    }
+
+    #[test]
+    fn built_request_conforms_to_schema() {
+        // The hot path skips schema checks; this pins that the mapping matches the schema for
+        // every action, so strict validation of policies also covers runtime values.
+        let v = Vocabulary::new().unwrap();
+        let r = ResourceRef {
+            name: "m".into(),
+            upstream: "u".into(),
+            segment: "training".into(),
+            destination: DestinationClass::Vendor,
+        };
+        for a in ACTIONS {
+            build_call_checked(&v, &identity(), a, &r, &ctx(), 80, Some(v.schema()))
+                .unwrap_or_else(|e| panic!("{a}: {e}"));
+        }
+    }
+
+    #[test]
+    fn unknown_action_is_an_error() {
+        let v = Vocabulary::new().unwrap();
+        let r = ResourceRef {
+            name: "m".into(),
+            upstream: "u".into(),
+            segment: "s".into(),
+            destination: DestinationClass::Internal,
+        };
+        let e = build_call(&v, &identity(), "drop_tables", &r, &ctx(), 80).unwrap_err();
+        assert!(
+            e.to_string().contains("unknown action `drop_tables`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn score_rounding_and_clamping() {
+        assert_eq!(policy_score(79.5), 80);
+        assert_eq!(policy_score(79.4), 79);
+        assert_eq!(policy_score(-3.0), 0);
+        assert_eq!(policy_score(1e9), 100);
+        assert_eq!(policy_score(f64::NAN), 100);
+        assert_eq!(policy_score(f64::INFINITY), 100);
+    }
 }

@@ -3,8 +3,8 @@
 
 use crate::error::PolicyError;
 use palisade_core::{
-    AuthzContext, DataClass, DestinationClass, Identity, IdentityKind, IdentityStatus,
-    ResourceRef, SpiffeId,
+    AuthzContext, DataClass, DestinationClass, Identity, IdentityKind, IdentityStatus, ResourceRef,
+    SpiffeId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -120,11 +120,11 @@ impl ContextSpec {
     pub fn to_context(&self) -> Result<AuthzContext, PolicyError> {
         let mut data_classes = Vec::with_capacity(self.data_classes.len());
         for c in &self.data_classes {
-            let class: DataClass = c
-                .parse()
-                .map_err(|e: palisade_core::data_class::UnknownDataClass| {
-                    PolicyError::Request(e.to_string())
-                })?;
+            let class: DataClass =
+                c.parse()
+                    .map_err(|e: palisade_core::data_class::UnknownDataClass| {
+                        PolicyError::Request(e.to_string())
+                    })?;
             data_classes.push(class);
         }
         if self.hour_of_day > 23 {

@@ -4,7 +4,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use palisade_core::finding::Severity;
-use regex::Regex;
+use regex::bytes::Regex;
 use std::sync::OnceLock;
 
 use crate::finding::ScanFinding;
@@ -62,22 +62,28 @@ regexes! {
     download_exec_re = r#"(?i)\b(curl|wget)\b[^|\n]{0,300}\|\s*(sudo\s+)?(ba|z|da)?sh\b|\b(urlopen|requests\.get|httpx\.get|urllib\.request)\b.{0,200}\b(exec|eval)\s*\(|\b(exec|eval)\s*\(.{0,200}\b(urlopen|requests\.get|httpx\.get)\b|\b(https?\.get|fetch|axios(\.get)?)\s*\(.{0,300}\b(eval|new Function|execSync|spawnSync)\b|\bexecSync\s*\(\s*['"`](curl|wget)\b"#;
     /// Download to a file that is then marked executable (checked at file level with a process call).
     urlretrieve_re = r#"\burlretrieve\s*\("#;
+    /// chmod to an executable mode.
     chmod_exec_re = r#"chmod\s*\(.{0,120}0o?7[0-7][0-7]|chmod\s+\+x|chmodSync\s*\(.{0,120}0o?7"#;
+    /// Starting a process.
     process_re = r#"\b(subprocess\.|os\.system|os\.exec|Popen|child_process|execSync|spawn\()"#;
-    /// systemd user units, crontab edits, or appending to shell rc files.
+    /// systemd user units, crontab edits.
     persistence_re = r#"\.config/systemd/user|systemctl\s+--user\s+(enable|start|daemon-reload)|\bcrontab\s+(-[lre]?\s*)?[-|]|\|\s*crontab\b|/etc/cron\.|/var/spool/cron"#;
+    /// Shell rc files (persistence only together with a write on the same line).
     rc_file_re = r#"\.(bashrc|zshrc|bash_profile|zprofile|profile)\b"#;
+    /// A write or append.
     write_re = r#"open\s*\(.{0,200}['"](a|w|ab|wb|a\+|w\+)['"]|>>|appendFileSync|appendFile\s*\(|writeFileSync|writeFile\s*\(|\.write_text\(|\.open\(\s*['"]a['"]"#;
     /// /proc/<pid>/mem of another process, ptrace attach, process_vm_readv.
     proc_mem_re = r#"/proc/(\{[^}\n]{1,40}\}|%[ds]|\$\{[^}\n]{1,40}\}|\d+|['"]\s*\+[^\n]{1,40}\+\s*['"])/mem\b|\bptrace\s*\(\s*(PTRACE_ATTACH|PTRACE_SEIZE|PTRACE_PEEKDATA)|\bprocess_vm_readv\b"#;
     /// AI coding CLIs with their permission-bypass flags.
     ai_bypass_re = r#"--dangerously-skip-permissions|--dangerously-bypass-approvals-and-sandbox|--trust-all-tools|\bgemini\b.{0,200}--yolo\b|--yolo\b.{0,200}\bgemini\b|\bcodex\b.{0,200}--full-auto\b"#;
-    /// Public-key encryption, AES, archive of collected files.
+    /// Public-key encryption.
     pubkey_re = r#"PKCS1_OAEP|RSA\.import_?key|load_pem_public_key|publicEncrypt|RSA_PKCS1_OAEP|rsa\.encrypt\(|-----BEGIN (RSA )?PUBLIC KEY-----|padding\.OAEP"#;
+    /// AES.
     aes_re = r#"(?i)AES\.new\(|aes-256|aes-128|AESGCM\(|algorithms\.AES\(|createCipheriv\("#;
+    /// Archives of collected files.
     archive_re = r#"tarfile\.open\(|zipfile\.ZipFile\(|shutil\.make_archive\(|\btar\s+-?c[zjvf]+|require\(['"](archiver|adm-zip|jszip|tar)['"]\)"#;
-    /// Hostnames in URLs or quoted bare domains.
-    host_re = r#"(?i)https?://([a-z0-9][a-z0-9.\-]{1,252})|['"]([a-z0-9][a-z0-9\-]{0,62}(\.[a-z0-9\-]{1,63})*\.(cloud|com|net|org|io|ai|dev|app|xyz|top|site|online|info|ru|cn|sh|me|co))['"]"#;
+    /// Hostnames of http(s) URLs (bare dotted strings are skipped: `flask.app` is a module).
+    host_re = r#"(?i)https?://([a-z0-9][a-z0-9.\-]{1,252})"#;
 }
 
 /// Credential-store categories; three or more in one file form a cluster.
@@ -94,6 +100,7 @@ const CRED_CATEGORIES: &[(&str, &[&str])] = &[
 
 /// True when the text fetches remote code and executes it (also used on npm install scripts).
 pub fn fetches_and_executes(text: &str) -> bool {
+    let text = text.as_bytes();
     download_exec_re().is_match(text)
         || (urlretrieve_re().is_match(text)
             && chmod_exec_re().is_match(text)
@@ -105,6 +112,7 @@ pub fn analyze_source(file: &str, text: &str, pkg: Option<PackageCtx<'_>>, out: 
     if prefilter().find(text).is_none() {
         return;
     }
+    let bytes = text.as_bytes();
     let mut push = |rule: &str, sev: Severity, at: usize, reason: String| {
         let line = line_at(text, at);
         let mut f = ScanFinding::new(rule, sev, file, Some(line), line_text(text, line), reason);
@@ -114,16 +122,17 @@ pub fn analyze_source(file: &str, text: &str, pkg: Option<PackageCtx<'_>>, out: 
         out.push(f);
     };
 
-    // exec/eval of decoded blobs.
-    if let Some(m) = decode_exec_re().find(text) {
+    // exec/eval of decoded blobs, directly or through a variable.
+    if let Some(m) = decode_exec_re().find(bytes) {
         push(rules::SRC_DECODE_EXEC, Severity::High, m.start(), "executes data decoded at runtime (base64/zlib/hex/marshal), hiding the real code".into());
     } else {
-        for cap in decoded_assign_re().captures_iter(text) {
+        for cap in decoded_assign_re().captures_iter(bytes) {
             let Some(var) = cap.get(1) else { continue };
-            let call = format!(r"\b(exec|eval)\s*\(\s*{}\b", regex::escape(var.as_str()));
+            let var = String::from_utf8_lossy(var.as_bytes()).into_owned();
+            let call = format!(r"(?-u)\b(exec|eval)\s*\(\s*{}\b", regex::escape(&var));
             if let Ok(re) = Regex::new(&call) {
-                if let Some(m) = re.find(text) {
-                    push(rules::SRC_DECODE_EXEC, Severity::High, m.start(), format!("executes `{}`, which holds runtime-decoded data", var.as_str()));
+                if let Some(m) = re.find(bytes) {
+                    push(rules::SRC_DECODE_EXEC, Severity::High, m.start(), format!("executes `{var}`, which holds runtime-decoded data"));
                     break;
                 }
             }
@@ -144,10 +153,11 @@ pub fn analyze_source(file: &str, text: &str, pkg: Option<PackageCtx<'_>>, out: 
     }
 
     // Persistence.
-    let persist = persistence_re().find(text).map(|m| (m.start(), m.as_str().to_owned())).or_else(|| {
-        rc_file_re().find_iter(text).find_map(|m| {
+    let as_text = |m: regex::bytes::Match<'_>| (m.start(), String::from_utf8_lossy(m.as_bytes()).into_owned());
+    let persist = persistence_re().find(bytes).map(as_text).or_else(|| {
+        rc_file_re().find_iter(bytes).find_map(|m| {
             let line = line_text(text, line_at(text, m.start()));
-            write_re().is_match(line).then(|| (m.start(), m.as_str().to_owned()))
+            write_re().is_match(line.as_bytes()).then(|| as_text(m))
         })
     });
     if let Some((at, what)) = persist {
@@ -155,25 +165,26 @@ pub fn analyze_source(file: &str, text: &str, pkg: Option<PackageCtx<'_>>, out: 
     }
 
     // Download and execute.
-    if let Some(m) = download_exec_re().find(text) {
+    if let Some(m) = download_exec_re().find(bytes) {
         push(rules::SRC_DOWNLOAD_EXEC, Severity::High, m.start(), "downloads code and executes it".into());
-    } else if let Some(m) = urlretrieve_re().find(text) {
-        if chmod_exec_re().is_match(text) && process_re().is_match(text) {
+    } else if let Some(m) = urlretrieve_re().find(bytes) {
+        if chmod_exec_re().is_match(bytes) && process_re().is_match(bytes) {
             push(rules::SRC_DOWNLOAD_EXEC, Severity::High, m.start(), "downloads a file, marks it executable and runs a process".into());
         }
     }
 
     // Hybrid encryption of collected files.
-    if let (Some(pk), Some(_), Some(_)) = (pubkey_re().find(text), aes_re().find(text), archive_re().find(text)) {
+    if let (Some(pk), true, true) = (pubkey_re().find(bytes), aes_re().is_match(bytes), archive_re().is_match(bytes)) {
         push(rules::SRC_HYBRID_CRYPTO, Severity::High, pk.start(), "archives files and encrypts them with AES under a public key (stealer packaging)".into());
     }
 
-    if let Some(m) = proc_mem_re().find(text) {
-        push(rules::SRC_PROC_MEM, Severity::High, m.start(), format!("reads another process's memory ({})", m.as_str()));
+    if let Some((at, what)) = proc_mem_re().find(bytes).map(as_text) {
+        push(rules::SRC_PROC_MEM, Severity::High, at, format!("reads another process's memory ({what})"));
     }
 
-    if let Some(m) = ai_bypass_re().find(text) {
-        push(rules::SRC_AI_CLI_BYPASS, Severity::High, m.start(), format!("runs an AI coding CLI with permission checks disabled ({})", m.as_str().chars().take(80).collect::<String>()));
+    if let Some((at, what)) = ai_bypass_re().find(bytes).map(as_text) {
+        let what: String = what.chars().take(80).collect();
+        push(rules::SRC_AI_CLI_BYPASS, Severity::High, at, format!("runs an AI coding CLI with permission checks disabled ({what})"));
     }
 
     if let Some(p) = pkg {
@@ -195,22 +206,43 @@ fn registrable(host: &str) -> String {
     labels.into_iter().rev().collect::<Vec<_>>().join(".")
 }
 
+/// Public TLDs a look-alike endpoint would use; internal names (`moto.service`) are not domains.
+const TLDS: &[&str] = &[
+    "com", "net", "org", "io", "ai", "dev", "app", "cloud", "xyz", "top", "site", "online", "info",
+    "ru", "cn", "sh", "me", "co", "biz", "pw", "cc", "tk", "ws", "live", "icu", "link", "click",
+    "tech", "store", "shop", "pro", "run", "space", "fun", "lat", "moe", "to", "so", "gg", "us",
+];
+
+/// Subdomains that name documentation, not endpoints code talks to.
+const DOC_LABELS: &[&str] = &["docs", "doc", "documentation", "help", "wiki", "blog"];
+
+/// True when byte offset `at` is on a comment line or inside a Python triple-quoted string
+/// (documentation links there are not endpoints).
+fn in_comment_or_docstring(text: &str, at: usize) -> bool {
+    let before = text.get(..at).unwrap_or("");
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.get(line_start..).unwrap_or("").trim_start();
+    if ["#", "//", "*", "/*"].iter().any(|c| line.starts_with(c)) {
+        return true;
+    }
+    (before.matches("\"\"\"").count() + before.matches("'''").count()) % 2 == 1
+}
+
 fn lookalike_host(text: &str, p: PackageCtx<'_>) -> Option<(usize, String)> {
     let name = norm(p.name);
     if name.len() < 4 {
         return None; // short names (`six`, `nx`) occur inside unrelated domains
     }
     let declared: Vec<String> = p.declared_hosts.iter().map(|h| registrable(h)).collect();
-    for cap in host_re().captures_iter(text) {
-        let Some(m) = cap.get(1).or_else(|| cap.get(2)) else { continue };
-        let host = m.as_str().to_ascii_lowercase();
+    for cap in host_re().captures_iter(text.as_bytes()) {
+        let Some(m) = cap.get(1) else { continue };
+        let host = String::from_utf8_lossy(m.as_bytes()).trim_end_matches('.').to_ascii_lowercase();
         let reg = registrable(&host);
-        let sld = reg.split('.').next().unwrap_or("");
-        if !norm(sld).contains(&name) || declared.contains(&reg) {
+        let (sld, tld) = reg.split_once('.').unwrap_or((&reg, ""));
+        if !norm(sld).contains(&name) || declared.contains(&reg) || !TLDS.contains(&tld) {
             continue;
         }
-        // Hosts under a declared registrable domain, or documentation hosts, are the package's own.
-        if ["readthedocs.io", "github.io", "pypi.org", "npmjs.com", "github.com"].contains(&reg.as_str()) {
+        if host.split('.').next().is_some_and(|l| DOC_LABELS.contains(&l)) || in_comment_or_docstring(text, m.start()) {
             continue;
         }
         return Some((m.start(), host));

@@ -6,7 +6,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use palisade_core::finding::Severity;
-use regex::Regex;
+use regex::bytes::Regex;
 use std::sync::OnceLock;
 
 use crate::finding::ScanFinding;
@@ -66,11 +66,11 @@ const KNOWN_GOOD: &[&str] = &[
 ];
 
 fn is_known_good(line: &str) -> bool {
-    if editable_re().is_match(line) {
+    if editable_re().is_match(line.as_bytes()) {
         return true;
     }
-    let normalized: String = quoted_name_re()
-        .replace_all(line, "'X'")
+    let replaced = quoted_name_re().replace_all(line.as_bytes(), &b"'X'"[..]);
+    let normalized: String = String::from_utf8_lossy(&replaced)
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
@@ -90,10 +90,10 @@ fn indicators(code: &str) -> Vec<&'static str> {
         }
     };
     add(&lower);
-    for cap in b64_literal_re().captures_iter(code) {
+    for cap in b64_literal_re().captures_iter(code.as_bytes()) {
         let Some(m) = cap.get(1) else { continue };
-        let compact: String = m.as_str().chars().filter(|c| !c.is_whitespace()).collect();
-        if let Ok(bytes) = STANDARD.decode(compact.as_bytes()) {
+        let compact: Vec<u8> = m.as_bytes().iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+        if let Ok(bytes) = STANDARD.decode(&compact) {
             add(&String::from_utf8_lossy(&bytes).to_ascii_lowercase());
         }
     }

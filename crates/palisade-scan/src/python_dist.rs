@@ -36,6 +36,15 @@ pub fn parse_metadata(text: &str, metadata_path: &Path) -> PythonDist {
         metadata_path: metadata_path.to_owned(),
         ..Default::default()
     };
+    // Every URL anywhere in METADATA (headers and the long description) counts as declared:
+    // a package's own README links are the best statement of which domains it calls its own.
+    for (i, _) in text.match_indices("http") {
+        if let Some(h) = text.get(i..).and_then(url_host) {
+            if h.contains('.') && !d.declared_hosts.contains(&h) {
+                d.declared_hosts.push(h);
+            }
+        }
+    }
     for line in text.lines() {
         if line.is_empty() {
             break; // the body (long description) follows the first blank line
@@ -71,7 +80,9 @@ pub fn url_host(url: &str) -> Option<String> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
-    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = rest
+        .split(|c: char| !(c.is_ascii_alphanumeric() || ".-_:@[]".contains(c)))
+        .next()?;
     let host = authority.rsplit('@').next()?.split(':').next()?;
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
@@ -174,6 +185,20 @@ pub fn verify_records(
             let rel_s = rel.map_or_else(|_| path.to_string_lossy(), |r| r.to_string_lossy());
             match got {
                 Some(g) if record_hash(&g) == expected.trim_end_matches('=') => {}
+                Some(_) if appended_certificates(path, expected).is_some() => {
+                    let n = appended_certificates(path, expected).unwrap_or(0);
+                    out.push(
+                        ScanFinding::new(
+                            rules::RECORD_CA_APPENDED,
+                            Severity::Low,
+                            &path.to_string_lossy(),
+                            None,
+                            &rel_s,
+                            format!("{rel_s} is its recorded content plus {n} appended certificate(s): a locally added trust anchor"),
+                        )
+                        .with_package(&d.name, Some(&d.version)),
+                    );
+                }
                 Some(_) => out.push(
                     ScanFinding::new(
                         rules::RECORD_MISMATCH,
@@ -202,6 +227,32 @@ pub fn verify_records(
             }
         }
     }
+}
+
+/// When `path` is a PEM bundle whose content is exactly the RECORD-hashed original followed by
+/// appended certificates (what CA-injection tools do), the number of appended certificates.
+/// Checked by hashing each candidate prefix ending at one of the last certificate markers, so
+/// any change other than a pure append is still a mismatch.
+fn appended_certificates(path: &Path, expected: &str) -> Option<usize> {
+    let ext = path.extension()?.to_str()?;
+    if !matches!(ext, "pem" | "crt") {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    const MARK: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    let marks: Vec<usize> = bytes.windows(MARK.len()).enumerate().filter(|(_, w)| *w == MARK).map(|(i, _)| i).collect();
+    let expected = expected.trim_end_matches('=');
+    for (k, &at) in marks.iter().enumerate().rev().take(16) {
+        // The injector may add a separating newline (and the original may lack a final one).
+        for cut in [at, at.saturating_sub(1)] {
+            let prefix = bytes.get(..cut)?;
+            let digest: [u8; 32] = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(prefix)).into();
+            if record_hash(&digest) == expected {
+                return Some(marks.len() - k);
+            }
+        }
+    }
+    None
 }
 
 /// Executable files under a distribution's top-level directories that its RECORD does not list.
@@ -258,18 +309,18 @@ mod tests {
     #[test]
     fn record_rows_with_quotes_and_parent_dirs() {
         let mut d = PythonDist::default();
-        let site = Path::new("/s/lib/site-packages");
+        let site = Path::new("/s/lib/py/site-packages");
         parse_record(
             &mut d,
             "pkg/a.py,sha256=abc,3\n\"pkg/we,ird.py\",sha256=def,4\n../../../bin/tool,,\npkg-1.dist-info/RECORD,,\n",
-            Path::new("/s/lib/site-packages/pkg-1.dist-info/RECORD"),
+            Path::new("/s/lib/py/site-packages/pkg-1.dist-info/RECORD"),
             site,
         );
         assert_eq!(d.entries.len(), 4);
-        assert_eq!(d.entries[1].0, PathBuf::from("/s/lib/site-packages/pkg/we,ird.py"));
+        assert_eq!(d.entries[1].0, PathBuf::from("/s/lib/py/site-packages/pkg/we,ird.py"));
         assert_eq!(d.entries[1].1.as_deref(), Some("def"));
         assert_eq!(d.entries[2].0, PathBuf::from("/s/bin/tool"));
-        assert_eq!(d.top_dirs, vec![PathBuf::from("/s/lib/site-packages/pkg")]);
+        assert_eq!(d.top_dirs, vec![PathBuf::from("/s/lib/py/site-packages/pkg")]);
     }
 
     #[test]

@@ -34,6 +34,8 @@ rules! {
         "A .pth line runs code at every interpreter start; this one is not a known-good editable-install or setuptools line, so review it.";
     RECORD_MISMATCH = "PAL-RECORD-MISMATCH", "installed-file-hash-mismatch", High,
         "An installed file no longer matches the sha256 its wheel recorded in RECORD: it was modified after install.";
+    RECORD_CA_APPENDED = "PAL-RECORD-CA-APPENDED", "ca-bundle-extended", Low,
+        "A CA bundle equals its recorded content plus appended certificates: a locally added trust anchor (TLS-intercepting proxy or corporate CA) that can read TLS traffic; review it.";
     RECORD_MISSING = "PAL-RECORD-MISSING", "installed-file-missing", Low,
         "A file listed in RECORD is gone; usually harmless, sometimes a sign of tampering or a broken install.";
     RECORD_UNLISTED_EXEC = "PAL-RECORD-UNLISTED-EXEC", "unlisted-executable", Medium,

@@ -1,12 +1,13 @@
 //! Small text helpers shared by the analyzers: line numbers of matches and compile-once regexes.
 
-use regex::Regex;
+use regex::bytes::Regex;
 
-/// Compiles a pattern that is a literal in this crate. Every such pattern is exercised by unit
+/// Compiles a pattern that is a literal in this crate, ASCII-only (`(?-u)`: fast DFA paths, and
+/// the keywords matched are ASCII anyway) over bytes. Every such pattern is exercised by unit
 /// tests, so a failure here is a programming error caught before release, never input-driven.
 #[allow(clippy::expect_used)]
 pub fn static_regex(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("built-in scanner regex compiles")
+    Regex::new(&format!("(?-u){pattern}")).expect("built-in scanner regex compiles")
 }
 
 /// 1-based line number of byte offset `at` in `text`.

@@ -3,7 +3,7 @@
 //! head or interpolate PR-controlled fields into `run:`. Line-based so every finding has a line.
 
 use palisade_core::finding::Severity;
-use regex::Regex;
+use regex::bytes::Regex;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -45,7 +45,7 @@ fn prt_re() -> &'static Regex {
 pub fn analyze(file: &str, text: &str, out: &mut Vec<ScanFinding>) {
     let prt = text
         .lines()
-        .any(|l| !l.trim_start().starts_with('#') && prt_re().is_match(l));
+        .any(|l| !l.trim_start().starts_with('#') && prt_re().is_match(l.as_bytes()));
     // Indentation of the current `run:` block key, if we are inside one.
     let mut run_indent: Option<usize> = None;
     for (i, line) in text.lines().enumerate() {
@@ -65,9 +65,9 @@ pub fn analyze(file: &str, text: &str, out: &mut Vec<ScanFinding>) {
             let dash = if trimmed.starts_with("- ") { 2 } else { 0 };
             run_indent = Some(indent + dash);
         }
-        if let Some(c) = uses_re().captures(line) {
+        if let Some(c) = uses_re().captures(line.as_bytes()) {
             if let Some(m) = c.get(1) {
-                check_uses(file, n, line, m.as_str(), out);
+                check_uses(file, n, line, &String::from_utf8_lossy(m.as_bytes()), out);
             }
         }
         if prt && (key.starts_with("ref:") || key.starts_with("repository:")) {
@@ -84,7 +84,7 @@ pub fn analyze(file: &str, text: &str, out: &mut Vec<ScanFinding>) {
             }
         }
         if run_indent.is_some() {
-            if let Some(m) = untrusted_re().captures(line).and_then(|c| c.get(1)) {
+            if let Some(m) = untrusted_re().captures(line.as_bytes()).and_then(|c| c.get(1)) {
                 let (rule, sev, ctx) = if prt {
                     (rules::GHA_PRT_INJECTION, Severity::High, "pull_request_target ")
                 } else {
@@ -96,7 +96,7 @@ pub fn analyze(file: &str, text: &str, out: &mut Vec<ScanFinding>) {
                     file,
                     Some(n),
                     line,
-                    format!("{ctx}run: interpolates attacker-controlled ${{{{ {} }}}} into a shell script", m.as_str()),
+                    format!("{ctx}run: interpolates attacker-controlled ${{{{ {} }}}} into a shell script", String::from_utf8_lossy(m.as_bytes())),
                 ));
             }
         }

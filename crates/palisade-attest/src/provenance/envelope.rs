@@ -23,7 +23,9 @@ pub fn verify_envelope(
     payload_types: &[&str],
 ) -> Result<VerifiedEnvelope, ProvenanceError> {
     if threshold == 0 {
-        return Err(ProvenanceError::Config("threshold must be at least 1".into()));
+        return Err(ProvenanceError::Config(
+            "threshold must be at least 1".into(),
+        ));
     }
     if !payload_types.contains(&env.payload_type.as_str()) {
         return Err(ProvenanceError::PayloadType(env.payload_type.clone()));

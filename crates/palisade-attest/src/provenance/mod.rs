@@ -131,7 +131,9 @@ impl ProvenanceVerifier {
         // one signer meet a threshold of two.
         let distinct: BTreeSet<[u8; 32]> = keys.iter().map(PublicKey::spki_sha256).collect();
         if distinct.len() != keys.len() {
-            return Err(ProvenanceError::Config("a builder key is listed twice".into()));
+            return Err(ProvenanceError::Config(
+                "a builder key is listed twice".into(),
+            ));
         }
         if config.threshold == 0 || config.threshold > keys.len() {
             return Err(ProvenanceError::Config(format!(
@@ -222,7 +224,8 @@ impl ProvenanceVerifier {
         .collect();
         Ok(Appraisal {
             kind: KIND.to_owned(),
-            expires_at_ms: now_ms.saturating_add(self.config.appraisal_ttl_secs.saturating_mul(1000)),
+            expires_at_ms: now_ms
+                .saturating_add(self.config.appraisal_ttl_secs.saturating_mul(1000)),
             claims,
         })
     }

@@ -116,7 +116,11 @@ pub fn leaf_key(leaf: &Certificate) -> Result<p384::ecdsa::VerifyingKey, SnpErro
         }
         .into());
     }
-    let bits = leaf.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
+    let bits = leaf
+        .tbs_certificate
+        .subject_public_key_info
+        .subject_public_key
+        .raw_bytes();
     p384::ecdsa::VerifyingKey::from_sec1_bytes(bits).map_err(|_| {
         CertError::Decode {
             which: "vcek".into(),

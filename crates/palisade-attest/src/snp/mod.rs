@@ -160,8 +160,8 @@ impl SnpVerifier {
         binding: &[u8; 32],
         now_ms: u64,
     ) -> Result<Appraisal, SnpError> {
-        let ev = SnpEvidence::deserialize(evidence)
-            .map_err(|e| SnpError::Evidence(e.to_string()))?;
+        let ev =
+            SnpEvidence::deserialize(evidence).map_err(|e| SnpError::Evidence(e.to_string()))?;
         let report = STANDARD
             .decode(ev.report.trim())
             .map_err(|_| SnpError::Evidence("report is not base64".into()))?;

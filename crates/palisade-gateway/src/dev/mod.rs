@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 /// The development stage set: open auth, allow-all authorization, in-memory audit, no
 /// inspection or behaviour. Refused unless the config explicitly selects `mode = "none"`.
-pub fn development_stages(config: &Config) -> Result<(Stages, Arc<MemoryAuditSink>), DevModeRefused> {
+pub fn development_stages(
+    config: &Config,
+) -> Result<(Stages, Arc<MemoryAuditSink>), DevModeRefused> {
     let audit = Arc::new(MemoryAuditSink::default());
     let stages = Stages {
         authenticator: Arc::new(DevOpenAuthenticator::new(&config.auth)?),

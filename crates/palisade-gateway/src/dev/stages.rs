@@ -3,8 +3,9 @@
 
 use palisade_config::{AuthConfig, AuthMode};
 use palisade_core::{
-    AppendDone, AuditEvent, AuditSink, AuthFailure, Authenticator, Authorizer, AuthzContext, Decision, Effect,
-    Identity, IdentityKind, IdentityStatus, RequestCredentials, ResourceRef, SpiffeId,
+    AppendDone, AuditEvent, AuditSink, AuthFailure, Authenticator, Authorizer, AuthzContext,
+    Decision, Effect, Identity, IdentityKind, IdentityStatus, RequestCredentials, ResourceRef,
+    SpiffeId,
 };
 use parking_lot::Mutex;
 
@@ -31,7 +32,8 @@ impl DevOpenAuthenticator {
     /// Only with `[auth] mode = "none"`.
     pub fn new(auth: &AuthConfig) -> Result<Self, DevModeRefused> {
         require_none(auth, "DevOpenAuthenticator")?;
-        let id = SpiffeId::new("dev.local", "dev", "anonymous").map_err(|_| DevModeRefused("DevOpenAuthenticator"))?;
+        let id = SpiffeId::new("dev.local", "dev", "anonymous")
+            .map_err(|_| DevModeRefused("DevOpenAuthenticator"))?;
         Ok(Self {
             identity: Identity {
                 segment: id.segment().to_owned(),
@@ -67,7 +69,11 @@ impl AllowAllAuthorizer {
 
 impl Authorizer for AllowAllAuthorizer {
     fn authorize(&self, _p: &Identity, _a: &str, _r: &ResourceRef, _c: &AuthzContext) -> Decision {
-        Decision { effect: Effect::Allow, policy_ids: vec!["dev-allow-all".into()], errors: Vec::new() }
+        Decision {
+            effect: Effect::Allow,
+            policy_ids: vec!["dev-allow-all".into()],
+            errors: Vec::new(),
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! log did not record.
 
 use crate::error::ApiError;
-use palisade_core::{AnomalyScore, AuditEvent, AuditOutcome, AuditSink, Decision, Effect, Finding, Identity};
+use palisade_core::{
+    AnomalyScore, AuditEvent, AuditOutcome, AuditSink, Decision, Effect, Finding, Identity,
+};
 use sha2::{Digest, Sha256};
 use std::time::Instant;
 
@@ -52,7 +54,12 @@ impl AuditDraft {
 }
 
 /// Appends the event for a call that ended with `status`; waits for durability.
-pub(crate) async fn record(sink: &dyn AuditSink, now_ms: u64, draft: AuditDraft, status: u16) -> Result<u64, ApiError> {
+pub(crate) async fn record(
+    sink: &dyn AuditSink,
+    now_ms: u64,
+    draft: AuditDraft,
+    status: u16,
+) -> Result<u64, ApiError> {
     let outcome = match status {
         200..=399 => AuditOutcome::Completed,
         401 => AuditOutcome::Unauthenticated,
@@ -60,7 +67,11 @@ pub(crate) async fn record(sink: &dyn AuditSink, now_ms: u64, draft: AuditDraft,
         _ => AuditOutcome::Error,
     };
     let decision = draft.decision.clone().unwrap_or_else(|| Decision {
-        effect: if outcome == AuditOutcome::Completed { Effect::Allow } else { Effect::Deny },
+        effect: if outcome == AuditOutcome::Completed {
+            Effect::Allow
+        } else {
+            Effect::Deny
+        },
         policy_ids: Vec::new(),
         errors: Vec::new(),
     });
@@ -74,7 +85,11 @@ pub(crate) async fn record(sink: &dyn AuditSink, now_ms: u64, draft: AuditDraft,
         resource: draft.resource,
         upstream: draft.upstream,
         destination: draft.destination,
-        decision: if outcome == AuditOutcome::Completed { decision.effect } else { Effect::Deny },
+        decision: if outcome == AuditOutcome::Completed {
+            decision.effect
+        } else {
+            Effect::Deny
+        },
         policy_ids: decision.policy_ids,
         findings: draft.findings,
         anomaly_score: draft.anomaly.map(|a| a.score),
@@ -89,9 +104,12 @@ pub(crate) async fn record(sink: &dyn AuditSink, now_ms: u64, draft: AuditDraft,
         detail: None,
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
-    sink.append(event, Box::new(move |r| {
-        let _ = tx.send(r);
-    }));
+    sink.append(
+        event,
+        Box::new(move |r| {
+            let _ = tx.send(r);
+        }),
+    );
     match rx.await {
         Ok(Ok(index)) => Ok(index),
         Ok(Err(e)) => {
@@ -106,5 +124,9 @@ pub(crate) async fn record(sink: &dyn AuditSink, now_ms: u64, draft: AuditDraft,
 }
 
 fn audit_unavailable() -> ApiError {
-    ApiError::new(http::StatusCode::SERVICE_UNAVAILABLE, "audit_unavailable", "the call could not be recorded in the audit log and was refused")
+    ApiError::new(
+        http::StatusCode::SERVICE_UNAVAILABLE,
+        "audit_unavailable",
+        "the call could not be recorded in the audit log and was refused",
+    )
 }

@@ -6,7 +6,13 @@ use http::{HeaderMap, StatusCode};
 use palisade_core::{Authenticator, Identity, RequestCredentials};
 
 /// Authenticates from the request head. `url` is the request URL as the client addressed it.
-pub(crate) fn run(auth: &dyn Authenticator, method: &str, url: &str, headers: &HeaderMap, client_cert_sha256: Option<[u8; 32]>) -> Result<Identity, ApiError> {
+pub(crate) fn run(
+    auth: &dyn Authenticator,
+    method: &str,
+    url: &str,
+    headers: &HeaderMap,
+    client_cert_sha256: Option<[u8; 32]>,
+) -> Result<Identity, ApiError> {
     let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let creds = RequestCredentials {
         method,
@@ -21,7 +27,15 @@ pub(crate) fn run(auth: &dyn Authenticator, method: &str, url: &str, headers: &H
             403 => StatusCode::FORBIDDEN,
             _ => StatusCode::UNAUTHORIZED,
         };
-        let mut e = ApiError::new(status, if status == StatusCode::FORBIDDEN { "forbidden" } else { "unauthenticated" }, f.message);
+        let mut e = ApiError::new(
+            status,
+            if status == StatusCode::FORBIDDEN {
+                "forbidden"
+            } else {
+                "unauthenticated"
+            },
+            f.message,
+        );
         e.dpop_nonce = f.dpop_nonce;
         e
     })

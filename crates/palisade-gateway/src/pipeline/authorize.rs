@@ -6,7 +6,9 @@
 use super::normalize::Normalized;
 use crate::error::ApiError;
 use http::StatusCode;
-use palisade_core::{AnomalyScore, Authorizer, AuthzContext, Clock, Decision, Identity, Inspection, ResourceRef};
+use palisade_core::{
+    AnomalyScore, Authorizer, AuthzContext, Clock, Decision, Identity, Inspection, ResourceRef,
+};
 
 /// Proof that authorization allowed this value to be forwarded.
 #[derive(Debug)]
@@ -18,7 +20,10 @@ pub(crate) struct Permitted<T> {
 impl<T> Permitted<T> {
     /// Transforms the permitted value (e.g. into the upstream request) keeping the proof.
     pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Permitted<U> {
-        Permitted { inner: f(self.inner), decision: self.decision }
+        Permitted {
+            inner: f(self.inner),
+            decision: self.decision,
+        }
     }
     /// The permitted value.
     pub(crate) fn get(&self) -> &T {
@@ -35,7 +40,15 @@ impl<T> Permitted<T> {
 }
 
 /// Asks the authorizer; returns the call wrapped in `Permitted` or a 403 naming the policies.
-pub(crate) fn run(authorizer: &dyn Authorizer, clock: &dyn Clock, identity: &Identity, action: &str, call: Normalized, inspection: &Inspection, score: Option<&AnomalyScore>) -> Result<Permitted<Normalized>, (ApiError, Decision)> {
+pub(crate) fn run(
+    authorizer: &dyn Authorizer,
+    clock: &dyn Clock,
+    identity: &Identity,
+    action: &str,
+    call: Normalized,
+    inspection: &Inspection,
+    score: Option<&AnomalyScore>,
+) -> Result<Permitted<Normalized>, (ApiError, Decision)> {
     let resource = ResourceRef {
         name: call.route.name.clone(),
         upstream: call.upstream.name.clone(),
@@ -53,9 +66,16 @@ pub(crate) fn run(authorizer: &dyn Authorizer, clock: &dyn Clock, identity: &Ide
     };
     let decision = authorizer.authorize(identity, action, &resource, &context);
     if decision.is_allowed() && decision.errors.is_empty() {
-        Ok(Permitted { inner: call, decision })
+        Ok(Permitted {
+            inner: call,
+            decision,
+        })
     } else {
-        let mut e = ApiError::new(StatusCode::FORBIDDEN, "policy_denied", format!("policy denies `{action}` on `{}`", resource.name));
+        let mut e = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "policy_denied",
+            format!("policy denies `{action}` on `{}`", resource.name),
+        );
         e.policy_ids = decision.policy_ids.clone();
         Err((e, decision))
     }

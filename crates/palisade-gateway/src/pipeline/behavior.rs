@@ -6,7 +6,14 @@ use super::normalize::Normalized;
 use palisade_core::{AnomalyScore, BehaviorScorer, Clock, Finding, Identity, Observation};
 
 /// Scores the call; `None` when behaviour is not configured.
-pub(crate) fn run(scorer: Option<&dyn BehaviorScorer>, clock: &dyn Clock, identity: &Identity, action: &str, call: &Normalized, findings: &[Finding]) -> Option<AnomalyScore> {
+pub(crate) fn run(
+    scorer: Option<&dyn BehaviorScorer>,
+    clock: &dyn Clock,
+    identity: &Identity,
+    action: &str,
+    call: &Normalized,
+    findings: &[Finding],
+) -> Option<AnomalyScore> {
     let scorer = scorer?;
     Some(scorer.observe(&Observation {
         identity,

@@ -23,10 +23,22 @@ use std::sync::Arc;
 const MAX_INSPECTED_RESPONSE: usize = 32 * 1024 * 1024;
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1) are never relayed.
-const HOP_BY_HOP: &[&str] = &["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"];
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+];
 
 /// Sends the request and waits for the response head.
-pub(crate) async fn send(client: &UpstreamClient, req: Permitted<UpstreamRequest>, metrics: &Metrics) -> Result<http::Response<Incoming>, ApiError> {
+pub(crate) async fn send(
+    client: &UpstreamClient,
+    req: Permitted<UpstreamRequest>,
+    metrics: &Metrics,
+) -> Result<http::Response<Incoming>, ApiError> {
     let name = req.get().upstream.clone();
     client.send(req).await.map_err(|f| match f {
         UpstreamFailure::Timeout => {
@@ -41,7 +53,14 @@ pub(crate) async fn send(client: &UpstreamClient, req: Permitted<UpstreamRequest
 }
 
 /// Builds the caller's response from the upstream's.
-pub(crate) async fn relay(api: ApiKind, resp: http::Response<Incoming>, inspector: Option<Arc<dyn Inspector>>, guard: InFlight, metrics: Metrics, upstream: String) -> Result<http::Response<GwBody>, ApiError> {
+pub(crate) async fn relay(
+    api: ApiKind,
+    resp: http::Response<Incoming>,
+    inspector: Option<Arc<dyn Inspector>>,
+    guard: InFlight,
+    metrics: Metrics,
+    upstream: String,
+) -> Result<http::Response<GwBody>, ApiError> {
     let (mut parts, body) = resp.into_parts();
     for h in HOP_BY_HOP {
         parts.headers.remove(*h);
@@ -62,7 +81,9 @@ pub(crate) async fn relay(api: ApiKind, resp: http::Response<Incoming>, inspecto
         },
         Some(insp) => {
             let bytes = inspect_whole(api, body, insp.as_ref()).await?;
-            parts.headers.insert(header::CONTENT_LENGTH, bytes.len().into());
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, bytes.len().into());
             drop(guard);
             full(bytes)
         }
@@ -97,8 +118,19 @@ struct FilterState {
     done: bool,
 }
 
-fn filtered(body: Incoming, filter: SseFilter, guard: InFlight, metrics: Metrics, upstream: String) -> GwBody {
-    let init = FilterState { body, filter, _guard: guard, done: false };
+fn filtered(
+    body: Incoming,
+    filter: SseFilter,
+    guard: InFlight,
+    metrics: Metrics,
+    upstream: String,
+) -> GwBody {
+    let init = FilterState {
+        body,
+        filter,
+        _guard: guard,
+        done: false,
+    };
     let stream = futures_util::stream::unfold(init, move |mut st| {
         let metrics = metrics.clone();
         let upstream = upstream.clone();
@@ -114,7 +146,9 @@ fn filtered(body: Incoming, filter: SseFilter, guard: InFlight, metrics: Metrics
                         return Some((Ok(Frame::data(Bytes::from(out))), st));
                     }
                     Some(Ok(frame)) => {
-                        let Ok(data) = frame.into_data() else { continue };
+                        let Ok(data) = frame.into_data() else {
+                            continue;
+                        };
                         let out = st.filter.push(&data);
                         if st.filter.is_cut() {
                             // Ending here drops the upstream body: the upstream call is cancelled.
@@ -141,24 +175,66 @@ fn filtered(body: Incoming, filter: SseFilter, guard: InFlight, metrics: Metrics
 /// Buffers a non-streamed response (bounded), inspects every string of it as assistant text,
 /// and returns the bytes to send: unchanged, redacted, or refused when blocked. Error bodies from
 /// the upstream are inspected the same way.
-async fn inspect_whole(api: ApiKind, body: Incoming, insp: &dyn Inspector) -> Result<Bytes, ApiError> {
+async fn inspect_whole(
+    api: ApiKind,
+    body: Incoming,
+    insp: &dyn Inspector,
+) -> Result<Bytes, ApiError> {
     let bytes = Limited::new(body, MAX_INSPECTED_RESPONSE)
         .collect()
         .await
-        .map_err(|_| ApiError::new(http::StatusCode::BAD_GATEWAY, "upstream_response_invalid", "the upstream response could not be read"))?
+        .map_err(|_| {
+            ApiError::new(
+                http::StatusCode::BAD_GATEWAY,
+                "upstream_response_invalid",
+                "the upstream response could not be read",
+            )
+        })?
         .to_bytes();
     let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
         // Not JSON: inspect it as one text.
-        let ex = Exchange { api, model: String::new(), stream: false, leaves: vec![palisade_core::TextLeaf::new("", LeafKind::Assistant, String::from_utf8_lossy(&bytes))], tools: Vec::new() };
+        let ex = Exchange {
+            api,
+            model: String::new(),
+            stream: false,
+            leaves: vec![palisade_core::TextLeaf::new(
+                "",
+                LeafKind::Assistant,
+                String::from_utf8_lossy(&bytes),
+            )],
+            tools: Vec::new(),
+        };
         let ins = insp.inspect(&ex);
         if ins.block || !ins.redactions.is_empty() {
             return Err(blocked(&ins));
         }
         return Ok(bytes);
     };
-    let mut ex = Exchange { api, model: String::new(), stream: false, leaves: Vec::new(), tools: Vec::new() };
+    let mut ex = Exchange {
+        api,
+        model: String::new(),
+        stream: false,
+        leaves: Vec::new(),
+        tools: Vec::new(),
+    };
     // Structural fields are not content; everything else the model produced is.
-    collect_strings(&json, "", LeafKind::Assistant, &["id", "object", "type", "role", "model", "finish_reason", "stop_reason", "status", "system_fingerprint"], &mut ex.leaves);
+    collect_strings(
+        &json,
+        "",
+        LeafKind::Assistant,
+        &[
+            "id",
+            "object",
+            "type",
+            "role",
+            "model",
+            "finish_reason",
+            "stop_reason",
+            "status",
+            "system_fingerprint",
+        ],
+        &mut ex.leaves,
+    );
     let ins = insp.inspect(&ex);
     if ins.block {
         return Err(blocked(&ins));

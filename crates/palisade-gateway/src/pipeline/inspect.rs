@@ -10,7 +10,10 @@ use serde_json::Value;
 
 /// Inspects the call; applies redactions in place; refuses blocked content.
 /// On refusal the findings come back with the error so the audit record keeps them.
-pub(crate) fn run(inspector: Option<&dyn Inspector>, call: &mut Normalized) -> Result<Inspection, (ApiError, Vec<palisade_core::Finding>)> {
+pub(crate) fn run(
+    inspector: Option<&dyn Inspector>,
+    call: &mut Normalized,
+) -> Result<Inspection, (ApiError, Vec<palisade_core::Finding>)> {
     let Some(inspector) = inspector else {
         return Ok(Inspection::default());
     };
@@ -26,8 +29,16 @@ pub(crate) fn run(inspector: Option<&dyn Inspector>, call: &mut Normalized) -> R
 
 /// The 403 for blocked content: names the detectors (rule ids), never the matched text.
 pub(crate) fn blocked(inspection: &Inspection) -> ApiError {
-    let mut e = ApiError::new(StatusCode::FORBIDDEN, "content_blocked", "the request contains content that may not be sent to this destination");
-    let mut ids: Vec<String> = inspection.findings.iter().map(|f| format!("inspect:{}", f.detector)).collect();
+    let mut e = ApiError::new(
+        StatusCode::FORBIDDEN,
+        "content_blocked",
+        "the request contains content that may not be sent to this destination",
+    );
+    let mut ids: Vec<String> = inspection
+        .findings
+        .iter()
+        .map(|f| format!("inspect:{}", f.detector))
+        .collect();
     ids.sort();
     ids.dedup();
     e.policy_ids = ids;
@@ -44,7 +55,11 @@ pub(crate) fn apply_redactions(json: &mut Value, redactions: &[Redaction]) -> Re
         let Some(Value::String(s)) = json.pointer_mut(&r.path) else {
             return Err(ApiError::internal("redaction_failed"));
         };
-        if r.start > r.end || r.end > s.len() || !s.is_char_boundary(r.start) || !s.is_char_boundary(r.end) {
+        if r.start > r.end
+            || r.end > s.len()
+            || !s.is_char_boundary(r.start)
+            || !s.is_char_boundary(r.end)
+        {
             return Err(ApiError::internal("redaction_failed"));
         }
         s.replace_range(r.start..r.end, &r.placeholder);
@@ -58,13 +73,25 @@ mod tests {
     use serde_json::json;
 
     fn red(path: &str, start: usize, end: usize) -> Redaction {
-        Redaction { path: path.into(), start, end, placeholder: "[R]".into() }
+        Redaction {
+            path: path.into(),
+            start,
+            end,
+            placeholder: "[R]".into(),
+        }
     }
 
     #[test]
     fn redactions_apply_from_the_end_and_fail_closed() {
         let mut v = json!({"messages": [{"content": "key AAAA and BBBB"}]});
-        apply_redactions(&mut v, &[red("/messages/0/content", 4, 8), red("/messages/0/content", 13, 17)]).unwrap();
+        apply_redactions(
+            &mut v,
+            &[
+                red("/messages/0/content", 4, 8),
+                red("/messages/0/content", 13, 17),
+            ],
+        )
+        .unwrap();
         assert_eq!(v["messages"][0]["content"], "key [R] and [R]");
         assert!(apply_redactions(&mut v, &[red("/messages/0/content", 0, 999)]).is_err());
         assert!(apply_redactions(&mut v, &[red("/nope", 0, 1)]).is_err());

@@ -23,10 +23,18 @@ pub(crate) fn check_declared_length(headers: &http::HeaderMap, limit: u64) -> Re
 }
 
 /// Reads the whole request body, at most `limit` bytes, within `timeout`.
-pub(crate) async fn read_body(body: Incoming, limit: u64, timeout: Duration) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(
+    body: Incoming,
+    limit: u64,
+    timeout: Duration,
+) -> Result<Bytes, ApiError> {
     let limited = Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX));
     match tokio::time::timeout(timeout, limited.collect()).await {
-        Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", "the request body was not received in time")),
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the request body was not received in time",
+        )),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::too_large(limit)),
         Ok(Err(_)) => Err(ApiError::bad_request("the request body could not be read")),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),

@@ -71,7 +71,13 @@ pub(crate) fn route_label(api: ApiKind) -> &'static str {
 }
 
 /// Runs one model call through every stage and returns the caller's response.
-pub(crate) async fn model_call(shared: &Shared, conn: &ConnInfo, api: ApiKind, req: http::Request<Incoming>, request_id: String) -> http::Response<GwBody> {
+pub(crate) async fn model_call(
+    shared: &Shared,
+    conn: &ConnInfo,
+    api: ApiKind,
+    req: http::Request<Incoming>,
+    request_id: String,
+) -> http::Response<GwBody> {
     let started = Instant::now();
     let guard = shared.metrics.in_flight();
     let mut draft = AuditDraft::new(request_id, action_of(api));
@@ -91,11 +97,23 @@ pub(crate) async fn model_call(shared: &Shared, conn: &ConnInfo, api: ApiKind, r
         },
         Err(e) => e.response(api),
     };
-    shared.metrics.record(route_label(api), response.status().as_u16(), upstream.as_deref(), started.elapsed());
+    shared.metrics.record(
+        route_label(api),
+        response.status().as_u16(),
+        upstream.as_deref(),
+        started.elapsed(),
+    );
     response
 }
 
-async fn stages_2_to_9(shared: &Shared, conn: &ConnInfo, api: ApiKind, req: http::Request<Incoming>, draft: &mut AuditDraft, guard: crate::metrics::InFlight) -> Result<http::Response<GwBody>, ApiError> {
+async fn stages_2_to_9(
+    shared: &Shared,
+    conn: &ConnInfo,
+    api: ApiKind,
+    req: http::Request<Incoming>,
+    draft: &mut AuditDraft,
+    guard: crate::metrics::InFlight,
+) -> Result<http::Response<GwBody>, ApiError> {
     let server = &shared.config.server;
     let stages = &shared.stages;
     let (parts, body) = req.into_parts();
@@ -104,9 +122,19 @@ async fn stages_2_to_9(shared: &Shared, conn: &ConnInfo, api: ApiKind, req: http
     limits::check_declared_length(&parts.headers, server.body_limit_bytes)?;
 
     // 3. authenticate
-    let authority = parts.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or(&conn.authority);
+    let authority = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or(&conn.authority);
     let url = format!("https://{authority}{}", parts.uri.path());
-    let identity = authenticate::run(stages.authenticator.as_ref(), parts.method.as_str(), &url, &parts.headers, conn.client_cert_sha256)?;
+    let identity = authenticate::run(
+        stages.authenticator.as_ref(),
+        parts.method.as_str(),
+        &url,
+        &parts.headers,
+        conn.client_cert_sha256,
+    )?;
     draft.identity = Some(identity.clone());
 
     // 4. normalize
@@ -128,11 +156,26 @@ async fn stages_2_to_9(shared: &Shared, conn: &ConnInfo, api: ApiKind, req: http
     draft.findings = inspection.findings.clone();
 
     // 6. behaviour
-    let score = behavior::run(stages.behavior.as_deref(), stages.clock.as_ref(), &identity, draft.action, &call, &inspection.findings);
+    let score = behavior::run(
+        stages.behavior.as_deref(),
+        stages.clock.as_ref(),
+        &identity,
+        draft.action,
+        &call,
+        &inspection.findings,
+    );
     draft.anomaly = score.clone();
 
     // 7. authorize
-    let permitted = match authorize::run(stages.authorizer.as_ref(), stages.clock.as_ref(), &identity, draft.action, call, &inspection, score.as_ref()) {
+    let permitted = match authorize::run(
+        stages.authorizer.as_ref(),
+        stages.clock.as_ref(),
+        &identity,
+        draft.action,
+        call,
+        &inspection,
+        score.as_ref(),
+    ) {
         Ok(p) => p,
         Err((e, decision)) => {
             draft.decision = Some(decision);
@@ -147,12 +190,23 @@ async fn stages_2_to_9(shared: &Shared, conn: &ConnInfo, api: ApiKind, req: http
     // 8. route
     let upstream_name = permitted.get().upstream.name.clone();
     let request = route::run(permitted, &parts.headers, &shared.keys)?;
-    let client = shared.upstreams.get(&upstream_name).ok_or_else(|| ApiError::internal("no_upstream_client"))?;
+    let client = shared
+        .upstreams
+        .get(&upstream_name)
+        .ok_or_else(|| ApiError::internal("no_upstream_client"))?;
 
     // 9. forward and stream back
     let sent = forward::send(client, request, &shared.metrics).await;
     if let Some(b) = &stages.behavior {
         b.outcome(&identity, false, sent.is_err(), stages.clock.now_millis());
     }
-    forward::relay(api, sent?, stages.inspector.clone(), guard, shared.metrics.clone(), upstream_name).await
+    forward::relay(
+        api,
+        sent?,
+        stages.inspector.clone(),
+        guard,
+        shared.metrics.clone(),
+        upstream_name,
+    )
+    .await
 }

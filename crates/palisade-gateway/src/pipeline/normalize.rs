@@ -30,16 +30,32 @@ pub(crate) fn run(config: &Config, api: ApiKind, body: &Bytes) -> Result<Normali
         ParseError::Json(_) => ApiError::bad_request("request body is not valid JSON"),
         ParseError::Shape(m) => ApiError::bad_request(m),
     })?;
-    let route = config.model(&exchange.model).ok_or_else(|| ApiError::unknown_model(&exchange.model))?.clone();
-    let upstream = config.upstream(&route.upstream).ok_or_else(|| ApiError::internal("route_without_upstream"))?.clone();
+    let route = config
+        .model(&exchange.model)
+        .ok_or_else(|| ApiError::unknown_model(&exchange.model))?
+        .clone();
+    let upstream = config
+        .upstream(&route.upstream)
+        .ok_or_else(|| ApiError::internal("route_without_upstream"))?
+        .clone();
     // No translation between wire APIs: an Anthropic upstream only takes /v1/messages and an
     // OpenAI one only the OpenAI routes.
     if upstream.kind.speaks_openai() == api.is_anthropic() {
         return Err(ApiError::bad_request(format!(
             "model `{}` is served by an upstream that does not speak this API; use the {} endpoint",
             route.name,
-            if api.is_anthropic() { "OpenAI" } else { "Anthropic /v1/messages" }
+            if api.is_anthropic() {
+                "OpenAI"
+            } else {
+                "Anthropic /v1/messages"
+            }
         )));
     }
-    Ok(Normalized { exchange, json, route, upstream, bytes_in: body.len() as u64 })
+    Ok(Normalized {
+        exchange,
+        json,
+        route,
+        upstream,
+        bytes_in: body.len() as u64,
+    })
 }

@@ -14,7 +14,12 @@ use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 
 /// Caller headers that are safe to pass on (protocol negotiation only, no credentials).
-const PASS_HEADERS: &[&str] = &["accept", "anthropic-version", "anthropic-beta", "openai-beta"];
+const PASS_HEADERS: &[&str] = &[
+    "accept",
+    "anthropic-version",
+    "anthropic-beta",
+    "openai-beta",
+];
 const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
 
 /// The upstream path of each API.
@@ -30,14 +35,21 @@ pub(crate) fn api_path(api: ApiKind) -> &'static str {
 }
 
 /// Builds the upstream request from a permitted call.
-pub(crate) fn run(permitted: Permitted<Normalized>, caller: &HeaderMap, keys: &HashMap<String, SecretString>) -> Result<Permitted<UpstreamRequest>, ApiError> {
+pub(crate) fn run(
+    permitted: Permitted<Normalized>,
+    caller: &HeaderMap,
+    keys: &HashMap<String, SecretString>,
+) -> Result<Permitted<UpstreamRequest>, ApiError> {
     let call = permitted.get();
     let uri: http::Uri = format!("{}{}", call.upstream.base_url, api_path(call.exchange.api))
         .parse()
         .map_err(|_| ApiError::internal("bad_upstream_url"))?;
     let mut json = call.json.clone();
     if let Some(obj) = json.as_object_mut() {
-        obj.insert("model".into(), serde_json::Value::String(call.route.upstream_model.clone()));
+        obj.insert(
+            "model".into(),
+            serde_json::Value::String(call.route.upstream_model.clone()),
+        );
     }
     let body = serde_json::to_vec(&json).map_err(|_| ApiError::internal("serialize_failed"))?;
 
@@ -47,30 +59,48 @@ pub(crate) fn run(permitted: Permitted<Normalized>, caller: &HeaderMap, keys: &H
             headers.insert(*name, v.clone());
         }
     }
-    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Some(cred) = &call.upstream.credential {
         // Loaded at startup; a missing key here means the cache and config disagree: fail closed.
-        let key = keys.get(cred).ok_or_else(|| ApiError::internal("credential_unavailable"))?;
+        let key = keys
+            .get(cred)
+            .ok_or_else(|| ApiError::internal("credential_unavailable"))?;
         match call.upstream.kind {
             UpstreamKind::Anthropic => {
                 headers.insert("x-api-key", secret_header(key.expose_secret())?);
             }
             UpstreamKind::OpenAi | UpstreamKind::OpenAiCompatible => {
-                headers.insert(http::header::AUTHORIZATION, secret_header(&format!("Bearer {}", key.expose_secret()))?);
+                headers.insert(
+                    http::header::AUTHORIZATION,
+                    secret_header(&format!("Bearer {}", key.expose_secret()))?,
+                );
             }
         }
     }
     if call.upstream.kind == UpstreamKind::Anthropic && !headers.contains_key("anthropic-version") {
-        headers.insert("anthropic-version", HeaderValue::from_static(DEFAULT_ANTHROPIC_VERSION));
+        headers.insert(
+            "anthropic-version",
+            HeaderValue::from_static(DEFAULT_ANTHROPIC_VERSION),
+        );
     }
     let upstream = call.upstream.name.clone();
     let timeout = call.upstream.request_timeout;
-    Ok(permitted.map(|_| UpstreamRequest { upstream, uri, headers, body: body.into(), timeout }))
+    Ok(permitted.map(|_| UpstreamRequest {
+        upstream,
+        uri,
+        headers,
+        body: body.into(),
+        timeout,
+    }))
 }
 
 /// A header value marked sensitive (hyper's HPACK and Debug skip it).
 fn secret_header(v: &str) -> Result<HeaderValue, ApiError> {
-    let mut h = HeaderValue::from_str(v).map_err(|_| ApiError::internal("credential_not_a_header_value"))?;
+    let mut h = HeaderValue::from_str(v)
+        .map_err(|_| ApiError::internal("credential_not_a_header_value"))?;
     h.set_sensitive(true);
     Ok(h)
 }

@@ -9,11 +9,25 @@ use palisade_core::{ApiKind, Exchange, LeafKind};
 use serde_json::Value;
 
 /// Structural or binary fields inside content blocks that are not text to inspect.
-const SKIP: &[&str] = &["type", "id", "tool_use_id", "signature", "media_type", "data", "cache_control"];
+const SKIP: &[&str] = &[
+    "type",
+    "id",
+    "tool_use_id",
+    "signature",
+    "media_type",
+    "data",
+    "cache_control",
+];
 
 /// Parses a messages request.
 pub fn parse(v: &Value) -> Result<Exchange, ParseError> {
-    let mut ex = Exchange { api: ApiKind::AnthropicMessages, model: model_of(v)?, stream: stream_of(v)?, leaves: Vec::new(), tools: Vec::new() };
+    let mut ex = Exchange {
+        api: ApiKind::AnthropicMessages,
+        model: model_of(v)?,
+        stream: stream_of(v)?,
+        leaves: Vec::new(),
+        tools: Vec::new(),
+    };
     if let Some(system) = v.get("system") {
         collect_strings(system, "/system", LeafKind::System, SKIP, &mut ex.leaves);
     }
@@ -35,7 +49,9 @@ pub fn parse(v: &Value) -> Result<Exchange, ParseError> {
                             }
                             LeafKind::ToolCallArguments
                         }
-                        Some("tool_result") | Some("web_search_tool_result") => LeafKind::ToolResult,
+                        Some("tool_result") | Some("web_search_tool_result") => {
+                            LeafKind::ToolResult
+                        }
                         _ => kind,
                     };
                     collect_strings(b, &path, block_kind, SKIP, &mut ex.leaves);
@@ -81,20 +97,58 @@ mod tests {
         });
         let ex = parse(&body).unwrap();
         assert!(!ex.stream);
-        let got: Vec<(&str, LeafKind, &str)> = ex.leaves.iter().map(|l| (l.path.as_str(), l.kind, l.text.as_str())).collect();
-        assert_eq!(got, vec![
-            ("/system/0/text", LeafKind::System, "Be careful."),
-            ("/messages/0/content", LeafKind::User, "What's the weather in SF?"),
-            ("/messages/1/content/0/text", LeafKind::Assistant, "Checking."),
-            ("/messages/1/content/1/input/location", LeafKind::ToolCallArguments, "San Francisco, CA"),
-            ("/messages/1/content/1/name", LeafKind::ToolCallArguments, "get_weather"),
-            ("/messages/2/content/0/content/0/text", LeafKind::ToolResult, "15 degrees"),
-            ("/tools/0/name", LeafKind::ToolDefinition, "get_weather"),
-            ("/tools/0/description", LeafKind::ToolDefinition, "Get the weather"),
-            ("/tools/0/input_schema/properties/location/description", LeafKind::ToolDefinition, "City and state"),
-        ]);
+        let got: Vec<(&str, LeafKind, &str)> = ex
+            .leaves
+            .iter()
+            .map(|l| (l.path.as_str(), l.kind, l.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/system/0/text", LeafKind::System, "Be careful."),
+                (
+                    "/messages/0/content",
+                    LeafKind::User,
+                    "What's the weather in SF?"
+                ),
+                (
+                    "/messages/1/content/0/text",
+                    LeafKind::Assistant,
+                    "Checking."
+                ),
+                (
+                    "/messages/1/content/1/input/location",
+                    LeafKind::ToolCallArguments,
+                    "San Francisco, CA"
+                ),
+                (
+                    "/messages/1/content/1/name",
+                    LeafKind::ToolCallArguments,
+                    "get_weather"
+                ),
+                (
+                    "/messages/2/content/0/content/0/text",
+                    LeafKind::ToolResult,
+                    "15 degrees"
+                ),
+                ("/tools/0/name", LeafKind::ToolDefinition, "get_weather"),
+                (
+                    "/tools/0/description",
+                    LeafKind::ToolDefinition,
+                    "Get the weather"
+                ),
+                (
+                    "/tools/0/input_schema/properties/location/description",
+                    LeafKind::ToolDefinition,
+                    "City and state"
+                ),
+            ]
+        );
         for l in &ex.leaves {
-            assert_eq!(body.pointer(&l.path).and_then(Value::as_str), Some(l.text.as_str()));
+            assert_eq!(
+                body.pointer(&l.path).and_then(Value::as_str),
+                Some(l.text.as_str())
+            );
         }
         assert_eq!(ex.tools, ["get_weather", "get_weather"]);
     }

@@ -38,7 +38,9 @@ pub fn exchange_of(api: ApiKind, v: &Value) -> Result<Exchange, ParseError> {
         ApiKind::OpenAiResponses => openai_responses::parse(v),
         ApiKind::OpenAiEmbeddings => openai_embeddings::parse(v),
         ApiKind::AnthropicMessages => anthropic_messages::parse(v),
-        ApiKind::OpenAiModels | ApiKind::Mcp => Err(ParseError::Shape("this route takes no request body".into())),
+        ApiKind::OpenAiModels | ApiKind::Mcp => {
+            Err(ParseError::Shape("this route takes no request body".into()))
+        }
     }
 }
 
@@ -46,7 +48,9 @@ pub fn exchange_of(api: ApiKind, v: &Value) -> Result<Exchange, ParseError> {
 pub(crate) fn model_of(v: &Value) -> Result<String, ParseError> {
     match v.get("model") {
         Some(Value::String(m)) if !m.is_empty() => Ok(m.clone()),
-        Some(_) => Err(ParseError::Shape("`model` must be a non-empty string".into())),
+        Some(_) => Err(ParseError::Shape(
+            "`model` must be a non-empty string".into(),
+        )),
         None => Err(ParseError::Shape("missing required field `model`".into())),
     }
 }

@@ -20,7 +20,13 @@ pub(crate) fn role_kind(role: Option<&str>) -> LeafKind {
 
 /// Parses a chat completions request.
 pub fn parse(v: &Value) -> Result<Exchange, ParseError> {
-    let mut ex = Exchange { api: ApiKind::OpenAiChat, model: model_of(v)?, stream: stream_of(v)?, leaves: Vec::new(), tools: Vec::new() };
+    let mut ex = Exchange {
+        api: ApiKind::OpenAiChat,
+        model: model_of(v)?,
+        stream: stream_of(v)?,
+        leaves: Vec::new(),
+        tools: Vec::new(),
+    };
     let messages = v
         .get("messages")
         .and_then(Value::as_array)
@@ -30,19 +36,34 @@ pub fn parse(v: &Value) -> Result<Exchange, ParseError> {
         let kind = role_kind(m.get("role").and_then(Value::as_str));
         if let Some(c) = m.get("content") {
             // Content parts carry `type` markers and image/audio payloads that are not text.
-            collect_strings(c, &child(&base, "content"), kind, &["type", "image_url", "input_audio", "file_data"], &mut ex.leaves);
+            collect_strings(
+                c,
+                &child(&base, "content"),
+                kind,
+                &["type", "image_url", "input_audio", "file_data"],
+                &mut ex.leaves,
+            );
         }
         for key in ["name", "refusal"] {
             if let Some(Value::String(s)) = m.get(key) {
-                ex.leaves.push(TextLeaf::new(child(&base, key), LeafKind::Other, s.clone()));
+                ex.leaves
+                    .push(TextLeaf::new(child(&base, key), LeafKind::Other, s.clone()));
             }
         }
         if let Some(calls) = m.get("tool_calls").and_then(Value::as_array) {
             for (j, call) in calls.iter().enumerate() {
-                tool_call(call.get("function"), &format!("{base}/tool_calls/{j}/function"), &mut ex);
+                tool_call(
+                    call.get("function"),
+                    &format!("{base}/tool_calls/{j}/function"),
+                    &mut ex,
+                );
             }
         }
-        tool_call(m.get("function_call"), &child(&base, "function_call"), &mut ex);
+        tool_call(
+            m.get("function_call"),
+            &child(&base, "function_call"),
+            &mut ex,
+        );
     }
     if let Some(tools) = v.get("tools").and_then(Value::as_array) {
         for (k, t) in tools.iter().enumerate() {
@@ -65,7 +86,11 @@ fn tool_call(f: Option<&Value>, base: &str, ex: &mut Exchange) {
         ex.tools.push(name.to_owned());
     }
     if let Some(Value::String(args)) = f.get("arguments") {
-        ex.leaves.push(TextLeaf::new(child(base, "arguments"), LeafKind::ToolCallArguments, args.clone()));
+        ex.leaves.push(TextLeaf::new(
+            child(base, "arguments"),
+            LeafKind::ToolCallArguments,
+            args.clone(),
+        ));
     }
 }
 
@@ -76,7 +101,13 @@ pub(crate) fn tool_definition(f: &Value, base: &str, ex: &mut Exchange) {
     }
     for key in ["name", "description", "parameters", "input_schema"] {
         if let Some(val) = f.get(key) {
-            collect_strings(val, &child(base, key), LeafKind::ToolDefinition, &["type"], &mut ex.leaves);
+            collect_strings(
+                val,
+                &child(base, key),
+                LeafKind::ToolDefinition,
+                &["type"],
+                &mut ex.leaves,
+            );
         }
     }
 }
@@ -111,26 +142,67 @@ mod tests {
         let ex = parse(&body).unwrap();
         assert!(ex.stream);
         assert_eq!(ex.model, "gpt-4o-mini");
-        let got: Vec<(&str, LeafKind, &str)> = ex.leaves.iter().map(|l| (l.path.as_str(), l.kind, l.text.as_str())).collect();
-        assert_eq!(got, vec![
-            ("/messages/0/content", LeafKind::System, "You are terse."),
-            ("/messages/1/content/0/text", LeafKind::User, "Weather in Paris?"),
-            ("/messages/2/tool_calls/0/function/arguments", LeafKind::ToolCallArguments, "{\"city\":\"Paris\"}"),
-            ("/messages/3/content", LeafKind::ToolResult, "18C and sunny"),
-            ("/tools/0/function/name", LeafKind::ToolDefinition, "get_weather"),
-            ("/tools/0/function/description", LeafKind::ToolDefinition, "Current weather"),
-            ("/tools/0/function/parameters/properties/city/description", LeafKind::ToolDefinition, "City name"),
-        ]);
+        let got: Vec<(&str, LeafKind, &str)> = ex
+            .leaves
+            .iter()
+            .map(|l| (l.path.as_str(), l.kind, l.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/messages/0/content", LeafKind::System, "You are terse."),
+                (
+                    "/messages/1/content/0/text",
+                    LeafKind::User,
+                    "Weather in Paris?"
+                ),
+                (
+                    "/messages/2/tool_calls/0/function/arguments",
+                    LeafKind::ToolCallArguments,
+                    "{\"city\":\"Paris\"}"
+                ),
+                ("/messages/3/content", LeafKind::ToolResult, "18C and sunny"),
+                (
+                    "/tools/0/function/name",
+                    LeafKind::ToolDefinition,
+                    "get_weather"
+                ),
+                (
+                    "/tools/0/function/description",
+                    LeafKind::ToolDefinition,
+                    "Current weather"
+                ),
+                (
+                    "/tools/0/function/parameters/properties/city/description",
+                    LeafKind::ToolDefinition,
+                    "City name"
+                ),
+            ]
+        );
         for l in &ex.leaves {
-            assert_eq!(body.pointer(&l.path).and_then(Value::as_str), Some(l.text.as_str()), "{}", l.path);
+            assert_eq!(
+                body.pointer(&l.path).and_then(Value::as_str),
+                Some(l.text.as_str()),
+                "{}",
+                l.path
+            );
         }
         assert_eq!(ex.tools, ["get_weather", "get_weather"]);
     }
 
     #[test]
     fn missing_messages_or_model_is_a_shape_error() {
-        assert!(matches!(parse(&json!({"model": "m"})), Err(ParseError::Shape(_))));
-        assert!(matches!(parse(&json!({"messages": []})), Err(ParseError::Shape(_))));
-        assert!(matches!(parse(&json!({"model": "m", "messages": [], "stream": "yes"})), Err(ParseError::Shape(_))));
+        assert!(matches!(
+            parse(&json!({"model": "m"})),
+            Err(ParseError::Shape(_))
+        ));
+        assert!(matches!(
+            parse(&json!({"messages": []})),
+            Err(ParseError::Shape(_))
+        ));
+        assert!(matches!(
+            parse(&json!({"model": "m", "messages": [], "stream": "yes"})),
+            Err(ParseError::Shape(_))
+        ));
     }
 }

@@ -8,22 +8,45 @@ use super::{model_of, stream_of, ParseError};
 use palisade_core::{ApiKind, Exchange, LeafKind, TextLeaf};
 use serde_json::Value;
 
-const SKIP: &[&str] = &["type", "id", "call_id", "status", "role", "image_url", "file_data", "file_id"];
+const SKIP: &[&str] = &[
+    "type",
+    "id",
+    "call_id",
+    "status",
+    "role",
+    "image_url",
+    "file_data",
+    "file_id",
+];
 
 /// Parses a responses request.
 pub fn parse(v: &Value) -> Result<Exchange, ParseError> {
-    let mut ex = Exchange { api: ApiKind::OpenAiResponses, model: model_of(v)?, stream: stream_of(v)?, leaves: Vec::new(), tools: Vec::new() };
+    let mut ex = Exchange {
+        api: ApiKind::OpenAiResponses,
+        model: model_of(v)?,
+        stream: stream_of(v)?,
+        leaves: Vec::new(),
+        tools: Vec::new(),
+    };
     if let Some(Value::String(s)) = v.get("instructions") {
-        ex.leaves.push(TextLeaf::new("/instructions", LeafKind::System, s.clone()));
+        ex.leaves
+            .push(TextLeaf::new("/instructions", LeafKind::System, s.clone()));
     }
     match v.get("input") {
-        Some(Value::String(s)) => ex.leaves.push(TextLeaf::new("/input", LeafKind::User, s.clone())),
+        Some(Value::String(s)) => {
+            ex.leaves
+                .push(TextLeaf::new("/input", LeafKind::User, s.clone()))
+        }
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
                 input_item(item, &index("/input", i), &mut ex);
             }
         }
-        Some(_) => return Err(ParseError::Shape("`input` must be a string or an array".into())),
+        Some(_) => {
+            return Err(ParseError::Shape(
+                "`input` must be a string or an array".into(),
+            ))
+        }
         None => {}
     }
     if let Some(tools) = v.get("tools").and_then(Value::as_array) {
@@ -43,12 +66,22 @@ fn input_item(item: &Value, base: &str, ex: &mut Exchange) {
                 ex.tools.push(name.to_owned());
             }
             if let Some(Value::String(a)) = item.get("arguments") {
-                ex.leaves.push(TextLeaf::new(child(base, "arguments"), LeafKind::ToolCallArguments, a.clone()));
+                ex.leaves.push(TextLeaf::new(
+                    child(base, "arguments"),
+                    LeafKind::ToolCallArguments,
+                    a.clone(),
+                ));
             }
         }
         Some("function_call_output") => {
             if let Some(out) = item.get("output") {
-                collect_strings(out, &child(base, "output"), LeafKind::ToolResult, SKIP, &mut ex.leaves);
+                collect_strings(
+                    out,
+                    &child(base, "output"),
+                    LeafKind::ToolResult,
+                    SKIP,
+                    &mut ex.leaves,
+                );
             }
         }
         // Messages (with or without `type: "message"`) and any other item: every string but
@@ -68,10 +101,13 @@ mod tests {
     #[test]
     fn string_input_and_instructions() {
         let ex = parse(&json!({"model": "gpt-4o-mini", "instructions": "Talk like a pirate.", "input": "Are semicolons optional?"})).unwrap();
-        assert_eq!(ex.leaves, vec![
-            TextLeaf::new("/instructions", LeafKind::System, "Talk like a pirate."),
-            TextLeaf::new("/input", LeafKind::User, "Are semicolons optional?"),
-        ]);
+        assert_eq!(
+            ex.leaves,
+            vec![
+                TextLeaf::new("/instructions", LeafKind::System, "Talk like a pirate."),
+                TextLeaf::new("/input", LeafKind::User, "Are semicolons optional?"),
+            ]
+        );
     }
 
     #[test]
@@ -89,17 +125,27 @@ mod tests {
                       {"type": "web_search_preview"}]
         });
         let ex = parse(&body).unwrap();
-        let got: Vec<(&str, LeafKind)> = ex.leaves.iter().map(|l| (l.path.as_str(), l.kind)).collect();
-        assert_eq!(got, vec![
-            ("/input/0/content/0/text", LeafKind::User),
-            ("/input/1/arguments", LeafKind::ToolCallArguments),
-            ("/input/2/output", LeafKind::ToolResult),
-            ("/input/3/content/0/text", LeafKind::Assistant),
-            ("/tools/0/name", LeafKind::ToolDefinition),
-            ("/tools/0/description", LeafKind::ToolDefinition),
-        ]);
+        let got: Vec<(&str, LeafKind)> = ex
+            .leaves
+            .iter()
+            .map(|l| (l.path.as_str(), l.kind))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/input/0/content/0/text", LeafKind::User),
+                ("/input/1/arguments", LeafKind::ToolCallArguments),
+                ("/input/2/output", LeafKind::ToolResult),
+                ("/input/3/content/0/text", LeafKind::Assistant),
+                ("/tools/0/name", LeafKind::ToolDefinition),
+                ("/tools/0/description", LeafKind::ToolDefinition),
+            ]
+        );
         for l in &ex.leaves {
-            assert_eq!(body.pointer(&l.path).and_then(Value::as_str), Some(l.text.as_str()));
+            assert_eq!(
+                body.pointer(&l.path).and_then(Value::as_str),
+                Some(l.text.as_str())
+            );
         }
         assert!(ex.stream);
     }

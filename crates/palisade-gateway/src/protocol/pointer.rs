@@ -21,7 +21,13 @@ pub fn index(base: &str, i: usize) -> String {
 
 /// Pushes every string under `v` (objects, arrays, nested) as a leaf of `kind`, skipping the
 /// keys listed in `skip` at any depth (structural fields such as `type` or `role`).
-pub fn collect_strings(v: &Value, path: &str, kind: LeafKind, skip: &[&str], out: &mut Vec<TextLeaf>) {
+pub fn collect_strings(
+    v: &Value,
+    path: &str,
+    kind: LeafKind,
+    skip: &[&str],
+    out: &mut Vec<TextLeaf>,
+) {
     match v {
         Value::String(s) => out.push(TextLeaf::new(path, kind, s.clone())),
         Value::Array(items) => {

@@ -45,15 +45,37 @@ pub(crate) fn deltas(flavor: Flavor, v: &Value) -> Vec<Delta> {
     let mut out = Vec::new();
     match flavor {
         Flavor::Chat => {
-            for (pos, c) in v.get("choices").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            for (pos, c) in v
+                .get("choices")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 let i = idx(c, "index").unwrap_or(pos as u64);
                 if c.pointer("/delta/content").is_some_and(Value::is_string) {
-                    out.push(Delta { key: format!("c{i}"), pointer: format!("/choices/{pos}/delta/content") });
+                    out.push(Delta {
+                        key: format!("c{i}"),
+                        pointer: format!("/choices/{pos}/delta/content"),
+                    });
                 }
-                for (tpos, t) in c.pointer("/delta/tool_calls").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                for (tpos, t) in c
+                    .pointer("/delta/tool_calls")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
                     let j = idx(t, "index").unwrap_or(tpos as u64);
-                    if t.pointer("/function/arguments").is_some_and(Value::is_string) {
-                        out.push(Delta { key: format!("c{i}t{j}"), pointer: format!("/choices/{pos}/delta/tool_calls/{tpos}/function/arguments") });
+                    if t.pointer("/function/arguments")
+                        .is_some_and(Value::is_string)
+                    {
+                        out.push(Delta {
+                            key: format!("c{i}t{j}"),
+                            pointer: format!(
+                                "/choices/{pos}/delta/tool_calls/{tpos}/function/arguments"
+                            ),
+                        });
                     }
                 }
             }
@@ -62,8 +84,13 @@ pub(crate) fn deltas(flavor: Flavor, v: &Value) -> Vec<Delta> {
             if v.get("type").and_then(Value::as_str) == Some("content_block_delta") {
                 let i = idx(v, "index").unwrap_or(0);
                 for field in ["text", "partial_json", "thinking"] {
-                    if v.pointer(&format!("/delta/{field}")).is_some_and(Value::is_string) {
-                        out.push(Delta { key: format!("b{i}"), pointer: format!("/delta/{field}") });
+                    if v.pointer(&format!("/delta/{field}"))
+                        .is_some_and(Value::is_string)
+                    {
+                        out.push(Delta {
+                            key: format!("b{i}"),
+                            pointer: format!("/delta/{field}"),
+                        });
                     }
                 }
             }
@@ -73,9 +100,15 @@ pub(crate) fn deltas(flavor: Flavor, v: &Value) -> Vec<Delta> {
             match v.get("type").and_then(Value::as_str) {
                 Some("response.output_text.delta") | Some("response.refusal.delta") => {
                     let ci = idx(v, "content_index").unwrap_or(0);
-                    out.push(Delta { key: format!("o{oi}c{ci}"), pointer: "/delta".into() });
+                    out.push(Delta {
+                        key: format!("o{oi}c{ci}"),
+                        pointer: "/delta".into(),
+                    });
                 }
-                Some("response.function_call_arguments.delta") => out.push(Delta { key: format!("o{oi}f"), pointer: "/delta".into() }),
+                Some("response.function_call_arguments.delta") => out.push(Delta {
+                    key: format!("o{oi}f"),
+                    pointer: "/delta".into(),
+                }),
                 _ => {}
             }
         }
@@ -102,19 +135,28 @@ pub(crate) fn ends(flavor: Flavor, data: &str, v: Option<&Value>) -> Ends {
                 .filter_map(|c| idx(c, "index"))
                 .map(|i| format!("c{i}"))
                 .collect();
-            if done.is_empty() { Ends::Nothing } else { Ends::Prefixes(done) }
+            if done.is_empty() {
+                Ends::Nothing
+            } else {
+                Ends::Prefixes(done)
+            }
         }
         Flavor::Anthropic => match ty {
-            "content_block_stop" => Ends::Prefixes(vec![format!("b{}", idx(v, "index").unwrap_or(0))]),
+            "content_block_stop" => {
+                Ends::Prefixes(vec![format!("b{}", idx(v, "index").unwrap_or(0))])
+            }
             "message_stop" | "message_delta" => Ends::All,
             _ => Ends::Nothing,
         },
         Flavor::Responses => {
             let oi = idx(v, "output_index").unwrap_or(0);
             match ty {
-                "response.output_text.done" | "response.refusal.done" | "response.content_part.done" => {
-                    Ends::Prefixes(vec![format!("o{oi}c{}", idx(v, "content_index").unwrap_or(0))])
-                }
+                "response.output_text.done"
+                | "response.refusal.done"
+                | "response.content_part.done" => Ends::Prefixes(vec![format!(
+                    "o{oi}c{}",
+                    idx(v, "content_index").unwrap_or(0)
+                )]),
                 "response.function_call_arguments.done" => Ends::Prefixes(vec![format!("o{oi}f")]),
                 "response.output_item.done" => Ends::Prefixes(vec![format!("o{oi}")]),
                 "response.completed" | "response.failed" | "response.incomplete" => Ends::All,
@@ -127,11 +169,19 @@ pub(crate) fn ends(flavor: Flavor, data: &str, v: Option<&Value>) -> Ends {
 /// Responses API events repeat the whole text at the end; each such place is overwritten with
 /// the text that was actually released (redacted), so the repeat cannot leak what the deltas
 /// withheld. `released(key)` gives the released text of a key, if it streamed.
-pub(crate) fn rewrite_full_texts(flavor: Flavor, v: &mut Value, released: &dyn Fn(&str) -> Option<String>) {
+pub(crate) fn rewrite_full_texts(
+    flavor: Flavor,
+    v: &mut Value,
+    released: &dyn Fn(&str) -> Option<String>,
+) {
     if flavor != Flavor::Responses {
         return;
     }
-    let ty = v.get("type").and_then(Value::as_str).unwrap_or("").to_owned();
+    let ty = v
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
     let oi = idx(v, "output_index").unwrap_or(0);
     let ci = idx(v, "content_index").unwrap_or(0);
     let set = |v: &mut Value, ptr: &str, key: &str| {
@@ -148,7 +198,10 @@ pub(crate) fn rewrite_full_texts(flavor: Flavor, v: &mut Value, released: &dyn F
         "response.function_call_arguments.done" => set(v, "/arguments", &format!("o{oi}f")),
         "response.output_item.done" => rewrite_item(v, "/item", oi, released),
         "response.completed" | "response.failed" | "response.incomplete" => {
-            let n = v.pointer("/response/output").and_then(Value::as_array).map_or(0, Vec::len);
+            let n = v
+                .pointer("/response/output")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
             for o in 0..n {
                 rewrite_item(v, &format!("/response/output/{o}"), o as u64, released);
             }
@@ -158,10 +211,16 @@ pub(crate) fn rewrite_full_texts(flavor: Flavor, v: &mut Value, released: &dyn F
 }
 
 fn rewrite_item(v: &mut Value, base: &str, oi: u64, released: &dyn Fn(&str) -> Option<String>) {
-    if let (Some(Value::String(s)), Some(t)) = (v.pointer_mut(&format!("{base}/arguments")), released(&format!("o{oi}f"))) {
+    if let (Some(Value::String(s)), Some(t)) = (
+        v.pointer_mut(&format!("{base}/arguments")),
+        released(&format!("o{oi}f")),
+    ) {
         *s = t;
     }
-    let n = v.pointer(&format!("{base}/content")).and_then(Value::as_array).map_or(0, Vec::len);
+    let n = v
+        .pointer(&format!("{base}/content"))
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
     for c in 0..n {
         if let Some(t) = released(&format!("o{oi}c{c}")) {
             if let Some(Value::String(s)) = v.pointer_mut(&format!("{base}/content/{c}/text")) {

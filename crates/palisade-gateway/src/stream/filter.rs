@@ -39,7 +39,14 @@ impl SseFilter {
             ApiKind::AnthropicMessages => Flavor::Anthropic,
             _ => return None,
         };
-        Some(Self { flavor, inspector, framer: SseFramer::default(), texts: BTreeMap::new(), findings: Vec::new(), cut: false })
+        Some(Self {
+            flavor,
+            inspector,
+            framer: SseFramer::default(),
+            texts: BTreeMap::new(),
+            findings: Vec::new(),
+            cut: false,
+        })
     }
 
     /// Whether the stream was cut (nothing more may be sent).
@@ -83,7 +90,9 @@ impl SseFilter {
         };
         let ds = deltas(self.flavor, &v);
         for d in &ds {
-            let Some(Value::String(delta)) = v.pointer(&d.pointer).cloned() else { continue };
+            let Some(Value::String(delta)) = v.pointer(&d.pointer).cloned() else {
+                continue;
+            };
             let text = self.texts.entry(d.key.clone()).or_insert_with(|| Text {
                 scanner: self.inspector.stream_scanner(&d.pointer),
                 released: String::new(),
@@ -123,7 +132,9 @@ impl SseFilter {
             return;
         }
         let texts = &self.texts;
-        rewrite_full_texts(self.flavor, &mut v, &|k| texts.get(k).map(|t| t.released.clone()));
+        rewrite_full_texts(self.flavor, &mut v, &|k| {
+            texts.get(k).map(|t| t.released.clone())
+        });
         if ds.is_empty() && !matches!(self.flavor, Flavor::Responses) {
             // Untouched event: forward byte for byte.
             out.extend_from_slice(&ev.raw);
@@ -153,7 +164,12 @@ impl SseFilter {
         let keys: Vec<String> = match end {
             Ends::Nothing => return,
             Ends::All => self.texts.keys().cloned().collect(),
-            Ends::Prefixes(p) => self.texts.keys().filter(|k| p.iter().any(|pre| k.starts_with(pre.as_str()))).cloned().collect(),
+            Ends::Prefixes(p) => self
+                .texts
+                .keys()
+                .filter(|k| p.iter().any(|pre| k.starts_with(pre.as_str())))
+                .cloned()
+                .collect(),
         };
         for key in keys {
             let Some(tail) = self.finish_one(&key) else {
@@ -189,15 +205,23 @@ impl SseFilter {
 fn chat_tail(mut v: Value, key: &str, tail: String) -> Value {
     let rest = key.strip_prefix('c').unwrap_or("");
     let (choice, tool) = match rest.split_once('t') {
-        Some((c, t)) => (c.parse::<u64>().unwrap_or(0), Some(t.parse::<u64>().unwrap_or(0))),
+        Some((c, t)) => (
+            c.parse::<u64>().unwrap_or(0),
+            Some(t.parse::<u64>().unwrap_or(0)),
+        ),
         None => (rest.parse::<u64>().unwrap_or(0), None),
     };
     let delta = match tool {
         None => serde_json::json!({"content": tail}),
-        Some(j) => serde_json::json!({"tool_calls": [{"index": j, "function": {"arguments": tail}}]}),
+        Some(j) => {
+            serde_json::json!({"tool_calls": [{"index": j, "function": {"arguments": tail}}]})
+        }
     };
     if let Some(obj) = v.as_object_mut() {
-        obj.insert("choices".into(), serde_json::json!([{"index": choice, "delta": delta, "finish_reason": null}]));
+        obj.insert(
+            "choices".into(),
+            serde_json::json!([{"index": choice, "delta": delta, "finish_reason": null}]),
+        );
     }
     v
 }

@@ -3,7 +3,10 @@
 //! later starts, so clients trust the CA once.
 
 use super::TlsError;
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
+};
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
@@ -41,8 +44,18 @@ pub fn ensure_dev_ca(data_dir: &Path) -> Result<DevCa, TlsError> {
         .next()
         .and_then(Result::ok)
         .ok_or_else(|| TlsError::Pem(ca_cert.display().to_string()))?;
-    let ca_sha256 = Sha256::digest(der.as_ref()).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":");
-    Ok(DevCa { ca_cert, server_cert, server_key, ca_sha256, created })
+    let ca_sha256 = Sha256::digest(der.as_ref())
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":");
+    Ok(DevCa {
+        ca_cert,
+        server_cert,
+        server_key,
+        ca_sha256,
+        created,
+    })
 }
 
 fn generate(dir: &Path) -> Result<(), TlsError> {
@@ -50,13 +63,24 @@ fn generate(dir: &Path) -> Result<(), TlsError> {
     let gen = |e: rcgen::Error| TlsError::Generate(e.to_string());
     let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(gen)?;
     ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    ca.distinguished_name.push(DnType::CommonName, "Palisade local development CA");
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    ca.distinguished_name
+        .push(DnType::CommonName, "Palisade local development CA");
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let ca_key = KeyPair::generate().map_err(gen)?;
     let ca_cert = ca.self_signed(&ca_key).map_err(gen)?;
 
-    let mut leaf = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()]).map_err(gen)?;
-    leaf.distinguished_name.push(DnType::CommonName, "palisade gateway");
+    let mut leaf = CertificateParams::new(vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ])
+    .map_err(gen)?;
+    leaf.distinguished_name
+        .push(DnType::CommonName, "palisade gateway");
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     let leaf_key = KeyPair::generate().map_err(gen)?;
@@ -65,7 +89,10 @@ fn generate(dir: &Path) -> Result<(), TlsError> {
     write_private(&dir.join("ca.key"), ca_key.serialize_pem().as_bytes())?;
     write_private(&dir.join("server.key"), leaf_key.serialize_pem().as_bytes())?;
     write_private(&dir.join("ca.pem"), ca_cert.pem().as_bytes())?;
-    write_private(&dir.join("server.pem"), format!("{}{}", leaf_cert.pem(), ca_cert.pem()).as_bytes())?;
+    write_private(
+        &dir.join("server.pem"),
+        format!("{}{}", leaf_cert.pem(), ca_cert.pem()).as_bytes(),
+    )?;
     Ok(())
 }
 
@@ -97,7 +124,10 @@ mod tests {
         #[cfg(unix)]
         for f in ["ca.key", "server.key", "ca.pem", "server.pem"] {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.path().join("tls").join(f)).unwrap().permissions().mode();
+            let mode = fs::metadata(dir.path().join("tls").join(f))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "{f}");
         }
         let second = ensure_dev_ca(dir.path()).unwrap();

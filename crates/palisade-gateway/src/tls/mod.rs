@@ -5,5 +5,5 @@ mod client_cert;
 pub mod dev_ca;
 mod server_config;
 
-pub use server_config::{server_config, TlsError};
 pub(crate) use server_config::load_certs as load_certs_pub;
+pub use server_config::{server_config, TlsError};

@@ -32,14 +32,19 @@ pub enum TlsError {
 
 impl TlsError {
     pub(crate) fn io(path: &Path, e: std::io::Error) -> Self {
-        TlsError::Io { path: path.display().to_string(), reason: e.to_string() }
+        TlsError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }
     }
 }
 
 /// Reads a PEM certificate chain.
 pub(crate) fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let pem = std::fs::read(path).map_err(|e| TlsError::io(path, e))?;
-    let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice()).filter_map(Result::ok).collect();
+    let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
+        .filter_map(Result::ok)
+        .collect();
     if certs.is_empty() {
         return Err(TlsError::Pem(path.display().to_string()));
     }
@@ -47,7 +52,11 @@ pub(crate) fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Tl
 }
 
 /// TLS 1.3 server config from a PEM chain and key.
-pub fn server_config(cert: &Path, key: &Path, request_client_cert: bool) -> Result<ServerConfig, TlsError> {
+pub fn server_config(
+    cert: &Path,
+    key: &Path,
+    request_client_cert: bool,
+) -> Result<ServerConfig, TlsError> {
     let certs = load_certs(cert)?;
     let pem = std::fs::read(key).map_err(|e| TlsError::io(key, e))?;
     let key_der: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut pem.as_slice())
@@ -63,7 +72,9 @@ pub fn server_config(cert: &Path, key: &Path, request_client_cert: bool) -> Resu
     } else {
         builder.with_no_client_auth()
     };
-    let mut cfg = builder.with_single_cert(certs, key_der).map_err(|e| TlsError::Rustls(e.to_string()))?;
+    let mut cfg = builder
+        .with_single_cert(certs, key_der)
+        .map_err(|e| TlsError::Rustls(e.to_string()))?;
     cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(cfg)
 }

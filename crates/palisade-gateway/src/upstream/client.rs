@@ -45,7 +45,10 @@ impl UpstreamClient {
                     let _ = roots.add(c);
                 }
                 if roots.is_empty() && cfg.base_url.starts_with("https://") {
-                    return Err(TlsError::Rustls(format!("no system root certificates found for upstream `{}`", cfg.name)));
+                    return Err(TlsError::Rustls(format!(
+                        "no system root certificates found for upstream `{}`",
+                        cfg.name
+                    )));
                 }
             }
         }
@@ -64,22 +67,36 @@ impl UpstreamClient {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(std::time::Duration::from_secs(90)).build(connector);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(std::time::Duration::from_secs(90))
+            .build(connector);
         Ok(Self { client })
     }
 
     /// Sends a permitted request and waits for the response head. Dropping the returned body
     /// (client disconnect) closes the upstream connection, which cancels the upstream work.
-    pub(crate) async fn send(&self, req: Permitted<UpstreamRequest>) -> Result<http::Response<Incoming>, UpstreamFailure> {
+    pub(crate) async fn send(
+        &self,
+        req: Permitted<UpstreamRequest>,
+    ) -> Result<http::Response<Incoming>, UpstreamFailure> {
         let req = req.into_inner();
-        let mut builder = http::Request::post(req.uri);
-        if let Some(h) = builder.headers_mut() {
-            *h = req.headers;
-        }
-        let request = builder.body(Full::new(req.body)).map_err(|_| UpstreamFailure::Unavailable)?;
-        match tokio::time::timeout(req.timeout, self.client.request(request)).await {
+        let build = || {
+            let mut builder = http::Request::post(req.uri.clone());
+            if let Some(h) = builder.headers_mut() {
+                *h = req.headers.clone();
+            }
+            builder
+                .body(Full::new(req.body.clone()))
+                .map_err(|_| UpstreamFailure::Unavailable)
+        };
+        let attempt = async {
+            // No retry: a POST the upstream may have processed is never sent twice.
+            self.client.request(build()?).await.map_err(Attempt::from)
+        };
+        match tokio::time::timeout(req.timeout, attempt).await {
             Err(_) => Err(UpstreamFailure::Timeout),
-            Ok(Err(e)) => {
+            Ok(Err(Attempt::Build(f))) => Err(f),
+            Ok(Err(Attempt::Http(e))) => {
                 if is_connect_timeout(&e) {
                     return Err(UpstreamFailure::Timeout);
                 }
@@ -88,6 +105,23 @@ impl UpstreamClient {
             }
             Ok(Ok(resp)) => Ok(resp),
         }
+    }
+}
+
+enum Attempt {
+    Build(UpstreamFailure),
+    Http(hyper_util::client::legacy::Error),
+}
+
+impl From<UpstreamFailure> for Attempt {
+    fn from(f: UpstreamFailure) -> Self {
+        Attempt::Build(f)
+    }
+}
+
+impl From<hyper_util::client::legacy::Error> for Attempt {
+    fn from(e: hyper_util::client::legacy::Error) -> Self {
+        Attempt::Http(e)
     }
 }
 

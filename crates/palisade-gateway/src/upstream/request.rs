@@ -23,6 +23,9 @@ pub(crate) struct UpstreamRequest {
 impl std::fmt::Debug for UpstreamRequest {
     // Headers hold the provider key: never print them.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UpstreamRequest").field("upstream", &self.upstream).field("uri", &self.uri).finish_non_exhaustive()
+        f.debug_struct("UpstreamRequest")
+            .field("upstream", &self.upstream)
+            .field("uri", &self.uri)
+            .finish_non_exhaustive()
     }
 }

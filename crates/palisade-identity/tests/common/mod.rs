@@ -36,7 +36,9 @@ impl TestKey {
                 let p = k.verifying_key().to_encoded_point(false);
                 json!({"kty":"EC","crv":"P-256","x":b64(p.x().unwrap()),"y":b64(p.y().unwrap())})
             }
-            TestKey::Ed(k) => json!({"kty":"OKP","crv":"Ed25519","x":b64(k.verifying_key().as_bytes())}),
+            TestKey::Ed(k) => {
+                json!({"kty":"OKP","crv":"Ed25519","x":b64(k.verifying_key().as_bytes())})
+            }
         }
     }
     pub fn alg(&self) -> &'static str {
@@ -46,7 +48,11 @@ impl TestKey {
         }
     }
     pub fn sign_jws(&self, header: &Value, claims: &Value) -> String {
-        let input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+        let input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
         let sig = match self {
             TestKey::P256(k) => {
                 use p256::ecdsa::signature::Signer;
@@ -62,11 +68,15 @@ impl TestKey {
     }
     /// A DPoP proof with explicit claims.
     pub fn proof_claims(&self, claims: Value) -> String {
-        self.sign_jws(&json!({"typ":"dpop+jwt","alg":self.alg(),"jwk":self.jwk()}), &claims)
+        self.sign_jws(
+            &json!({"typ":"dpop+jwt","alg":self.alg(),"jwk":self.jwk()}),
+            &claims,
+        )
     }
     /// A normal resource-request proof.
     pub fn proof(&self, htm: &str, htu: &str, iat_s: u64, token: Option<&str>) -> String {
-        let mut c = json!({"jti": b64(&rand::random::<[u8; 12]>()), "htm": htm, "htu": htu, "iat": iat_s});
+        let mut c =
+            json!({"jti": b64(&rand::random::<[u8; 12]>()), "htm": htm, "htu": htu, "iat": iat_s});
         if let Some(t) = token {
             c["ath"] = json!(b64(&Sha256::digest(t.as_bytes())));
         }
@@ -149,7 +159,11 @@ impl H {
         let req = self.enroll_request(id, key);
         self.svc.enrollment.enroll(&req).unwrap()
     }
-    pub fn auth(&self, authz: &str, dpop: Option<&str>) -> Result<palisade_core::Identity, palisade_core::AuthFailure> {
+    pub fn auth(
+        &self,
+        authz: &str,
+        dpop: Option<&str>,
+    ) -> Result<palisade_core::Identity, palisade_core::AuthFailure> {
         use palisade_core::Authenticator;
         let creds = RequestCredentials {
             method: "POST",
@@ -162,7 +176,11 @@ impl H {
         self.svc.authenticator.authenticate(&creds)
     }
     /// Authenticates `token` with a fresh valid proof by `key`.
-    pub fn call(&self, token: &str, key: &TestKey) -> Result<palisade_core::Identity, palisade_core::AuthFailure> {
+    pub fn call(
+        &self,
+        token: &str,
+        key: &TestKey,
+    ) -> Result<palisade_core::Identity, palisade_core::AuthFailure> {
         let proof = key.proof("POST", URL, self.now_s(), Some(token));
         self.auth(&format!("DPoP {token}"), Some(&proof))
     }

@@ -2,3 +2,8 @@
 //! engine maps them to the original leaf, hashes the values and applies actions.
 
 pub mod secrets;
+pub mod pii;
+pub mod markers;
+pub mod edm;
+pub mod canary;
+pub mod injection;

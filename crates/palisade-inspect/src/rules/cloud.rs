@@ -51,7 +51,7 @@ pub(super) const RULES: &[R] = &[
         r#""type"\s*:\s*"service_account"[\s\S]{0,600}?"private_key"\s*:\s*"(-----BEGIN PRIVATE KEY-----(?:\\n|[A-Za-z0-9+/=])+)"#,
         r#"{"type": "service_account", "project_id": "p1", "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEweQ582e7Pq2Zh2iGrcFfVty71yEOJJDKwrFMjdASskVptVnhQu9KRjQimQrKBz5CIeprgRuHrEw8BW+NVGgsKUqXNKHv2Yedz0/vPFl/RB8Kjlow/RAadThT\n-----END PRIVATE KEY-----\n"}"#,
         r#"{"type": "service_account", "client_email": "svc@p1.iam.gserviceaccount.com"}"#)
-        .entropy(40).check(V::None).conf(C::High).sev(S::Critical).window(4, 8192),
+        .entropy(40).check(V::None).conf(C::High).sev(S::Critical).window(48, 8192),
     R::new(Cloud, "gcp-oauth-client-secret", &[r#"gocspx-"#],
         r#"\b(GOCSPX-[A-Za-z0-9_-]{28})(?:[^A-Za-z0-9_-]|$)"#,
         r#"client_secret=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"#,

@@ -65,7 +65,7 @@ iLdW00Gzt7uP85YNkYU846mlqnVWpY26HSyS9cm6K6G9xTGMSkt+PcL/bwHuP5kP
 P02kVq4hYZ8CCPZHVRba==
 -----END RSA PRIVATE KEY-----"#,
         r#"The header -----BEGIN RSA PRIVATE KEY----- starts the file."#)
-        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(0, 16384),
+        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(8, 16384),
     R::new(Keys, "private-key-ec", &[r#"begin ec private key"#],
         r#"(-----BEGIN EC PRIVATE KEY-----(?:[A-Za-z0-9+/=\s:,]|-[A-Za-z0-9])*(?:-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?)"#,
         r#"-----BEGIN EC PRIVATE KEY-----
@@ -74,7 +74,7 @@ rFCO8T4Qn3OtawdPPG0hAy7WOzE1ceUFxmbR/eQ2XclKZ9/DOm6BYGix7yVXo79A
 BrTvlo45w+Pzg2n+c+du==
 -----END EC PRIVATE KEY-----"#,
         r#"The header -----BEGIN EC PRIVATE KEY----- starts the file."#)
-        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(0, 16384),
+        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(8, 16384),
     R::new(Keys, "private-key-dsa", &[r#"begin dsa private key"#],
         r#"(-----BEGIN DSA PRIVATE KEY-----(?:[A-Za-z0-9+/=\s:,]|-[A-Za-z0-9])*(?:-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?)"#,
         r#"-----BEGIN DSA PRIVATE KEY-----
@@ -83,7 +83,7 @@ O6gLmPIkoF4sEwKLAFtp5UjQIuf4HOgdU0AGMLXjiPiTigCrboc8V0QjhPbAP6dT
 Og2fp6Ue18NiPsargy20==
 -----END DSA PRIVATE KEY-----"#,
         r#"The header -----BEGIN DSA PRIVATE KEY----- starts the file."#)
-        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(0, 16384),
+        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(8, 16384),
     R::new(Keys, "private-key-openssh", &[r#"begin openssh private key"#],
         r#"(-----BEGIN OPENSSH PRIVATE KEY-----(?:[A-Za-z0-9+/=\s:,]|-[A-Za-z0-9])*(?:-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?)"#,
         r#"-----BEGIN OPENSSH PRIVATE KEY-----
@@ -92,7 +92,7 @@ Wp4Yx4CPGpoopHT8r+44yvjWgqZEo3AU2w6J/xx9jINU1WSZcyJfRXfpMzZdsOqJ
 //q0c8IXi8GH6bgoZZLN==
 -----END OPENSSH PRIVATE KEY-----"#,
         r#"The header -----BEGIN OPENSSH PRIVATE KEY----- starts the file."#)
-        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(0, 16384),
+        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(8, 16384),
     R::new(Keys, "private-key-pkcs8", &[r#"begin private key"#],
         r#"(-----BEGIN PRIVATE KEY-----(?:[A-Za-z0-9+/=\s:,]|-[A-Za-z0-9])*(?:-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?)"#,
         r#"-----BEGIN PRIVATE KEY-----
@@ -101,7 +101,7 @@ uhyMXupQNhLT4ahzVgYLb6pGjACqbkiIBwlbl04F0p7Zm/jz1kFBCzlwyZmeYazL
 kCpebJ1MY0Krqe+8NC+p==
 -----END PRIVATE KEY-----"#,
         r#"The header -----BEGIN PRIVATE KEY----- starts the file."#)
-        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(0, 16384),
+        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(8, 16384),
     R::new(Keys, "private-key-pkcs8-encrypted", &[r#"begin encrypted private key"#],
         r#"(-----BEGIN ENCRYPTED PRIVATE KEY-----(?:[A-Za-z0-9+/=\s:,]|-[A-Za-z0-9])*(?:-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?)"#,
         r#"-----BEGIN ENCRYPTED PRIVATE KEY-----
@@ -110,7 +110,7 @@ dVMYY/3pvL30YSe6qmrm00BOdZWPUMQSuyH/mXttixsc4UuO0QwJM9Roh4WOoCMd
 /ywou0A3cLmMalHyzGqf==
 -----END ENCRYPTED PRIVATE KEY-----"#,
         r#"The header -----BEGIN ENCRYPTED PRIVATE KEY----- starts the file."#)
-        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(0, 16384),
+        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(8, 16384),
     R::new(Keys, "private-key-pgp", &[r#"begin pgp private key block"#],
         r#"(-----BEGIN PGP PRIVATE KEY BLOCK-----(?:[A-Za-z0-9+/=\s:,]|-[A-Za-z0-9])*(?:-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----)?)"#,
         r#"-----BEGIN PGP PRIVATE KEY BLOCK-----
@@ -119,7 +119,7 @@ iEI0UjB+2Fqh9Yz/pFTWJNAJJHu2zdHtD8taWiPtiJUbL0C8I6U5XaIRJH7Ikku7
 IsjfW9Z7LbvONUNBHf6g==
 -----END PGP PRIVATE KEY BLOCK-----"#,
         r#"The header -----BEGIN PGP PRIVATE KEY BLOCK----- starts the file."#)
-        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(0, 16384),
+        .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(8, 16384),
     R::new(Keys, "putty-private-key", &[r#"putty-user-key-file-"#],
         r#"(PuTTY-User-Key-File-\d: [^\n]+\n(?:[^\n]*\n){0,6}?Private-Lines: \d+\n[A-Za-z0-9+/=\n]{40,})"#,
         r#"PuTTY-User-Key-File-3: ssh-ed25519

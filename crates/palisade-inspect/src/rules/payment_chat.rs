@@ -163,7 +163,7 @@ pub(super) const RULES: &[R] = &[
         r#"TWITCH_OAUTH="#)
         .entropy(35).check(V::None).conf(C::Medium).sev(S::High).window(8, 320),
     R::new(Chat, "twitter-bearer-token", &[r#"aaaaaaaaaaaaaaaaaaaaa"#],
-        r#"\b(AAAAAAAAAAAAAAAAAAAAA[A-Za-z0-9%]{30,120})"#,
+        r#"\bAAAAAAAAAAAAAAAAAAAAA([A-Za-z0-9%]{30,120})"#,
         r#"TWITTER_BEARER=AAAAAAAAAAAAAAAAAAAAAxssX37vMWfAJa4o6C7p9AmAnmIkFz9MwrTYnk9CR%3DSCW5kg65Jj4rOO8R3oatYA4nSmAjzPP4i5F6jPWG"#,
         r#"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"#)
         .entropy(30).check(V::None).conf(C::High).sev(S::High).window(64, 320),

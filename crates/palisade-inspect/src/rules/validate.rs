@@ -62,8 +62,10 @@ pub fn is_placeholder(v: &[u8]) -> bool {
     {
         return true;
     }
-    // A run of one repeated character is filler, not key material.
-    lower.windows(8).any(|w| w.iter().all(|c| Some(c) == w.first()))
+    // A run of one repeated character is filler, not key material ('A' runs are base64 of
+    // zero bytes, which real formats such as Twitter bearer tokens contain).
+    v.windows(8)
+        .any(|w| w.first() != Some(&b'A') && w.iter().all(|c| Some(c) == w.first()))
 }
 
 fn b64url_json(seg: &[u8]) -> Option<serde_json::Value> {

@@ -125,7 +125,7 @@ mod tests {
         let mut p = Vec::new();
         package_lock("l", r#"{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/nx":{"version":"21.5.0"},"node_modules/a/node_modules/@ctrl/tinycolor":{"version":"4.1.1"}}}"#, &mut p).unwrap();
         let got: Vec<(&str, &str)> = p.iter().map(|r| (r.name.as_str(), r.version.as_str())).collect();
-        assert_eq!(got, [("nx", "21.5.0"), ("@ctrl/tinycolor", "4.1.1")]);
+        assert_eq!(got, [("@ctrl/tinycolor", "4.1.1"), ("nx", "21.5.0")]);
         let mut p = Vec::new();
         package_lock("l", r#"{"lockfileVersion":1,"dependencies":{"nx":{"version":"20.9.0","dependencies":{"chalk":{"version":"5.6.1"}}}}}"#, &mut p).unwrap();
         assert_eq!(p.len(), 2);

@@ -1,0 +1,25 @@
+//! False-positive gate: the machine's own Python installation (`site.getsitepackages()`) must
+//! produce no finding above `low`. Fails with a clear message when python3 is missing.
+
+use palisade_scan::{scan, AdvisoryDb, ScanOptions, Severity};
+use std::path::PathBuf;
+
+#[test]
+fn machine_site_packages_have_no_finding_above_low() {
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import site; print('\\n'.join(site.getsitepackages()))"])
+        .output()
+        .unwrap_or_else(|e| panic!("this test needs python3 on PATH to find the machine's site-packages: {e}"));
+    assert!(out.status.success(), "python3 -c 'import site' failed: {}", String::from_utf8_lossy(&out.stderr));
+    let roots: Vec<PathBuf> = String::from_utf8_lossy(&out.stdout).lines().map(PathBuf::from).filter(|p| p.is_dir()).collect();
+    assert!(!roots.is_empty(), "python3 reported no existing site-packages directory");
+    let r = scan(&roots, &ScanOptions::default(), &AdvisoryDb::empty()).unwrap();
+    assert!(r.files_scanned > 100, "scanned only {} files under {roots:?}", r.files_scanned);
+    let above: Vec<String> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Low)
+        .map(|f| format!("{:?} {} {}:{:?} {}", f.severity, f.rule_id, f.file, f.line, f.reason))
+        .collect();
+    assert!(above.is_empty(), "false positives above low in {roots:?}:\n{}", above.join("\n"));
+}

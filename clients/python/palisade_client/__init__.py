@@ -4,6 +4,6 @@ Importing this package does no I/O and no network access.
 """
 
 from .auth import EnrollmentError, PalisadeAuth
-from .dpop import DpopKey, binding
+from .dpop import DpopKey, binding, jwk_thumbprint
 
-__all__ = ["PalisadeAuth", "EnrollmentError", "DpopKey", "binding"]
+__all__ = ["PalisadeAuth", "EnrollmentError", "DpopKey", "binding", "jwk_thumbprint"]

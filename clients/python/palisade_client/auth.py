@@ -7,13 +7,17 @@ Endpoints it expects on `base_url` (the gateway):
   -> ``{"access_token", "token_type": "DPoP", "expires_in"}``. ``proof`` is a DPoP proof
   (htm POST, htu the enroll URL) whose ``nonce`` claim is the challenge nonce: it proves the
   workload holds the key it enrolls.
+- ``POST /v1/token/refresh`` (empty body; ``Authorization: DPoP <token>`` and a ``DPoP`` proof
+  for that URL) -> same shape as ``/v1/enroll``: a fresh token with the same key binding, never
+  past the original appraisal's expiry. Tried first when the token is about to expire; on any
+  refusal the client enrolls again with fresh evidence.
 - ``GET /.well-known/jwks.json`` (not needed by the client; for verifiers).
 
 Evidence is supplied by the caller: a list of items (e.g. ``[{"kind": "join_token", "token":
 "pjt_..."}]``; a join token works once), or a callable ``evidence(nonce, binding) -> list``
 invoked at each enrollment, where ``binding = SHA-256(nonce || "." || jkt)`` is what TEE
-evidence must carry. The token is renewed by re-enrolling ``refresh_margin`` seconds before
-expiry. A 401 with a ``DPoP-Nonce`` header is retried once with that server nonce.
+evidence must carry. The token is renewed ``refresh_margin`` seconds before expiry (refresh,
+else re-enrollment). A 401 with a ``DPoP-Nonce`` header is retried once with that server nonce.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ class PalisadeAuth(httpx.Auth):
         self._expires_at = 0.0
         self._server_nonce: Optional[str] = None
         self.enrollments = 0
+        self.refreshes = 0
 
     def __repr__(self) -> str:
         return f"PalisadeAuth(identity={self.identity!r}, key={self.key!r})"
@@ -103,18 +108,39 @@ class PalisadeAuth(httpx.Auth):
                 "evidence": self._evidence_for(nonce),
             }
             tok = self._check(c.post(url, json=body))
+        self._accept(tok)
+        self.enrollments += 1
+        return tok["access_token"]
+
+    def _accept(self, tok: dict) -> None:
         if tok.get("token_type") != "DPoP":
             raise EnrollmentError(200, "unexpected_token_type", str(tok.get("token_type")))
         self._token = tok["access_token"]
         self._expires_at = self._clock() + float(tok["expires_in"])
-        self.enrollments += 1
-        return self._token
+
+    def refresh(self) -> bool:
+        """Trades the current (still valid) token for a fresh one; False if refused."""
+        if self._token is None or self._clock() >= self._expires_at:
+            return False
+        url = self.base_url + "/v1/token/refresh"
+        headers = {
+            "Authorization": f"DPoP {self._token}",
+            "DPoP": self.key.proof("POST", url, access_token=self._token, nonce=self._server_nonce),
+        }
+        with self._client() as c:
+            resp = c.post(url, headers=headers)
+        if resp.status_code != 200:
+            return False
+        self._accept(resp.json())
+        self.refreshes += 1
+        return True
 
     def token(self) -> str:
-        """The current token, re-enrolling when it expires within `refresh_margin` seconds."""
+        """The current token, renewed when it expires within `refresh_margin` seconds."""
         with self._lock:
             if self._token is None or self._clock() >= self._expires_at - self._margin:
-                self.enroll()
+                if not self.refresh():
+                    self.enroll()
             assert self._token is not None
             return self._token
 

@@ -31,6 +31,13 @@ def binding(nonce: str, key_id: str) -> bytes:
     return hashlib.sha256(nonce.encode("ascii") + b"." + key_id.encode("ascii")).digest()
 
 
+def jwk_thumbprint(jwk: dict) -> str:
+    """RFC 7638 thumbprint of a public JWK (required members only, sorted, no whitespace)."""
+    required = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x"), "RSA": ("e", "kty", "n")}
+    members = {k: jwk[k] for k in required[jwk["kty"]]}
+    return b64u(hashlib.sha256(_json(members)).digest())
+
+
 def htu_of(url: str) -> str:
     """The request URL without query or fragment (RFC 9449 section 4.2)."""
     return url.split("#", 1)[0].split("?", 1)[0]
@@ -65,8 +72,8 @@ class DpopKey:
         return f"DpopKey(alg={self.alg!r}, jkt={self.thumbprint()!r})"
 
     def thumbprint(self) -> str:
-        """RFC 7638 JWK SHA-256 thumbprint (required members, sorted, no whitespace)."""
-        return b64u(hashlib.sha256(_json(self.jwk)).digest())
+        """RFC 7638 JWK SHA-256 thumbprint of this key."""
+        return jwk_thumbprint(self.jwk)
 
     def _sign(self, data: bytes) -> bytes:
         if self.alg == "ES256":

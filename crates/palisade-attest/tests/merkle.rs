@@ -71,3 +71,12 @@ fn rekor_checkpoints_verify_and_tampering_fails() {
     let (_, v2_key) = note_and_key("DERIVED-rekor-v2-staging-log2025-alpha1");
     assert!(verify_checkpoint(&v1, &v2_key).is_err());
 }
+
+#[test]
+fn huge_indices_do_not_overflow() {
+    // index ^ (size - 1) with the top bit set makes the inner path 64 levels deep.
+    let err = root_from_inclusion(u64::MAX - 1, u64::MAX, [0; 32], &[]);
+    assert!(err.is_err());
+    let err = root_from_inclusion(0, 1 << 63 | 1, [0; 32], &[]);
+    assert!(err.is_err());
+}

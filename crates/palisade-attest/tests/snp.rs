@@ -436,3 +436,15 @@ fn config_is_strict() {
     });
     assert!(matches!(bad_hex, Err(SnpError::Config(_))));
 }
+
+#[test]
+fn appraisal_never_outlives_the_vcek() {
+    let c = trustee();
+    let mut p = policy_for(&c);
+    p.appraisal_ttl_secs = 100 * 365 * 24 * 3600;
+    let a = run(&c, p).unwrap();
+    let leaf = palisade_attest::x509::from_der(&c.vcek, "vcek").unwrap();
+    let (_, not_after) = palisade_attest::x509::validity_ms(&leaf);
+    assert_eq!(a.expires_at_ms, not_after);
+    assert!(not_after < T_2025_06_01 + 100 * 365 * 24 * 3600 * 1000);
+}

@@ -184,15 +184,20 @@ pub fn verify(
         None => read_verifier_key(data_dir).map_err(|e| VerifyError::Key(e.to_string()))?,
     };
     let segments = list_segments(&dir).map_err(|e| VerifyError::Unreadable(e.to_string()))?;
+    // Segments are checked in parallel (hashing dominates); the results are then taken in
+    // order so the error reported is still the first one in the log.
+    let leaves = parallel_map(&segments, |seg| {
+        verify_segment(seg.first, &read(&seg.log)?, &read(&seg.idx)?)
+    });
     let mut tree = MerkleTree::new();
-    for seg in &segments {
+    for (seg, result) in segments.iter().zip(leaves) {
         if seg.first != tree.size() {
             return Err(VerifyError::SegmentGap {
                 first: seg.first,
                 preceding: tree.size(),
             });
         }
-        verify_segment(&read(&seg.log)?, &read(&seg.idx)?, &mut tree)?;
+        tree.extend(result?);
     }
     let n = tree.size();
     let (notes, torn) = read_checkpoints(&dir, false).map_err(|e| VerifyError::Checkpoint {
@@ -242,19 +247,42 @@ pub fn verify(
     })
 }
 
-fn verify_segment(
-    bytes: &[u8],
-    idx_bytes: &[u8],
-    tree: &mut MerkleTree,
-) -> Result<(), VerifyError> {
-    let first = tree.size();
+/// Runs `f` over `items` on up to 4 threads, returning results in input order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(items.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<parking_lot::Mutex<Option<R>>> = items
+        .iter()
+        .map(|_| parking_lot::Mutex::new(None))
+        .collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                if let Some(slot) = slots.get(i) {
+                    *slot.lock() = Some(r);
+                }
+            });
+        }
+    });
+    slots.into_iter().filter_map(|s| s.into_inner()).collect()
+}
+
+/// Checks one segment whose first entry is `first`; returns its leaf hashes.
+fn verify_segment(first: u64, bytes: &[u8], idx_bytes: &[u8]) -> Result<Vec<Hash>, VerifyError> {
     let idx = decode_index(idx_bytes).ok_or(VerifyError::Entry {
         index: first,
         problem: EntryProblem::IndexFile("partial index record".into()),
     })?;
-    let mut k = 0usize;
+    let mut leaves: Vec<Hash> = Vec::with_capacity(idx.len());
     let end = scan(bytes, |rec| {
-        let index = tree.size();
+        let k = leaves.len();
+        let index = first + k as u64;
         let bad = |problem| Err(VerifyError::Entry { index, problem });
         let leaf = leaf_hash(rec.entry);
         if leaf != rec.stored_leaf {
@@ -270,26 +298,27 @@ fn verify_segment(
                 "offset or leaf hash differs".into(),
             ));
         }
-        tree.push(leaf);
-        k += 1;
+        leaves.push(leaf);
         Ok(())
     })?;
+    let next = first + leaves.len() as u64;
     if let ScanEnd::Torn { offset, reason } = end {
         return Err(VerifyError::Entry {
-            index: tree.size(),
+            index: next,
             problem: EntryProblem::Torn { offset, reason },
         });
     }
-    if idx.len() != k {
+    if idx.len() != leaves.len() {
         return Err(VerifyError::Entry {
-            index: tree.size(),
+            index: next,
             problem: EntryProblem::IndexFile(format!(
-                "index lists {} entries, segment holds {k}",
-                idx.len()
+                "index lists {} entries, segment holds {}",
+                idx.len(),
+                leaves.len()
             )),
         });
     }
-    Ok(())
+    Ok(leaves)
 }
 
 fn check_checkpoint(

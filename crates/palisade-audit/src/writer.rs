@@ -149,7 +149,7 @@ impl Writer {
                     }
                     let index = self.next;
                     let capture = capture.filter(|_| self.cfg.capture_bodies);
-                    let entry = match encode_entry(index, &event, capture.as_ref(), &self.data_key)
+                    let entry = match encode_entry(index, *event, capture.as_ref(), &self.data_key)
                     {
                         Ok(e) => e,
                         Err(e) => {

@@ -209,7 +209,6 @@ impl Baselines {
             &peer_key(id.segment(), s.kind),
             &s,
             &self.inner.rules,
-            self.inner.clock.now_millis(),
         ))
     }
 

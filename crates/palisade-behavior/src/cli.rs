@@ -34,18 +34,11 @@ pub fn identity_baseline(
     config: &BehaviorConfig,
     name: &str,
     json: bool,
-    now_ms: u64,
 ) -> Result<String, BehaviorError> {
     config.validate()?;
     let (id, s) = find(store, name)?;
     let rules = Rules::new(config.clone());
-    let view = BaselineView::build(
-        &id.to_string(),
-        &peer_key(id.segment(), s.kind),
-        &s,
-        &rules,
-        now_ms,
-    );
+    let view = BaselineView::build(&id.to_string(), &peer_key(id.segment(), s.kind), &s, &rules);
     Ok(if json {
         view.to_json()
     } else {

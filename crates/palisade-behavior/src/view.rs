@@ -100,13 +100,7 @@ pub struct BaselineView {
 
 impl BaselineView {
     /// Builds the view of one identity's state.
-    pub fn build(
-        identity: &str,
-        peer_group: &str,
-        s: &IdentityState,
-        rules: &Rules,
-        _now_ms: u64,
-    ) -> Self {
+    pub fn build(identity: &str, peer_group: &str, s: &IdentityState, rules: &Rules) -> Self {
         let p = &s.profile;
         let cfg = &rules.cfg;
         let mature = rules.is_mature(s, s.last_ms);

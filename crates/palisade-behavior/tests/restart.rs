@@ -261,8 +261,7 @@ fn cli_handlers_show_baseline_and_release_offline() {
     }
     let store = Store::open(dir.path()).unwrap();
     let cfg = BehaviorConfig::default();
-    let table =
-        palisade_behavior::cli::identity_baseline(&store, &cfg, "agent-a", false, T0).unwrap();
+    let table = palisade_behavior::cli::identity_baseline(&store, &cfg, "agent-a", false).unwrap();
     println!("{table}");
     assert!(
         table.contains("status") && table.contains("quarantined"),
@@ -274,18 +273,57 @@ fn cli_handlers_show_baseline_and_release_offline() {
         &cfg,
         "spiffe://lab.example/research/agent-a",
         true,
-        T0,
     )
     .unwrap();
     let v: palisade_behavior::BaselineView = serde_json::from_str(&json).unwrap();
     assert_eq!(v.status, "quarantined");
     assert!(v.baseline.requests_per_active_hour > 5.0);
     assert!(matches!(
-        palisade_behavior::cli::identity_baseline(&store, &cfg, "nobody", false, T0),
+        palisade_behavior::cli::identity_baseline(&store, &cfg, "nobody", false),
         Err(BehaviorError::UnknownIdentity(_))
     ));
     assert!(palisade_behavior::cli::identity_release_offline(&store, "agent-a", T0).unwrap());
-    let json =
-        palisade_behavior::cli::identity_baseline(&store, &cfg, "agent-a", true, T0).unwrap();
+    let json = palisade_behavior::cli::identity_baseline(&store, &cfg, "agent-a", true).unwrap();
     assert!(json.contains("\"status\": \"enforced\""), "{json}");
+}
+
+#[test]
+fn snapshots_are_written_on_the_event_time_schedule_without_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = BehaviorConfig {
+        snapshot_interval_secs: 60,
+        ..Default::default()
+    };
+    let b = open_dir(dir.path(), cfg);
+    let id = identity("research", "agent-s", IdentityKind::Agent);
+    // Event time crosses the 60 s schedule twice; no explicit flush.
+    for k in 0..5u64 {
+        feed(
+            &b,
+            &id,
+            &Call::to(
+                T0 + k * 40_000,
+                "gpt-4o",
+                "openai",
+                DestinationClass::External,
+                2000,
+            ),
+        );
+    }
+    let reader = Store::open(dir.path()).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let n: i64 = reader
+            .with(|c| c.query_row("SELECT count(*) FROM behavior_baselines", [], |r| r.get(0)))
+            .unwrap();
+        if n == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "background snapshot never landed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(b.snapshot_failures(), 0);
 }

@@ -201,3 +201,85 @@ fn missing_secret_env_fails_open_with_a_clear_error() {
         "{err}"
     );
 }
+
+/// Counts posts instead of sending them: the `AlertTransport` seam.
+#[derive(Default)]
+struct Counting(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl palisade_behavior::AlertTransport for Counting {
+    fn post(
+        &self,
+        _url: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> Result<(), palisade_behavior::TransportError> {
+        assert_eq!(headers[0].0, SIGNATURE_HEADER);
+        self.0.lock().unwrap().push(body.to_vec());
+        Ok(())
+    }
+}
+
+#[test]
+fn custom_transport_and_alert_cooldown() {
+    let transport = Arc::new(Counting::default());
+    let cfg = BehaviorConfig {
+        learning_period_requests: 20,
+        learning_period_hours: 0,
+        alert_cooldown_secs: 600,
+        webhook: Some(WebhookConfig {
+            url: "https://hooks.example/palisade".into(),
+            secret_env: None,
+            secret: Some("k".into()),
+            max_attempts: 1,
+            initial_backoff_ms: 1,
+            queue_capacity: 64,
+        }),
+        ..Default::default()
+    };
+    let b = Baselines::open_with_transport(
+        Arc::new(Store::open_in_memory().unwrap()),
+        cfg,
+        Arc::new(ManualClock::new(T0)),
+        transport.clone(),
+    )
+    .unwrap();
+    let id = identity("research", "agent-c", IdentityKind::Agent);
+    // Five hours of steady internal traffic, then repeated calls to a new internal destination
+    // with double bytes: alert-level, not step-down.
+    for k in 0..300u64 {
+        feed(
+            &b,
+            &id,
+            &Call::to(
+                T0 + k * 60_000,
+                "embed",
+                "internal-embed",
+                DestinationClass::Internal,
+                2000,
+            ),
+        );
+    }
+    let mut alerts = 0;
+    for k in 0..5u64 {
+        let s = feed(
+            &b,
+            &id,
+            &Call::to(
+                T0 + 300 * 60_000 + k * 1000,
+                "gpt-4o",
+                "new-internal",
+                DestinationClass::Internal,
+                4000,
+            ),
+        );
+        println!("{s:?}");
+        alerts += usize::from(s.action == BehaviorAction::Alert);
+    }
+    assert!(
+        alerts >= 2,
+        "expected repeated alert-level calls, got {alerts}"
+    );
+    drop(b); // joins the delivery thread after the queue drains
+    let posted = transport.0.lock().unwrap();
+    assert_eq!(posted.len(), 1, "cooldown lets one alert through per level");
+}

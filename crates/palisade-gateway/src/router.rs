@@ -3,7 +3,7 @@
 
 use crate::body::{full, GwBody};
 use crate::error::ApiError;
-use crate::pipeline::{model_call, ConnInfo, Shared};
+use crate::pipeline::{authenticate_only, model_call, ConnInfo, Shared};
 use http::{HeaderValue, Method, StatusCode};
 use hyper::body::Incoming;
 use palisade_core::ApiKind;
@@ -44,7 +44,10 @@ pub(crate) async fn handle(
             "use POST",
         )
         .response(api),
-        (&Method::GET, None, "/v1/models") => models(shared),
+        (&Method::GET, None, "/v1/models") => match authenticate_only(shared, conn, &req) {
+            Ok(()) => models(shared),
+            Err(e) => e.response(ApiKind::OpenAiModels),
+        },
         (&Method::GET, None, "/healthz") => text(StatusCode::OK, "ok\n"),
         (&Method::GET, None, "/readyz") if ready.load(Ordering::Relaxed) => {
             text(StatusCode::OK, "ready\n")

@@ -330,6 +330,8 @@ async fn authentication_failure_is_401_before_the_body_is_used() {
     .unwrap();
     assert_eq!(v["error"]["type"], "authentication_error");
     assert_eq!(audit.events()[0].outcome, AuditOutcome::Unauthenticated);
+    // The model list is not public either.
+    assert_eq!(h.get("/v1/models").await.0, 401);
     h.shutdown().await;
 }
 

@@ -9,6 +9,7 @@ use crate::enroll_error::EnrollError;
 use crate::evidence::{binding, Appraisal, EvidenceVerifier, BOUND_IDENTITY};
 use crate::jose::{b64e, PublicJwk};
 use crate::keys::SigningKeys;
+use crate::record::IdentityRecord;
 use crate::registry::Registry;
 use crate::token::{random_id, AccessClaims, Cnf};
 use palisade_core::{IdentityStatus, SharedClock};
@@ -90,6 +91,15 @@ impl std::fmt::Debug for IssuedToken {
     }
 }
 
+/// What a token is granted on: binding, evidence kinds and the appraisal expiry.
+#[derive(Debug, Clone)]
+pub(crate) struct Grant {
+    pub(crate) cnf: Cnf,
+    pub(crate) token_type: &'static str,
+    pub(crate) att: Vec<String>,
+    pub(crate) att_exp_s: u64,
+}
+
 struct Pending {
     identity: String,
     expires_at_ms: u64,
@@ -154,7 +164,7 @@ impl Enrollment {
         &self.keys
     }
 
-    fn active_record(
+    pub(crate) fn active_record(
         &self,
         identity: &str,
     ) -> Result<Arc<crate::record::IdentityRecord>, EnrollError> {
@@ -240,20 +250,45 @@ impl Enrollment {
             .map(|a| a.expires_at_ms / 1000)
             .min()
             .unwrap_or(0);
-        let exp = now_s
-            .saturating_add(self.cfg.token_ttl_secs)
-            .min(now_s.saturating_add(rec.max_ttl_secs))
-            .min(appraisal_exp_s);
-        if exp <= now_s {
-            return Err(EnrollError::AppraisalExpired);
-        }
         let mut att: Vec<String> = appraisals.iter().map(|a| a.kind.clone()).collect();
         att.sort();
         att.dedup();
+        let statuses = appraisals
+            .iter()
+            .map(|a| EvidenceStatus {
+                kind: a.kind.clone(),
+                status: "ok",
+                expires_at_ms: a.expires_at_ms,
+            })
+            .collect();
+        let grant = Grant {
+            cnf,
+            token_type,
+            att,
+            att_exp_s: appraisal_exp_s,
+        };
+        self.mint(&rec, grant, now_s, statuses)
+    }
+
+    /// Signs a token for `rec`: lifetime = min(configured ttl, identity max, appraisal expiry).
+    pub(crate) fn mint(
+        &self,
+        rec: &IdentityRecord,
+        grant: Grant,
+        now_s: u64,
+        appraisals: Vec<EvidenceStatus>,
+    ) -> Result<IssuedToken, EnrollError> {
+        let exp = now_s
+            .saturating_add(self.cfg.token_ttl_secs)
+            .min(now_s.saturating_add(rec.max_ttl_secs))
+            .min(grant.att_exp_s);
+        if exp <= now_s {
+            return Err(EnrollError::AppraisalExpired);
+        }
         let jti = random_id();
         let claims = AccessClaims {
             iss: self.cfg.issuer.clone(),
-            sub: req.identity.clone(),
+            sub: rec.id.to_string(),
             aud: self.cfg.audience.clone(),
             iat: now_s,
             nbf: now_s,
@@ -261,25 +296,23 @@ impl Enrollment {
             jti: jti.clone(),
             segment: rec.segment.clone(),
             scopes: rec.scopes.clone(),
-            att,
-            cnf: Some(cnf),
+            att: grant.att,
+            cnf: Some(grant.cnf),
+            att_exp: Some(grant.att_exp_s),
         };
         let value = serde_json::to_value(&claims).map_err(|_| EnrollError::Registry)?;
         Ok(IssuedToken {
             access_token: self.keys.sign_jwt(&value),
-            token_type,
+            token_type: grant.token_type,
             expires_in: exp - now_s,
             expires_at_ms: exp.saturating_mul(1000),
             jti,
-            appraisals: appraisals
-                .iter()
-                .map(|a| EvidenceStatus {
-                    kind: a.kind.clone(),
-                    status: "ok",
-                    expires_at_ms: a.expires_at_ms,
-                })
-                .collect(),
+            appraisals,
         })
+    }
+
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.clock.now_millis()
     }
 
     fn key_binding(

@@ -21,6 +21,7 @@ pub mod jose;
 pub mod k8s;
 pub mod keys;
 pub mod record;
+pub mod refresh;
 pub mod registry;
 pub mod service;
 pub mod token;

@@ -43,6 +43,9 @@ pub struct AccessClaims {
     /// Sender binding; absent only for legacy bearer identities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<Cnf>,
+    /// When the appraisal behind this token expires (s): a refreshed token never outlives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub att_exp: Option<u64>,
 }
 
 /// A random 128-bit id, base64url.

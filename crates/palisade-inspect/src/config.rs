@@ -187,7 +187,12 @@ impl InspectConfig {
                 return bad("edm.columns needs at least one primary column");
             }
         }
-        if self.markers.iter().chain(&self.code_names).any(|m| m.trim().is_empty()) {
+        if self
+            .markers
+            .iter()
+            .chain(&self.code_names)
+            .any(|m| m.trim().is_empty())
+        {
             return bad("markers and code_names must not be empty strings");
         }
         Ok(())
@@ -204,8 +209,14 @@ mod tests {
             serde_json::from_str(r#"{"code_names":["Llama-5"],"actions":{"pii":"block"}}"#)
                 .unwrap();
         assert_eq!(c.code_names, vec!["Llama-5"]);
-        assert_eq!(c.action_for(DataClass::Pii, "pii-email"), ContentAction::Block);
-        assert_eq!(c.action_for(DataClass::Injection, "x"), ContentAction::Record);
+        assert_eq!(
+            c.action_for(DataClass::Pii, "pii-email"),
+            ContentAction::Block
+        );
+        assert_eq!(
+            c.action_for(DataClass::Injection, "x"),
+            ContentAction::Record
+        );
         assert_eq!(c.stream_window, 512);
         assert!(serde_json::from_str::<InspectConfig>(r#"{"bogus":1}"#).is_err());
         assert!(c.validate().is_ok());

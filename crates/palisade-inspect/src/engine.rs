@@ -133,32 +133,87 @@ impl Engine {
     fn raw_layer(&self, kind: LeafKind, li: usize, text: &str, out: &mut Vec<Raw>) {
         let i = &self.inner;
         let mut push = |detector: String, class, start, end, confidence, severity| {
-            out.push(Raw { detector, class, layer: li, start, end, confidence, severity });
+            out.push(Raw {
+                detector,
+                class,
+                layer: li,
+                start,
+                end,
+                confidence,
+                severity,
+            });
         };
         for h in i.canaries.scan(text) {
             if let Some(c) = i.canaries.get(h.canary) {
                 let id = format!("canary:{}", c.id);
-                push(id, DataClass::Canary, h.start, h.end, Confidence::High, Severity::Critical);
+                push(
+                    id,
+                    DataClass::Canary,
+                    h.start,
+                    h.end,
+                    Confidence::High,
+                    Severity::Critical,
+                );
             }
         }
         for h in i.secrets.scan(text) {
             let r = h.rule;
-            push(r.id.to_owned(), DataClass::Secret, h.start, h.end, r.confidence, r.severity);
+            push(
+                r.id.to_owned(),
+                DataClass::Secret,
+                h.start,
+                h.end,
+                r.confidence,
+                r.severity,
+            );
         }
         for h in i.pii.scan(text) {
-            let sev = if h.id == "pii-email" || h.id == "pii-phone" { Severity::Medium } else { Severity::High };
-            push(h.id.to_owned(), DataClass::Pii, h.start, h.end, h.confidence, sev);
+            let sev = if h.id == "pii-email" || h.id == "pii-phone" {
+                Severity::Medium
+            } else {
+                Severity::High
+            };
+            push(
+                h.id.to_owned(),
+                DataClass::Pii,
+                h.start,
+                h.end,
+                h.confidence,
+                sev,
+            );
         }
         if let Some(edm) = &i.edm {
             for h in edm.scan(text, &i.keyed) {
-                let conf = if h.corroborating >= 2 { Confidence::High } else { Confidence::Medium };
-                push("edm-record".into(), DataClass::Payroll, h.start, h.end, conf, Severity::High);
+                let conf = if h.corroborating >= 2 {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                };
+                push(
+                    "edm-record".into(),
+                    DataClass::Payroll,
+                    h.start,
+                    h.end,
+                    conf,
+                    Severity::High,
+                );
             }
         }
         if let Some(m) = &i.markers {
             for h in m.scan(text) {
-                let id = if h.code_name { "code-name" } else { "classification-marker" };
-                push(id.into(), DataClass::Confidential, h.start, h.end, Confidence::High, Severity::Medium);
+                let id = if h.code_name {
+                    "code-name"
+                } else {
+                    "classification-marker"
+                };
+                push(
+                    id.into(),
+                    DataClass::Confidential,
+                    h.start,
+                    h.end,
+                    Confidence::High,
+                    Severity::Medium,
+                );
             }
         }
         let injection_kind = matches!(
@@ -167,15 +222,31 @@ impl Engine {
         );
         if let (Some(inj), true) = (&i.injection, injection_kind) {
             for h in inj.scan(text) {
-                let sev = if h.confidence == Confidence::High { Severity::High } else { Severity::Medium };
-                push(h.id.into(), DataClass::Injection, h.start, h.end, h.confidence, sev);
+                let sev = if h.confidence == Confidence::High {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+                push(
+                    h.id.into(),
+                    DataClass::Injection,
+                    h.start,
+                    h.end,
+                    h.confidence,
+                    sev,
+                );
             }
         }
     }
 
     /// Scans one leaf (all normalized and decoded layers); returns findings with `path` and
     /// original-byte spans, plus the leaf's document fingerprints when documents are protected.
-    fn leaf(&self, path: &str, kind: LeafKind, text: &str) -> (Vec<Finding>, Vec<UnitPrints>, Layers) {
+    fn leaf(
+        &self,
+        path: &str,
+        kind: LeafKind,
+        text: &str,
+    ) -> (Vec<Finding>, Vec<UnitPrints>, Layers) {
         let i = &self.inner;
         let layers = Layers::build(text, i.cfg.max_decode_depth, i.cfg.max_decoded_bytes);
         let mut raws = Vec::new();
@@ -190,7 +261,12 @@ impl Engine {
             .into_iter()
             .map(|r| self.finish(path, &layers, r))
             .collect();
-        if i.injection.is_some() && matches!(kind, LeafKind::ToolResult | LeafKind::ToolDefinition | LeafKind::Other) {
+        if i.injection.is_some()
+            && matches!(
+                kind,
+                LeafKind::ToolResult | LeafKind::ToolDefinition | LeafKind::Other
+            )
+        {
             if let Some(h) = InjectionScanner::hidden(text) {
                 findings.push(Finding {
                     detector: h.id.into(),
@@ -198,7 +274,9 @@ impl Engine {
                     path: path.to_owned(),
                     start: h.start,
                     end: h.end,
-                    value_hash: i.keyed.value_hash(text.get(h.start..h.end).unwrap_or("").as_bytes()),
+                    value_hash: i
+                        .keyed
+                        .value_hash(text.get(h.start..h.end).unwrap_or("").as_bytes()),
                     confidence: h.confidence,
                     severity: Severity::High,
                 });
@@ -266,16 +344,27 @@ impl Engine {
         let i = &self.inner;
         let mut out = Vec::new();
         for h in i.docs.match_units(units) {
-            let (Some(&(leaf_idx, li)), Some(doc)) = (owners.get(h.unit), i.docs.docs().get(h.doc)) else {
+            let (Some(&(leaf_idx, li)), Some(doc)) = (owners.get(h.unit), i.docs.docs().get(h.doc))
+            else {
                 continue;
             };
-            let Some(leaf) = leaves.get(leaf_idx) else { continue };
+            let Some(leaf) = leaves.get(leaf_idx) else {
+                continue;
+            };
             // Rebuilding layers is cheap relative to matching and keeps memory flat.
             let layers = Layers::build(&leaf.text, i.cfg.max_decode_depth, i.cfg.max_decoded_bytes);
             let (start, end) = layers.to_orig(li, h.start, h.end);
             let (detector, confidence, severity) = match h.kind {
-                DocMatchKind::Copy => (format!("protected-document:{}", doc.id), Confidence::High, Severity::High),
-                DocMatchKind::Summary => (format!("protected-document-summary:{}", doc.id), Confidence::Medium, Severity::Medium),
+                DocMatchKind::Copy => (
+                    format!("protected-document:{}", doc.id),
+                    Confidence::High,
+                    Severity::High,
+                ),
+                DocMatchKind::Summary => (
+                    format!("protected-document-summary:{}", doc.id),
+                    Confidence::Medium,
+                    Severity::Medium,
+                ),
             };
             out.push(Finding {
                 detector,

@@ -5,9 +5,9 @@
 pub mod config;
 pub mod detect;
 pub mod docs;
+pub mod engine;
 pub mod error;
 pub mod hash;
-pub mod engine;
 pub mod normalize;
 pub mod offline;
 pub mod redact;
@@ -16,15 +16,15 @@ pub mod state;
 pub mod stream;
 
 pub use config::{ColumnRole, EdmConfig, InspectConfig, RuleFamily};
-pub use error::InspectError;
 pub use detect::canary::{canary_mint, load_canaries, Canary, CanaryKind, MintedCanary};
 pub use detect::edm::edm_load;
 pub use docs::{load_docs, protect_add, ProtectedDoc};
 pub use engine::{Engine, EngineStats};
-pub use redact::{apply_redactions, placeholder};
+pub use error::InspectError;
 pub use offline::render::{render_json, render_table};
 pub use offline::sarif::render_sarif;
 pub use offline::{
     exit_code, scan_file, scan_jsonl, scan_paths, scan_text, Located, Progress, Report,
     ScanOptions, Skipped,
 };
+pub use redact::{apply_redactions, placeholder};

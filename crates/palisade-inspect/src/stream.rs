@@ -78,7 +78,9 @@ impl EngineStream {
         let max_hold = cfg.stream_max_hold;
         let off = self.ctx.len();
         let scan = format!("{}{}", self.ctx, self.buf);
-        let found = self.engine.scan_text(&self.path, LeafKind::Assistant, &scan);
+        let found = self
+            .engine
+            .scan_text(&self.path, LeafKind::Assistant, &scan);
         // (start, end) in buf coordinates, clipped at 0 for matches beginning in ctx.
         let spans: Vec<(usize, usize, &Finding)> = found
             .iter()
@@ -114,7 +116,10 @@ impl EngineStream {
             let mut abs = (*f).clone();
             abs.start = self.base.saturating_sub(off) + f.start;
             abs.end = self.base.saturating_sub(off) + f.end;
-            if !self.reported.insert((abs.detector.clone(), abs.start, abs.end)) {
+            if !self
+                .reported
+                .insert((abs.detector.clone(), abs.start, abs.end))
+            {
                 continue;
             }
             match self.action(f) {
@@ -166,7 +171,11 @@ impl EngineStream {
             return None;
         }
         self.doc_checked = self.doc_text.len();
-        let leaf = TextLeaf::new(self.path.clone(), LeafKind::Assistant, self.doc_text.clone());
+        let leaf = TextLeaf::new(
+            self.path.clone(),
+            LeafKind::Assistant,
+            self.doc_text.clone(),
+        );
         self.engine
             .findings_of(std::slice::from_ref(&leaf))
             .into_iter()

@@ -17,11 +17,18 @@ fn walks_directories_honouring_gitignore_and_skipping_binaries_and_big_files() {
     std::fs::write(root.join(".gitignore"), "ignored.env\n").unwrap();
     std::fs::write(root.join("ignored.env"), format!("T={}\n", github_pat())).unwrap();
     std::fs::create_dir(root.join("src")).unwrap();
-    std::fs::write(root.join("src/config.py"), format!("# config\nimport os\nKEY = '{}'\n", aws_key())).unwrap();
+    std::fs::write(
+        root.join("src/config.py"),
+        format!("# config\nimport os\nKEY = '{}'\n", aws_key()),
+    )
+    .unwrap();
     std::fs::write(root.join("blob.bin"), b"\x00\x01AKIA\x00binary").unwrap();
     std::fs::write(root.join("big.txt"), "x".repeat(5000)).unwrap();
     let e = engine(&InspectConfig::default(), data.path());
-    let opts = ScanOptions { max_file_size: 4096, ..ScanOptions::default() };
+    let opts = ScanOptions {
+        max_file_size: 4096,
+        ..ScanOptions::default()
+    };
     let seen = std::sync::atomic::AtomicU64::new(0);
     let r = scan_paths(&e, &[root.to_path_buf()], &opts, &|p| {
         seen.fetch_max(p.files, std::sync::atomic::Ordering::Relaxed);
@@ -46,8 +53,17 @@ fn renderers_mask_values_and_sarif_is_2_1_0() {
     let e = engine(&InspectConfig::default(), data.path());
     let text = format!("a\ntoken {} and {}\n", github_pat(), aws_key());
     let findings = scan_text(&e, "-", &text);
-    let report = palisade_inspect::Report { scanned: 1, bytes: text.len() as u64, findings, ..Default::default() };
-    for out in [render_table(&report), render_json(&report), render_sarif(&report)] {
+    let report = palisade_inspect::Report {
+        scanned: 1,
+        bytes: text.len() as u64,
+        findings,
+        ..Default::default()
+    };
+    for out in [
+        render_table(&report),
+        render_json(&report),
+        render_sarif(&report),
+    ] {
         assert!(!out.contains(&github_pat()) && !out.contains(&aws_key()));
         assert!(!out.contains(&github_pat()[4..]));
     }
@@ -56,8 +72,16 @@ fn renderers_mask_values_and_sarif_is_2_1_0() {
     assert_eq!(sarif["version"], "2.1.0");
     let res = &sarif["runs"][0]["results"];
     assert_eq!(res.as_array().unwrap().len(), 2);
-    assert_eq!(res[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
-    let rule_ids: Vec<_> = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        res[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    let rule_ids: Vec<_> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
     assert!(rule_ids.contains(&"github-pat".to_string()));
 }
 
@@ -73,7 +97,11 @@ fn jsonl_reports_per_id_and_bad_lines_are_errors() {
     );
     let r = scan_jsonl(&e, &input);
     assert_eq!(r.scanned, 3);
-    let ids: Vec<_> = r.findings.iter().map(|f| (f.source.as_str(), f.finding.detector.as_str())).collect();
+    let ids: Vec<_> = r
+        .findings
+        .iter()
+        .map(|f| (f.source.as_str(), f.finding.detector.as_str()))
+        .collect();
     assert_eq!(ids, vec![("a", "aws-access-key-id"), ("c", "pii-us-ssn")]);
     assert_eq!(r.errors.len(), 1);
     assert!(r.errors[0].starts_with("jsonl line 3"));
@@ -86,7 +114,10 @@ fn jsonl_reports_per_id_and_bad_lines_are_errors() {
 fn offline_and_gateway_agree_on_a_shared_table() {
     let data = tempfile::tempdir().unwrap();
     palisade_inspect::canary_mint(data.path(), "url", "wiki", "https://s.corp/x/").unwrap();
-    let cfg = InspectConfig { code_names: vec!["Kestrel".into()], ..InspectConfig::default() };
+    let cfg = InspectConfig {
+        code_names: vec!["Kestrel".into()],
+        ..InspectConfig::default()
+    };
     let e = engine(&cfg, data.path());
     let canary = palisade_inspect::load_canaries(data.path()).unwrap()[0].tokens[0].clone();
     let table = [
@@ -106,8 +137,22 @@ fn offline_and_gateway_agree_on_a_shared_table() {
             tools: vec![],
         });
         let off = scan_text(&e, "-", text);
-        let a: Vec<_> = gw.findings.iter().map(|f| (&f.detector, f.start, f.end, &f.value_hash)).collect();
-        let b: Vec<_> = off.iter().map(|f| (&f.finding.detector, f.finding.start, f.finding.end, &f.finding.value_hash)).collect();
+        let a: Vec<_> = gw
+            .findings
+            .iter()
+            .map(|f| (&f.detector, f.start, f.end, &f.value_hash))
+            .collect();
+        let b: Vec<_> = off
+            .iter()
+            .map(|f| {
+                (
+                    &f.finding.detector,
+                    f.finding.start,
+                    f.finding.end,
+                    &f.finding.value_hash,
+                )
+            })
+            .collect();
         assert_eq!(a, b, "{text}");
     }
 }

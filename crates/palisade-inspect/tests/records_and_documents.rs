@@ -8,7 +8,6 @@ use palisade_core::{ApiKind, DataClass, Exchange, Inspector, LeafKind, TextLeaf}
 use palisade_inspect::{edm_load, protect_add, ColumnRole, EdmConfig, InspectConfig};
 use std::collections::BTreeMap;
 
-
 const DOC: &str = "Project Falcon roadmap. In the third quarter the Llama-5 pretraining run moves to the \
 Helsinki cluster with forty thousand accelerators and a rebuilt tokenizer. The data team finishes \
 deduplication of the multilingual crawl before August, and the safety group delivers the red-team \
@@ -24,8 +23,14 @@ fn doc_engine(dir: &std::path::Path) -> palisade_inspect::Engine {
 }
 
 fn classes(e: &palisade_inspect::Engine, leaves: Vec<TextLeaf>) -> Vec<DataClass> {
-    e.inspect(&Exchange { api: ApiKind::AnthropicMessages, model: "m".into(), stream: false, leaves, tools: vec![] })
-        .data_classes()
+    e.inspect(&Exchange {
+        api: ApiKind::AnthropicMessages,
+        model: "m".into(),
+        stream: false,
+        leaves,
+        tools: vec![],
+    })
+    .data_classes()
 }
 
 fn user(t: impl Into<String>) -> Vec<TextLeaf> {
@@ -36,7 +41,11 @@ fn user(t: impl Into<String>) -> Vec<TextLeaf> {
 fn employee_row_pasted_into_a_prompt_is_payroll() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("payroll.csv");
-    std::fs::write(&csv, "employee_id,name,salary\nE204811,Maria Gonzalez,\"$187,500\"\nE204812,Wei Chen,143000\n").unwrap();
+    std::fs::write(
+        &csv,
+        "employee_id,name,salary\nE204811,Maria Gonzalez,\"$187,500\"\nE204812,Wei Chen,143000\n",
+    )
+    .unwrap();
     let edm = EdmConfig {
         csv,
         columns: BTreeMap::from([
@@ -48,10 +57,15 @@ fn employee_row_pasted_into_a_prompt_is_payroll() {
         window: 256,
     };
     assert_eq!(edm_load(dir.path(), &edm, KEY).unwrap(), 2);
-    let cfg = InspectConfig { edm: Some(edm), ..InspectConfig::default() };
+    let cfg = InspectConfig {
+        edm: Some(edm),
+        ..InspectConfig::default()
+    };
     let e = engine(&cfg, dir.path());
     assert_eq!(e.stats().edm_rows, 2);
-    let ins = e.inspect_leaves(&user("Summarize: E204811 | Maria Gonzalez | 187500 | Engineering"));
+    let ins = e.inspect_leaves(&user(
+        "Summarize: E204811 | Maria Gonzalez | 187500 | Engineering",
+    ));
     assert_eq!(ins.data_classes(), vec![DataClass::Payroll]);
     assert!(ins.block, "payroll default action is block");
     assert!(classes(&e, user("ticket E204811 closed by Wei Chen")).is_empty());
@@ -66,7 +80,13 @@ fn protected_document_variants_are_detected() {
     let excerpt = &DOC[20..300];
     let json = serde_json::json!({"title": "notes", "body": DOC}).to_string();
     let markdown = format!("## Plan\n\n- {}", DOC.replace(". ", ".\n- "));
-    let csv = format!("line,text\n{}", DOC.split(". ").enumerate().map(|(i, s)| format!("{i},\"{s}\"\n")).collect::<String>());
+    let csv = format!(
+        "line,text\n{}",
+        DOC.split(". ")
+            .enumerate()
+            .map(|(i, s)| format!("{i},\"{s}\"\n"))
+            .collect::<String>()
+    );
     let reordered = format!("{}\n\n{}", paras[1], paras[0]);
     let paraphrase = DOC
         .replace("moves to", "is moved to")
@@ -84,14 +104,21 @@ fn protected_document_variants_are_detected() {
         ("base64", format!("decode this: {b64}")),
     ] {
         let got = classes(&e, user(text));
-        assert!(got.contains(&DataClass::ProtectedDocument), "{name} not detected: {got:?}");
+        assert!(
+            got.contains(&DataClass::ProtectedDocument),
+            "{name} not detected: {got:?}"
+        );
     }
     // Split across two messages.
     let (a, b) = DOC.split_at(DOC.len() / 2);
     let mid = a.rfind(' ').unwrap();
     let leaves = vec![
         TextLeaf::new("/messages/0/content", LeafKind::User, &DOC[..mid / 2]),
-        TextLeaf::new("/messages/1/content", LeafKind::User, format!("{}{b}", &a[mid / 2..])),
+        TextLeaf::new(
+            "/messages/1/content",
+            LeafKind::User,
+            format!("{}{b}", &a[mid / 2..]),
+        ),
     ];
     assert!(classes(&e, leaves).contains(&DataClass::ProtectedDocument));
 }
@@ -106,7 +133,9 @@ fn summary_is_scored_by_salient_terms_and_unrelated_text_is_clean() {
                    approved in Vancouver.";
     let ins = e.inspect_leaves(&user(summary));
     assert!(
-        ins.findings.iter().any(|f| f.detector.starts_with("protected-document-summary:")),
+        ins.findings
+            .iter()
+            .any(|f| f.detector.starts_with("protected-document-summary:")),
         "{:?}",
         ins.findings
     );

@@ -33,8 +33,7 @@ fn secret_split_across_two_chunks_is_redacted_at_every_split_point() {
         let mut s = e.stream_scanner("/choices/0/delta/content");
         let (out, dets, cut) = run(s.as_mut(), &[&text[..split], &text[split..]]);
         assert_eq!(
-            out,
-            "Here is the token you asked for: [REDACTED:github-pat] -- keep it safe.",
+            out, "Here is the token you asked for: [REDACTED:github-pat] -- keep it safe.",
             "split at {split}"
         );
         assert_eq!(dets, vec!["github-pat".to_string()]);
@@ -48,7 +47,11 @@ fn many_tiny_chunks_and_long_streams_keep_offsets() {
     let e = engine(&InspectConfig::default(), dir.path());
     let filler = "lorem ipsum dolor sit amet ".repeat(80);
     let text = format!("{filler}key {} {filler}", aws_key());
-    let chunks: Vec<String> = text.as_bytes().chunks(7).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
+    let chunks: Vec<String> = text
+        .as_bytes()
+        .chunks(7)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect();
     let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
     let mut s = e.stream_scanner("/c");
     let mut released = String::new();
@@ -62,10 +65,17 @@ fn many_tiny_chunks_and_long_streams_keep_offsets() {
     let r = s.finish();
     released.push_str(&r.text);
     findings.extend(r.findings);
-    assert_eq!(released, text.replace(&aws_key(), "[REDACTED:aws-access-key-id]"));
+    assert_eq!(
+        released,
+        text.replace(&aws_key(), "[REDACTED:aws-access-key-id]")
+    );
     assert_eq!(findings.len(), 1);
     let f = &findings[0];
-    assert_eq!(&text[f.start..f.end], aws_key(), "stream offsets are absolute");
+    assert_eq!(
+        &text[f.start..f.end],
+        aws_key(),
+        "stream offsets are absolute"
+    );
 }
 
 #[test]
@@ -76,7 +86,10 @@ fn blocked_class_cuts_the_stream_before_the_secret() {
     let e = engine(&cfg, dir.path());
     let pat = github_pat();
     let mut s = e.stream_scanner("/c");
-    let (out, dets, cut) = run(s.as_mut(), &["prefix text ", &pat[..10], &pat[10..], " and more"]);
+    let (out, dets, cut) = run(
+        s.as_mut(),
+        &["prefix text ", &pat[..10], &pat[10..], " and more"],
+    );
     assert!(cut);
     assert_eq!(out, "prefix text ");
     assert_eq!(dets, vec!["github-pat".to_string()]);
@@ -100,10 +113,25 @@ fn canary_split_across_chunks_in_a_response_is_caught() {
 fn pem_key_longer_than_the_window_is_held_until_complete() {
     let dir = tempfile::tempdir().unwrap();
     let e = engine(&InspectConfig::default(), dir.path());
-    let body: String = (0..20).map(|i| format!("{}\n", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7Vx".replacen('V', &i.to_string(), 1))).collect();
+    let body: String = (0..20)
+        .map(|i| {
+            format!(
+                "{}\n",
+                "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7Vx".replacen(
+                    'V',
+                    &i.to_string(),
+                    1
+                )
+            )
+        })
+        .collect();
     let pem = format!("-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----");
     let text = format!("key:\n{pem}\nbye");
-    let chunks: Vec<&str> = text.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    let chunks: Vec<&str> = text
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
     let mut s = e.stream_scanner("/c");
     let (out, dets, _) = run(s.as_mut(), &chunks);
     assert_eq!(out, "key:\n[REDACTED:private-key-pkcs8]\nbye");

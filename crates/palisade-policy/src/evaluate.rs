@@ -4,7 +4,8 @@
 
 use crate::loader::CompiledPolicies;
 use crate::request::CedarCall;
-use cedar_policy::{Authorizer as CedarAuthorizer, Decision as CedarDecision, PolicySet, Response};
+use crate::slice::Sliced;
+use cedar_policy::{Authorizer as CedarAuthorizer, Decision as CedarDecision};
 use palisade_core::{Decision, Effect};
 
 /// What a shadow file would have decided had it been enforced.
@@ -43,58 +44,49 @@ impl Evaluation {
     }
 }
 
-fn sorted_reasons(resp: &Response) -> Vec<String> {
-    let mut ids: Vec<String> = resp
-        .diagnostics()
-        .reason()
-        .map(ToString::to_string)
-        .collect();
-    ids.sort();
-    ids
-}
-
-/// Cedar skips a policy whose condition errors, which for a `forbid` would turn a refusal into
-/// an allow. Any error therefore denies here, whatever Cedar concluded.
-fn to_decision(resp: &Response) -> (Decision, bool) {
-    let errors: Vec<String> = resp
-        .diagnostics()
-        .errors()
-        .map(ToString::to_string)
-        .collect();
-    let reasons = sorted_reasons(resp);
-    match resp.decision() {
-        CedarDecision::Allow if errors.is_empty() => (
-            Decision {
-                effect: Effect::Allow,
-                policy_ids: reasons,
-                errors,
-            },
-            false,
-        ),
-        CedarDecision::Allow => (
-            Decision {
-                effect: Effect::Deny,
-                policy_ids: Vec::new(),
-                errors,
-            },
-            false,
-        ),
-        CedarDecision::Deny => {
-            let default = reasons.is_empty() && errors.is_empty();
-            (
-                Decision {
-                    effect: Effect::Deny,
-                    policy_ids: reasons,
-                    errors,
-                },
-                default,
-            )
+/// Evaluates the slices of one policy path and combines them as Cedar would over the whole set:
+/// any satisfied forbid denies, else any satisfied permit allows, else deny by default. Cedar
+/// skips a policy whose condition errors, which for a `forbid` would turn a refusal into an
+/// allow, so any error denies here whatever the policies concluded.
+fn decide(sliced: &Sliced, call: &CedarCall) -> (Decision, bool) {
+    let mut permits: Vec<String> = Vec::new();
+    let mut forbids: Vec<String> = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    let authorizer = CedarAuthorizer::new();
+    for set in sliced.sets_for(call) {
+        let resp = authorizer.is_authorized(&call.request, set, &call.entities);
+        errors.extend(resp.diagnostics().errors().map(ToString::to_string));
+        let reasons = resp.diagnostics().reason().map(ToString::to_string);
+        match resp.decision() {
+            // On allow Cedar's reasons are the satisfied permits, on deny the satisfied forbids.
+            CedarDecision::Allow => permits.extend(reasons),
+            CedarDecision::Deny => forbids.extend(reasons),
         }
     }
-}
-
-fn decide(set: &PolicySet, call: &CedarCall) -> Response {
-    CedarAuthorizer::new().is_authorized(&call.request, set, &call.entities)
+    permits.sort();
+    forbids.sort();
+    errors.sort();
+    let deny = |policy_ids, errors| Decision {
+        effect: Effect::Deny,
+        policy_ids,
+        errors,
+    };
+    if !errors.is_empty() {
+        (deny(forbids, errors), false)
+    } else if !forbids.is_empty() {
+        (deny(forbids, errors), false)
+    } else if !permits.is_empty() {
+        (
+            Decision {
+                effect: Effect::Allow,
+                policy_ids: permits,
+                errors,
+            },
+            false,
+        )
+    } else {
+        (deny(Vec::new(), errors), true)
+    }
 }
 
 /// Evaluates `call` against `policies`, including every shadow file.
@@ -103,12 +95,12 @@ pub(crate) fn evaluate(
     call: &CedarCall,
     generation: u64,
 ) -> Evaluation {
-    let (decision, default_deny) = to_decision(&decide(&policies.enforced, call));
+    let (decision, default_deny) = decide(&policies.sliced, call);
     let shadow = policies
         .shadows
         .iter()
         .map(|s| {
-            let (d, _) = to_decision(&decide(&s.combined, call));
+            let (d, _) = decide(&s.combined, call);
             ShadowResult {
                 file: s.file.clone(),
                 differs: d.effect != decision.effect,
@@ -130,7 +122,7 @@ pub(crate) fn evaluate_enforced(
     call: &CedarCall,
     generation: u64,
 ) -> Evaluation {
-    let (decision, default_deny) = to_decision(&decide(&policies.enforced, call));
+    let (decision, default_deny) = decide(&policies.sliced, call);
     Evaluation {
         decision,
         default_deny,

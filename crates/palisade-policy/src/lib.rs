@@ -18,6 +18,7 @@ mod loader;
 mod metrics;
 mod permitted;
 mod request;
+mod slice;
 mod spec;
 mod vocab;
 mod watch;

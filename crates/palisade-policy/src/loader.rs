@@ -3,6 +3,7 @@
 //! evaluator needs: the enforced set plus one combined set per shadow file.
 
 use crate::error::{line_col, PolicyError, SourceProblem};
+use crate::slice::Sliced;
 use crate::vocab::Vocabulary;
 use cedar_policy::{Effect as CedarEffect, Policy, PolicyId, PolicySet, ValidationMode, Validator};
 use std::collections::HashMap;
@@ -96,13 +97,14 @@ pub struct PolicyInfo {
 #[derive(Debug, Clone)]
 pub(crate) struct ShadowSet {
     pub(crate) file: String,
-    pub(crate) combined: PolicySet,
+    pub(crate) combined: Sliced,
 }
 
 /// A validated, compiled policy set. Immutable once built; the engine swaps whole values.
 #[derive(Debug, Clone)]
 pub struct CompiledPolicies {
     pub(crate) enforced: PolicySet,
+    pub(crate) sliced: Sliced,
     pub(crate) shadows: Vec<ShadowSet>,
     pub(crate) index: HashMap<String, PolicyInfo>,
     pub(crate) warnings: Vec<SourceProblem>,
@@ -313,6 +315,15 @@ pub fn compile(
         return Err(PolicyError::Invalid(problems));
     }
 
+    let invalid = |file: &str, message: String| {
+        PolicyError::Invalid(vec![SourceProblem {
+            file: file.to_owned(),
+            line: None,
+            column: None,
+            message,
+        }])
+    };
+    let sliced = Sliced::build(enforced.policies()).map_err(|m| invalid("<set>", m))?;
     let mut shadows = Vec::new();
     let mut files = Vec::new();
     for (file, shadow, policies) in per_file {
@@ -320,21 +331,13 @@ pub fn compile(
         if !shadow {
             continue;
         }
-        let mut combined = enforced.clone();
-        for p in policies {
-            combined.add(p).map_err(|e| {
-                PolicyError::Invalid(vec![SourceProblem {
-                    file: file.clone(),
-                    line: None,
-                    column: None,
-                    message: e.to_string(),
-                }])
-            })?;
-        }
+        let combined = Sliced::build(enforced.policies().chain(policies.iter()))
+            .map_err(|m| invalid(&file, m))?;
         shadows.push(ShadowSet { file, combined });
     }
     Ok(CompiledPolicies {
         enforced,
+        sliced,
         shadows,
         index,
         warnings,

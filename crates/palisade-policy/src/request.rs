@@ -13,6 +13,13 @@ use std::collections::{HashMap, HashSet};
 pub struct CedarCall {
     pub(crate) request: Request,
     pub(crate) entities: Entities,
+    pub(crate) action: &'static str,
+    pub(crate) resource: EntityUid,
+    /// The resource's only ancestor (or the resource itself when it is a segment): the key
+    /// policy slicing uses for `resource in Segment::"..."`.
+    pub(crate) resource_segment: EntityUid,
+    /// The principal's only ancestor.
+    pub(crate) principal_segment: EntityUid,
 }
 
 fn s(v: &str) -> RestrictedExpression {
@@ -77,14 +84,15 @@ pub(crate) fn build_call_checked(
     anomaly_threshold: i64,
     schema: Option<&cedar_policy::Schema>,
 ) -> Result<CedarCall, PolicyError> {
-    let (action_uid, kind) = vocab
+    let (action_name, action_uid, kind) = vocab
         .action(action)
         .ok_or_else(|| PolicyError::Request(format!("unknown action `{action}`")))?;
 
-    let principal_uid = vocab.uid(&vocab.identity, &principal.id.to_string());
+    let spiffe = principal.id.to_string();
+    let principal_uid = vocab.uid(&vocab.identity, &spiffe);
     let principal_segment = vocab.uid(&vocab.segment, &principal.segment);
     let attrs = HashMap::from([
-        ("spiffe_id".to_owned(), s(&principal.id.to_string())),
+        ("spiffe_id".to_owned(), RestrictedExpression::new_string(spiffe)),
         ("segment".to_owned(), s(&principal.segment)),
         ("owner".to_owned(), s(&principal.owner)),
         ("kind".to_owned(), s(principal.kind.as_str())),
@@ -101,12 +109,12 @@ pub(crate) fn build_call_checked(
     let mut entities = vec![entity(
         principal_uid.clone(),
         attrs,
-        HashSet::from([principal_segment]),
+        HashSet::from([principal_segment.clone()]),
     )?];
 
     let resource_segment = vocab.uid(&vocab.segment, &resource.segment);
     let resource_uid = match kind {
-        ResourceKind::Segment => resource_segment,
+        ResourceKind::Segment => resource_segment.clone(),
         ResourceKind::Model | ResourceKind::Tool => {
             let ty = if kind == ResourceKind::Tool {
                 &vocab.tool
@@ -132,7 +140,7 @@ pub(crate) fn build_call_checked(
             entities.push(entity(
                 uid.clone(),
                 attrs,
-                HashSet::from([resource_segment]),
+                HashSet::from([resource_segment.clone()]),
             )?);
             uid
         }
@@ -173,14 +181,21 @@ pub(crate) fn build_call_checked(
     let request = Request::new(
         principal_uid,
         action_uid.clone(),
-        resource_uid,
+        resource_uid.clone(),
         context,
         schema,
     )
     .map_err(|e| PolicyError::Request(e.to_string()))?;
     let entities = Entities::from_entities(entities, schema)
         .map_err(|e| PolicyError::Request(e.to_string()))?;
-    Ok(CedarCall { request, entities })
+    Ok(CedarCall {
+        request,
+        entities,
+        action: action_name,
+        resource: resource_uid,
+        resource_segment,
+        principal_segment,
+    })
 }
 
 #[cfg(test)]

@@ -78,11 +78,11 @@ impl Vocabulary {
         &self.schema
     }
 
-    pub(crate) fn action(&self, name: &str) -> Option<(&EntityUid, ResourceKind)> {
+    pub(crate) fn action(&self, name: &str) -> Option<(&'static str, &EntityUid, ResourceKind)> {
         self.actions
             .iter()
             .find(|(n, _, _)| *n == name)
-            .map(|(_, uid, kind)| (uid, *kind))
+            .map(|(n, uid, kind)| (*n, uid, *kind))
     }
 
     pub(crate) fn uid(&self, ty: &EntityTypeName, id: &str) -> EntityUid {
@@ -101,7 +101,7 @@ mod tests {
             assert!(v.action(a).is_some(), "{a}");
         }
         assert!(v.action("delete_everything").is_none());
-        assert_eq!(v.action("call_tool").unwrap().1, ResourceKind::Tool);
-        assert_eq!(v.action("enroll").unwrap().1, ResourceKind::Segment);
+        assert_eq!(v.action("call_tool").unwrap().2, ResourceKind::Tool);
+        assert_eq!(v.action("enroll").unwrap().2, ResourceKind::Segment);
     }
 }

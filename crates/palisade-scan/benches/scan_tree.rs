@@ -7,13 +7,24 @@ use std::path::PathBuf;
 
 fn roots() -> Vec<PathBuf> {
     if let Ok(v) = std::env::var("PALISADE_BENCH_TREE") {
-        return v.split(':').filter(|s| !s.is_empty()).map(PathBuf::from).collect();
+        return v
+            .split(':')
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .collect();
     }
     let out = std::process::Command::new("python3")
-        .args(["-c", "import site; print('\\n'.join(site.getsitepackages()))"])
+        .args([
+            "-c",
+            "import site; print('\\n'.join(site.getsitepackages()))",
+        ])
         .output()
         .expect("python3 runs (or set PALISADE_BENCH_TREE)");
-    String::from_utf8_lossy(&out.stdout).lines().map(PathBuf::from).filter(|p| p.is_dir()).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {
@@ -31,7 +42,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("scan_tree");
     g.sample_size(10);
     g.throughput(Throughput::Elements(warm.files_scanned));
-    g.bench_function("full_scan_2_threads", |b| b.iter(|| scan(&roots, &opts, &db).expect("scan runs")));
+    g.bench_function("full_scan_2_threads", |b| {
+        b.iter(|| scan(&roots, &opts, &db).expect("scan runs"))
+    });
     g.finish();
 }
 

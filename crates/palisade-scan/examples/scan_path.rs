@@ -2,7 +2,11 @@
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let paths: Vec<std::path::PathBuf> = std::env::args().skip(1).map(Into::into).collect();
-    let report = palisade_scan::scan(&paths, &palisade_scan::ScanOptions::default(), &palisade_scan::AdvisoryDb::empty())?;
+    let report = palisade_scan::scan(
+        &paths,
+        &palisade_scan::ScanOptions::default(),
+        &palisade_scan::AdvisoryDb::empty(),
+    )?;
     print!("{}", palisade_scan::render_table(&report));
     Ok(())
 }

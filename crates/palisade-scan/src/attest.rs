@@ -28,7 +28,9 @@ pub struct AttestKey {
 
 impl fmt::Debug for AttestKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AttestKey").field("keyid", &self.keyid()).finish_non_exhaustive()
+        f.debug_struct("AttestKey")
+            .field("keyid", &self.keyid())
+            .finish_non_exhaustive()
     }
 }
 
@@ -45,23 +47,39 @@ impl AttestKey {
 
     /// Loads a key file: PKCS#8 PEM (`BEGIN PRIVATE KEY`), 32 raw bytes, or 64 hex characters.
     pub fn load(path: &Path) -> Result<Self, ScanError> {
-        let bytes = zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| ScanError::io(path, e))?);
-        let bad = |reason| ScanError::Key { path: path.to_owned(), reason };
+        let bytes =
+            zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| ScanError::io(path, e))?);
+        let bad = |reason| ScanError::Key {
+            path: path.to_owned(),
+            reason,
+        };
         if bytes.starts_with(b"-----BEGIN") {
             let pem = std::str::from_utf8(&bytes).map_err(|_| bad("pem is not utf-8"))?;
-            let key = SigningKey::from_pkcs8_pem(pem).map_err(|_| bad("not a pkcs#8 ed25519 private key"))?;
+            let key = SigningKey::from_pkcs8_pem(pem)
+                .map_err(|_| bad("not a pkcs#8 ed25519 private key"))?;
             return Ok(Self { key });
         }
         if bytes.len() == 32 {
             let mut raw = zeroize::Zeroizing::new([0u8; 32]);
             raw.copy_from_slice(&bytes);
-            return Ok(Self { key: SigningKey::from_bytes(&raw) });
+            return Ok(Self {
+                key: SigningKey::from_bytes(&raw),
+            });
         }
-        let text = std::str::from_utf8(&bytes).map_err(|_| bad("expected pem, 32 raw bytes or 64 hex characters"))?;
-        let decoded = zeroize::Zeroizing::new(hex::decode(text.trim()).map_err(|_| bad("expected pem, 32 raw bytes or 64 hex characters"))?);
-        let raw: [u8; 32] = decoded.as_slice().try_into().map_err(|_| bad("hex key must be 32 bytes"))?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| bad("expected pem, 32 raw bytes or 64 hex characters"))?;
+        let decoded = zeroize::Zeroizing::new(
+            hex::decode(text.trim())
+                .map_err(|_| bad("expected pem, 32 raw bytes or 64 hex characters"))?,
+        );
+        let raw: [u8; 32] = decoded
+            .as_slice()
+            .try_into()
+            .map_err(|_| bad("hex key must be 32 bytes"))?;
         let raw = zeroize::Zeroizing::new(raw);
-        Ok(Self { key: SigningKey::from_bytes(&raw) })
+        Ok(Self {
+            key: SigningKey::from_bytes(&raw),
+        })
     }
 
     /// The public half.
@@ -81,7 +99,10 @@ pub fn generate_attest_key(path: &Path) -> Result<VerifyingKey, ScanError> {
     let key = SigningKey::generate(&mut rand_core::OsRng);
     let pem = key
         .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-        .map_err(|_| ScanError::Key { path: path.to_owned(), reason: "cannot encode key" })?;
+        .map_err(|_| ScanError::Key {
+            path: path.to_owned(),
+            reason: "cannot encode key",
+        })?;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -89,7 +110,10 @@ pub fn generate_attest_key(path: &Path) -> Result<VerifyingKey, ScanError> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let write_err = |source| ScanError::Write { path: path.to_owned(), source };
+    let write_err = |source| ScanError::Write {
+        path: path.to_owned(),
+        source,
+    };
     let mut f = opts.open(path).map_err(write_err)?;
     std::io::Write::write_all(&mut f, pem.as_bytes()).map_err(write_err)?;
     Ok(key.verifying_key())
@@ -129,7 +153,10 @@ fn rfc3339(ms: u64) -> String {
     let nanos = i128::from(ms) * 1_000_000;
     time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -142,7 +169,10 @@ pub fn scan_statement(report: &ScanReport, now_ms: u64) -> serde_json::Value {
     all.high += report.suppressed.high;
     all.critical += report.suppressed.critical;
     let predicate = ScanPredicate {
-        scanner: ScannerInfo { name: "palisade-scan".into(), version: report.scanner_version.clone() },
+        scanner: ScannerInfo {
+            name: "palisade-scan".into(),
+            version: report.scanner_version.clone(),
+        },
         time_ms: now_ms,
         time: rfc3339(now_ms),
         files_scanned: report.files_scanned,
@@ -159,11 +189,20 @@ pub fn scan_statement(report: &ScanReport, now_ms: u64) -> serde_json::Value {
 }
 
 /// Signs the statement of `report` into a DSSE envelope.
-pub fn sign_scan_attestation(report: &ScanReport, key: &AttestKey, now_ms: u64) -> Result<Envelope, ScanError> {
-    let payload = serde_json::to_vec(&scan_statement(report, now_ms))
-        .map_err(|e| ScanError::Serialize { what: "in-toto statement", reason: e.to_string() })?;
+pub fn sign_scan_attestation(
+    report: &ScanReport,
+    key: &AttestKey,
+    now_ms: u64,
+) -> Result<Envelope, ScanError> {
+    let payload =
+        serde_json::to_vec(&scan_statement(report, now_ms)).map_err(|e| ScanError::Serialize {
+            what: "in-toto statement",
+            reason: e.to_string(),
+        })?;
     let mut env = Envelope::new(IN_TOTO_PAYLOAD_TYPE, &payload);
-    let sig = key.key.sign(&palisade_core::dsse::pae(IN_TOTO_PAYLOAD_TYPE, &payload));
+    let sig = key
+        .key
+        .sign(&palisade_core::dsse::pae(IN_TOTO_PAYLOAD_TYPE, &payload));
     env.push_signature(&key.keyid(), &sig.to_bytes());
     Ok(env)
 }

@@ -91,11 +91,14 @@ pub fn verify_scan_attestation(
     max_severity: Severity,
     now_ms: u64,
 ) -> Result<ScanAttestationSummary, ScanAttestError> {
-    let env: Envelope = serde_json::from_str(envelope_json).map_err(|e| ScanAttestError::Envelope(e.to_string()))?;
+    let env: Envelope = serde_json::from_str(envelope_json)
+        .map_err(|e| ScanAttestError::Envelope(e.to_string()))?;
     if env.payload_type != IN_TOTO_PAYLOAD_TYPE {
         return Err(ScanAttestError::PayloadType(env.payload_type));
     }
-    let payload = env.payload_bytes().map_err(|e| ScanAttestError::Envelope(e.to_string()))?;
+    let payload = env
+        .payload_bytes()
+        .map_err(|e| ScanAttestError::Envelope(e.to_string()))?;
     let signed = pae(&env.payload_type, &payload);
     // Signatures are checked before the payload is interpreted: nothing unauthenticated is trusted.
     let signer = env
@@ -103,21 +106,39 @@ pub fn verify_scan_attestation(
         .iter()
         .filter_map(|s| decode_b64(&s.sig, "signature").ok())
         .filter_map(|b| Signature::from_slice(&b).ok())
-        .find_map(|sig| trusted_pubkeys.iter().find(|k| k.verify_strict(&signed, &sig).is_ok()))
+        .find_map(|sig| {
+            trusted_pubkeys
+                .iter()
+                .find(|k| k.verify_strict(&signed, &sig).is_ok())
+        })
         .ok_or(ScanAttestError::Untrusted)?;
-    let st: Statement = serde_json::from_slice(&payload).map_err(|e| ScanAttestError::Statement(e.to_string()))?;
+    let st: Statement =
+        serde_json::from_slice(&payload).map_err(|e| ScanAttestError::Statement(e.to_string()))?;
     if st.kind != STATEMENT_TYPE {
-        return Err(ScanAttestError::Statement(format!("_type {:?} is not {STATEMENT_TYPE}", st.kind)));
+        return Err(ScanAttestError::Statement(format!(
+            "_type {:?} is not {STATEMENT_TYPE}",
+            st.kind
+        )));
     }
     if st.predicate_type != SCAN_PREDICATE_TYPE {
-        return Err(ScanAttestError::Statement(format!("predicateType {:?} is not {SCAN_PREDICATE_TYPE}", st.predicate_type)));
+        return Err(ScanAttestError::Statement(format!(
+            "predicateType {:?} is not {SCAN_PREDICATE_TYPE}",
+            st.predicate_type
+        )));
     }
     let [subject] = st.subject.as_slice() else {
-        return Err(ScanAttestError::Statement("expected exactly one subject".into()));
+        return Err(ScanAttestError::Statement(
+            "expected exactly one subject".into(),
+        ));
     };
-    let digest = subject.digest.get("sha256").filter(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()));
+    let digest = subject
+        .digest
+        .get("sha256")
+        .filter(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()));
     let (Some(digest), true) = (digest, subject.name == SUBJECT_NAME) else {
-        return Err(ScanAttestError::Statement("subject is not a scanned-tree sha256 digest".into()));
+        return Err(ScanAttestError::Statement(
+            "subject is not a scanned-tree sha256 digest".into(),
+        ));
     };
     let p = st.predicate;
     if p.time_ms > now_ms.saturating_add(MAX_FUTURE_SKEW_MS) {
@@ -125,7 +146,10 @@ pub fn verify_scan_attestation(
     }
     let age_secs = now_ms.saturating_sub(p.time_ms) / 1000;
     if age_secs > max_age_secs {
-        return Err(ScanAttestError::Stale { age_secs, max_secs: max_age_secs });
+        return Err(ScanAttestError::Stale {
+            age_secs,
+            max_secs: max_age_secs,
+        });
     }
     // Baselined findings count: a vendor cannot accept its own criticals away.
     let mut all = p.findings;
@@ -134,7 +158,10 @@ pub fn verify_scan_attestation(
     all.high += p.suppressed.high;
     all.critical += p.suppressed.critical;
     if let Some(worst) = all.max().filter(|w| *w > max_severity) {
-        return Err(ScanAttestError::SeverityExceeded { found: severity_name(worst), allowed: severity_name(max_severity) });
+        return Err(ScanAttestError::SeverityExceeded {
+            found: severity_name(worst),
+            allowed: severity_name(max_severity),
+        });
     }
     Ok(ScanAttestationSummary {
         tree_digest: digest.clone(),

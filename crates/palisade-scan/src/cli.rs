@@ -63,15 +63,26 @@ pub struct ScanOutcome {
 
 /// `palisade scan`: loads advisories from `store` (if given), scans, applies the baseline,
 /// writes the rendering to `out`, signs and writes the attestation, returns the exit code.
-pub fn run_scan(args: &ScanArgs, store: Option<&Store>, now_ms: u64, out: &mut dyn Write) -> Result<ScanOutcome, ScanError> {
+pub fn run_scan(
+    args: &ScanArgs,
+    store: Option<&Store>,
+    now_ms: u64,
+    out: &mut dyn Write,
+) -> Result<ScanOutcome, ScanError> {
     if args.paths.is_empty() {
         return Err(ScanError::Usage("scan needs at least one path".into()));
     }
     if args.attest_key.is_some() != args.attest_out.is_some() {
-        return Err(ScanError::Usage("--attest needs both a key file and an output path".into()));
+        return Err(ScanError::Usage(
+            "--attest needs both a key file and an output path".into(),
+        ));
     }
     // Load the key and baseline before scanning so a bad file fails fast.
-    let key = args.attest_key.as_deref().map(AttestKey::load).transpose()?;
+    let key = args
+        .attest_key
+        .as_deref()
+        .map(AttestKey::load)
+        .transpose()?;
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let db = match store {
         Some(s) => AdvisoryDb::load(s)?,
@@ -82,7 +93,11 @@ pub fn run_scan(args: &ScanArgs, store: Option<&Store>, now_ms: u64, out: &mut d
         b.apply(&mut report);
     }
     let text = render(&report, args.format)?;
-    out.write_all(text.as_bytes()).map_err(|source| ScanError::Write { path: PathBuf::from("<stdout>"), source })?;
+    out.write_all(text.as_bytes())
+        .map_err(|source| ScanError::Write {
+            path: PathBuf::from("<stdout>"),
+            source,
+        })?;
     let attestation = match (&key, &args.attest_out) {
         (Some(k), Some(path)) => {
             let env = sign_scan_attestation(&report, k, now_ms)?;
@@ -91,16 +106,30 @@ pub fn run_scan(args: &ScanArgs, store: Option<&Store>, now_ms: u64, out: &mut d
         }
         _ => None,
     };
-    Ok(ScanOutcome { exit_code: exit_code(&report, args.fail_on), report, attestation })
+    Ok(ScanOutcome {
+        exit_code: exit_code(&report, args.fail_on),
+        report,
+        attestation,
+    })
 }
 
 fn write_json(path: &Path, env: &Envelope) -> Result<(), ScanError> {
-    let text = serde_json::to_string_pretty(env).map_err(|e| ScanError::Serialize { what: "dsse envelope", reason: e.to_string() })?;
-    std::fs::write(path, text).map_err(|source| ScanError::Write { path: path.to_owned(), source })
+    let text = serde_json::to_string_pretty(env).map_err(|e| ScanError::Serialize {
+        what: "dsse envelope",
+        reason: e.to_string(),
+    })?;
+    std::fs::write(path, text).map_err(|source| ScanError::Write {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// `palisade advisories import DIR`: imports OSV/RustSec files and prints a one-line summary.
-pub fn run_advisories_import(store: &Store, dir: &Path, out: &mut dyn Write) -> Result<ImportStats, ScanError> {
+pub fn run_advisories_import(
+    store: &Store,
+    dir: &Path,
+    out: &mut dyn Write,
+) -> Result<ImportStats, ScanError> {
     if !dir.is_dir() {
         return Err(ScanError::MissingPath(dir.to_owned()));
     }

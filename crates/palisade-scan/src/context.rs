@@ -85,13 +85,24 @@ impl Contexts {
     /// The package a file belongs to, if any.
     pub fn package_of(&self, path: &Path) -> Option<PackageCtx<'_>> {
         if let Some(d) = self.file_to_dist.get(path).and_then(|i| self.dists.get(*i)) {
-            return Some(PackageCtx { name: &d.name, version: &d.version, declared_hosts: &d.declared_hosts });
+            return Some(PackageCtx {
+                name: &d.name,
+                version: &d.version,
+                declared_hosts: &d.declared_hosts,
+            });
         }
         if self.dir_to_node.is_empty() {
             return None;
         }
-        let n = path.ancestors().skip(1).find_map(|a| self.dir_to_node.get(a))?;
+        let n = path
+            .ancestors()
+            .skip(1)
+            .find_map(|a| self.dir_to_node.get(a))?;
         let p = self.node.get(*n)?;
-        Some(PackageCtx { name: &p.name, version: &p.version, declared_hosts: &p.declared_hosts })
+        Some(PackageCtx {
+            name: &p.name,
+            version: &p.version,
+            declared_hosts: &p.declared_hosts,
+        })
     }
 }

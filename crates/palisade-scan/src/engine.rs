@@ -29,7 +29,11 @@ struct Outcome {
 }
 
 /// Scans `paths` (files or directories) and returns the report.
-pub fn scan(paths: &[PathBuf], opts: &ScanOptions, db: &AdvisoryDb) -> Result<ScanReport, ScanError> {
+pub fn scan(
+    paths: &[PathBuf],
+    opts: &ScanOptions,
+    db: &AdvisoryDb,
+) -> Result<ScanReport, ScanError> {
     let start = Instant::now();
     let (files, keys) = collect(paths, opts)?;
     let mut findings = Vec::new();
@@ -52,7 +56,12 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions, db: &AdvisoryDb) -> Result<Sc
         packages.extend(o.packages);
     }
     if opts.verify_record {
-        python_dist::verify_records(&ctx.dists, &digests, |p| hash_file(p).ok().map(|(d, _, _)| d), &mut findings);
+        python_dist::verify_records(
+            &ctx.dists,
+            &digests,
+            |p| hash_file(p).ok().map(|(d, _, _)| d),
+            &mut findings,
+        );
         python_dist::unlisted_executables(&ctx.dists, &executables, &mut findings);
     }
     db.findings(&packages, &mut findings);
@@ -80,26 +89,49 @@ pub fn scan(paths: &[PathBuf], opts: &ScanOptions, db: &AdvisoryDb) -> Result<Sc
 
 /// Lists regular files (no symlinks followed) and their digest keys (path relative to its
 /// root, prefixed by the root index when several roots are scanned).
-fn collect(paths: &[PathBuf], opts: &ScanOptions) -> Result<(Vec<PathBuf>, Vec<String>), ScanError> {
+fn collect(
+    paths: &[PathBuf],
+    opts: &ScanOptions,
+) -> Result<(Vec<PathBuf>, Vec<String>), ScanError> {
     let mut out: Vec<(String, PathBuf)> = Vec::new();
     for (i, root) in paths.iter().enumerate() {
         if !root.exists() {
             return Err(ScanError::MissingPath(root.clone()));
         }
-        let walker = walkdir::WalkDir::new(root).follow_links(false).into_iter().filter_entry(|e| {
-            !(e.depth() > 0 && e.file_type().is_dir() && opts.skip_dirs.iter().any(|s| e.file_name() == s.as_str()))
-        });
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(false)
+            .into_iter()
+            .filter_entry(|e| {
+                !(e.depth() > 0
+                    && e.file_type().is_dir()
+                    && opts.skip_dirs.iter().any(|s| e.file_name() == s.as_str()))
+            });
         for entry in walker {
             let entry = entry.map_err(|e| {
                 let p = e.path().map_or_else(|| root.clone(), Path::to_owned);
-                ScanError::io(&p, e.into_io_error().unwrap_or_else(|| std::io::Error::other("directory walk failed")))
+                ScanError::io(
+                    &p,
+                    e.into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("directory walk failed")),
+                )
             })?;
             if !entry.file_type().is_file() {
                 continue;
             }
-            let rel = entry.path().strip_prefix(root).ok().filter(|r| !r.as_os_str().is_empty());
-            let rel = rel.map_or_else(|| entry.file_name().to_string_lossy().into_owned(), |r| r.to_string_lossy().into_owned());
-            let key = if paths.len() > 1 { format!("{i}:{rel}") } else { rel };
+            let rel = entry
+                .path()
+                .strip_prefix(root)
+                .ok()
+                .filter(|r| !r.as_os_str().is_empty());
+            let rel = rel.map_or_else(
+                || entry.file_name().to_string_lossy().into_owned(),
+                |r| r.to_string_lossy().into_owned(),
+            );
+            let key = if paths.len() > 1 {
+                format!("{i}:{rel}")
+            } else {
+                rel
+            };
             out.push((key, entry.into_path()));
         }
     }
@@ -108,7 +140,11 @@ fn collect(paths: &[PathBuf], opts: &ScanOptions) -> Result<(Vec<PathBuf>, Vec<S
     Ok(out.into_iter().map(|(k, p)| (p, k)).unzip())
 }
 
-fn run_workers(files: &[PathBuf], opts: &ScanOptions, ctx: &Contexts) -> Result<Vec<Outcome>, ScanError> {
+fn run_workers(
+    files: &[PathBuf],
+    opts: &ScanOptions,
+    ctx: &Contexts,
+) -> Result<Vec<Outcome>, ScanError> {
     let next = AtomicUsize::new(0);
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
@@ -137,8 +173,11 @@ fn run_workers(files: &[PathBuf], opts: &ScanOptions, ctx: &Contexts) -> Result<
                         }
                         let d = done.fetch_add(1, Ordering::Relaxed) + 1;
                         if let Some(cb) = &opts.progress {
-                            if d % 512 == 0 || d == total {
-                                cb(Progress { files_done: d, files_total: total });
+                            if d & 511 == 0 || d == total {
+                                cb(Progress {
+                                    files_done: d,
+                                    files_total: total,
+                                });
                             }
                         }
                     }
@@ -158,7 +197,9 @@ fn run_workers(files: &[PathBuf], opts: &ScanOptions, ctx: &Contexts) -> Result<
     }
     let mut all: Vec<(usize, Outcome)> = parts.into_iter().flatten().collect();
     if all.len() != files.len() {
-        return Err(ScanError::Usage("a scan worker stopped unexpectedly".into()));
+        return Err(ScanError::Usage(
+            "a scan worker stopped unexpectedly".into(),
+        ));
     }
     all.sort_by_key(|(i, _)| *i);
     Ok(all.into_iter().map(|(_, o)| o).collect())
@@ -184,7 +225,8 @@ fn hash_file(path: &Path) -> Result<([u8; 32], u64, bool), ScanError> {
 #[cfg(unix)]
 fn is_executable(f: &std::fs::File) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    f.metadata().is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+    f.metadata()
+        .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(not(unix))]
@@ -194,10 +236,18 @@ fn is_executable(_f: &std::fs::File) -> bool {
 
 const SOURCE_EXTS: &[&str] = &["py", "js", "cjs", "mjs", "ts", "sh"];
 
-fn process(path: &Path, opts: &ScanOptions, ctx: &Contexts, buf: &mut Vec<u8>) -> Result<Outcome, ScanError> {
+fn process(
+    path: &Path,
+    opts: &ScanOptions,
+    ctx: &Contexts,
+    buf: &mut Vec<u8>,
+) -> Result<Outcome, ScanError> {
     let mut f = std::fs::File::open(path).map_err(|e| ScanError::io(path, e))?;
     let meta = f.metadata().map_err(|e| ScanError::io(path, e))?;
-    let mut o = Outcome { executable: is_executable(&f), ..Outcome::default() };
+    let mut o = Outcome {
+        executable: is_executable(&f),
+        ..Outcome::default()
+    };
     if meta.len() > opts.max_analyze_bytes {
         let (d, n, _) = hash_file(path)?;
         o.digest = d;

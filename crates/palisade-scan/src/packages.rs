@@ -74,8 +74,14 @@ mod tests {
 
     #[test]
     fn pep503_names() {
-        assert_eq!(Ecosystem::PyPI.normalize_name("Foo__Bar.baz"), "foo-bar-baz");
-        assert_eq!(Ecosystem::Npm.normalize_name("@ctrl/tinycolor"), "@ctrl/tinycolor");
+        assert_eq!(
+            Ecosystem::PyPI.normalize_name("Foo__Bar.baz"),
+            "foo-bar-baz"
+        );
+        assert_eq!(
+            Ecosystem::Npm.normalize_name("@ctrl/tinycolor"),
+            "@ctrl/tinycolor"
+        );
         assert_eq!(Ecosystem::from_osv("crates.io"), Some(Ecosystem::CratesIo));
         assert_eq!(Ecosystem::from_osv("Go"), None);
     }

@@ -75,7 +75,9 @@ fn is_known_good(line: &str) -> bool {
         .filter(|c| !c.is_whitespace())
         .collect();
     let normalized = normalized.trim_end_matches(';');
-    KNOWN_GOOD.iter().any(|k| k.trim_end_matches(';') == normalized)
+    KNOWN_GOOD
+        .iter()
+        .any(|k| k.trim_end_matches(';') == normalized)
 }
 
 /// Indicators present in `code` and in any base64 literal it carries (decoded one level).
@@ -92,7 +94,12 @@ fn indicators(code: &str) -> Vec<&'static str> {
     add(&lower);
     for cap in b64_literal_re().captures_iter(code.as_bytes()) {
         let Some(m) = cap.get(1) else { continue };
-        let compact: Vec<u8> = m.as_bytes().iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+        let compact: Vec<u8> = m
+            .as_bytes()
+            .iter()
+            .copied()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
         if let Ok(bytes) = STANDARD.decode(&compact) {
             add(&String::from_utf8_lossy(&bytes).to_ascii_lowercase());
         }
@@ -113,7 +120,9 @@ pub fn analyze(file: &str, text: &str, out: &mut Vec<ScanFinding>) {
         }
         let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let lower = line.to_ascii_lowercase();
-        let runs_code = ["exec(", "eval(", "compile("].iter().any(|k| lower.contains(k));
+        let runs_code = ["exec(", "eval(", "compile("]
+            .iter()
+            .any(|k| lower.contains(k));
         let found = indicators(line);
         let (rule, sev, reason) = if !found.is_empty() {
             (
@@ -155,7 +164,10 @@ mod tests {
     #[test]
     fn known_good_lines_are_silent() {
         assert!(run("/opt/some/path\n# comment\n\n").is_empty());
-        assert!(run("import __editable___demo_1_0_finder; __editable___demo_1_0_finder.install()\n").is_empty());
+        assert!(run(
+            "import __editable___demo_1_0_finder; __editable___demo_1_0_finder.install()\n"
+        )
+        .is_empty());
         assert!(run("import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == 'local'; enabled and __import__('_distutils_hack').add_shim(); \n").is_empty());
         assert!(run("import _virtualenv\n").is_empty());
     }
@@ -164,7 +176,9 @@ mod tests {
     fn base64_exec_is_critical_and_name_does_not_matter() {
         // Inert: the blob decodes to `import subprocess; print('hi')`.
         let blob = STANDARD.encode("import subprocess; print('hi')");
-        let f = run(&format!("import base64; exec(base64.b64decode('{blob}'))\n"));
+        let f = run(&format!(
+            "import base64; exec(base64.b64decode('{blob}'))\n"
+        ));
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::Critical);
         assert!(f[0].reason.contains("subprocess"), "{}", f[0].reason);

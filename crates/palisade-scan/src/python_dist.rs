@@ -240,13 +240,20 @@ fn appended_certificates(path: &Path, expected: &str) -> Option<usize> {
     }
     let bytes = std::fs::read(path).ok()?;
     const MARK: &[u8] = b"-----BEGIN CERTIFICATE-----";
-    let marks: Vec<usize> = bytes.windows(MARK.len()).enumerate().filter(|(_, w)| *w == MARK).map(|(i, _)| i).collect();
+    let marks: Vec<usize> = bytes
+        .windows(MARK.len())
+        .enumerate()
+        .filter(|(_, w)| *w == MARK)
+        .map(|(i, _)| i)
+        .collect();
     let expected = expected.trim_end_matches('=');
     for (k, &at) in marks.iter().enumerate().rev().take(16) {
         // The injector may add a separating newline (and the original may lack a final one).
         for cut in [at, at.saturating_sub(1)] {
             let prefix = bytes.get(..cut)?;
-            let digest: [u8; 32] = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(prefix)).into();
+            let digest: [u8; 32] =
+                sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(prefix))
+                    .into();
             if record_hash(&digest) == expected {
                 return Some(marks.len() - k);
             }
@@ -317,10 +324,16 @@ mod tests {
             site,
         );
         assert_eq!(d.entries.len(), 4);
-        assert_eq!(d.entries[1].0, PathBuf::from("/s/lib/py/site-packages/pkg/we,ird.py"));
+        assert_eq!(
+            d.entries[1].0,
+            PathBuf::from("/s/lib/py/site-packages/pkg/we,ird.py")
+        );
         assert_eq!(d.entries[1].1.as_deref(), Some("def"));
         assert_eq!(d.entries[2].0, PathBuf::from("/s/bin/tool"));
-        assert_eq!(d.top_dirs, vec![PathBuf::from("/s/lib/py/site-packages/pkg")]);
+        assert_eq!(
+            d.top_dirs,
+            vec![PathBuf::from("/s/lib/py/site-packages/pkg")]
+        );
     }
 
     #[test]

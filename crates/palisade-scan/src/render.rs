@@ -24,7 +24,9 @@ impl OutputFormat {
             "table" => Ok(Self::Table),
             "json" => Ok(Self::Json),
             "sarif" => Ok(Self::Sarif),
-            _ => Err(ScanError::Usage(format!("unknown format {s:?} (expected table, json or sarif)"))),
+            _ => Err(ScanError::Usage(format!(
+                "unknown format {s:?} (expected table, json or sarif)"
+            ))),
         }
     }
 }
@@ -41,20 +43,46 @@ pub fn render(report: &ScanReport, format: OutputFormat) -> Result<String, ScanE
 /// The terminal table: one section per severity (worst first), each row `file:line  rule  reason`.
 pub fn render_table(report: &ScanReport) -> String {
     let mut s = String::new();
-    for sev in [Severity::Critical, Severity::High, Severity::Medium, Severity::Low] {
-        let rows: Vec<_> = report.findings.iter().filter(|f| f.severity == sev).collect();
+    for sev in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ] {
+        let rows: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == sev)
+            .collect();
         if rows.is_empty() {
             continue;
         }
-        let _ = writeln!(s, "{} ({})", severity_name(sev).to_ascii_uppercase(), rows.len());
-        let width = rows.iter().map(|f| location(f).len()).max().unwrap_or(0).min(80);
+        let _ = writeln!(
+            s,
+            "{} ({})",
+            severity_name(sev).to_ascii_uppercase(),
+            rows.len()
+        );
+        let width = rows
+            .iter()
+            .map(|f| location(f).len())
+            .max()
+            .unwrap_or(0)
+            .min(80);
         for f in rows {
             let pkg = match (&f.package, &f.version) {
                 (Some(p), Some(v)) => format!(" [{p} {v}]"),
                 (Some(p), None) => format!(" [{p}]"),
                 _ => String::new(),
             };
-            let _ = writeln!(s, "  {:<width$}  {:<26}  {}{}", location(f), f.rule_id, f.reason, pkg);
+            let _ = writeln!(
+                s,
+                "  {:<width$}  {:<26}  {}{}",
+                location(f),
+                f.rule_id,
+                f.reason,
+                pkg
+            );
         }
         s.push('\n');
     }
@@ -69,7 +97,11 @@ pub fn render_table(report: &ScanReport) -> String {
         c.high,
         c.medium,
         c.low,
-        if report.suppressed.total() > 0 { format!(" ({} accepted by baseline)", report.suppressed.total()) } else { String::new() }
+        if report.suppressed.total() > 0 {
+            format!(" ({} accepted by baseline)", report.suppressed.total())
+        } else {
+            String::new()
+        }
     );
     s
 }
@@ -94,5 +126,8 @@ pub fn render_json(report: &ScanReport) -> Result<String, ScanError> {
         "summary": report.counts(),
         "findings": report.findings,
     });
-    serde_json::to_string_pretty(&v).map_err(|e| ScanError::Serialize { what: "json report", reason: e.to_string() })
+    serde_json::to_string_pretty(&v).map_err(|e| ScanError::Serialize {
+        what: "json report",
+        reason: e.to_string(),
+    })
 }

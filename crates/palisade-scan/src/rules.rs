@@ -50,8 +50,10 @@ rules! {
         "A requirement without `==` resolves to whatever is newest at install time, including a freshly poisoned release.";
     REQ_NOHASH = "PAL-REQ-NOHASH", "requirement-without-hash", Low,
         "Without `--hash`, pip accepts any artifact the index serves for that version.";
-    NPM_INSTALL_SCRIPT = "PAL-NPM-INSTALL-SCRIPT", "npm-install-script", Medium,
-        "preinstall/install/postinstall scripts run arbitrary code at install time, before anyone reviews the package.";
+    LOCK_UNPARSEABLE = "PAL-LOCK-UNPARSEABLE", "lockfile-unparseable", Low,
+        "A lockfile that does not parse was not checked against advisories; fix it or the scan is blind to its pins.";
+    NPM_INSTALL_SCRIPT = "PAL-NPM-INSTALL-SCRIPT", "npm-install-script", Low,
+        "preinstall/install/postinstall scripts run code at install time; common for native builds, so reported low unless the script downloads and executes.";
     NPM_INSTALL_DOWNLOAD = "PAL-NPM-INSTALL-DOWNLOAD-EXEC", "npm-install-script-downloads", Critical,
         "An install script that fetches and runs remote code executes whatever that server returns today.";
     GHA_UNPINNED = "PAL-GHA-UNPINNED", "action-not-pinned-by-sha", Medium,

@@ -100,5 +100,8 @@ pub fn render_sarif(report: &ScanReport) -> Result<String, ScanError> {
             "properties": {"treeDigest": report.tree_digest},
         }],
     });
-    serde_json::to_string_pretty(&log).map_err(|e| ScanError::Serialize { what: "sarif log", reason: e.to_string() })
+    serde_json::to_string_pretty(&log).map_err(|e| ScanError::Serialize {
+        what: "sarif log",
+        reason: e.to_string(),
+    })
 }

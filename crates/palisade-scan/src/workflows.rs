@@ -11,15 +11,26 @@ use crate::finding::ScanFinding;
 use crate::rules;
 use crate::text::static_regex;
 
-/// True for `.github/workflows/*.yml|yaml`.
+/// True for `.github/workflows/*.yml|yaml` of a repository. Copies shipped inside installed
+/// packages (`node_modules`, `site-packages`) never run, so they are not workflows here.
 pub fn is_workflow(path: &Path) -> bool {
-    let ext_ok = path
-        .extension()
-        .is_some_and(|e| e == "yml" || e == "yaml");
+    if path.components().any(|c| {
+        let c = c.as_os_str();
+        c == "node_modules" || c == "site-packages" || c == "dist-packages"
+    }) {
+        return false;
+    }
+    let ext_ok = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
     let mut up = path.ancestors().skip(1);
     ext_ok
-        && up.next().and_then(Path::file_name).is_some_and(|n| n == "workflows")
-        && up.next().and_then(Path::file_name).is_some_and(|n| n == ".github")
+        && up
+            .next()
+            .and_then(Path::file_name)
+            .is_some_and(|n| n == "workflows")
+        && up
+            .next()
+            .and_then(Path::file_name)
+            .is_some_and(|n| n == ".github")
 }
 
 fn uses_re() -> &'static Regex {
@@ -72,7 +83,10 @@ pub fn analyze(file: &str, text: &str, out: &mut Vec<ScanFinding>) {
         }
         if prt && (key.starts_with("ref:") || key.starts_with("repository:")) {
             let v = key.split_once(':').map_or("", |(_, v)| v);
-            if v.contains("github.event.pull_request.head") || v.contains("github.head_ref") || v.contains("refs/pull/") {
+            if v.contains("github.event.pull_request.head")
+                || v.contains("github.head_ref")
+                || v.contains("refs/pull/")
+            {
                 out.push(ScanFinding::new(
                     rules::GHA_PRT_CHECKOUT,
                     Severity::High,
@@ -84,9 +98,16 @@ pub fn analyze(file: &str, text: &str, out: &mut Vec<ScanFinding>) {
             }
         }
         if run_indent.is_some() {
-            if let Some(m) = untrusted_re().captures(line.as_bytes()).and_then(|c| c.get(1)) {
+            if let Some(m) = untrusted_re()
+                .captures(line.as_bytes())
+                .and_then(|c| c.get(1))
+            {
                 let (rule, sev, ctx) = if prt {
-                    (rules::GHA_PRT_INJECTION, Severity::High, "pull_request_target ")
+                    (
+                        rules::GHA_PRT_INJECTION,
+                        Severity::High,
+                        "pull_request_target ",
+                    )
                 } else {
                     (rules::GHA_RUN_INJECTION, Severity::Medium, "")
                 };
@@ -108,7 +129,14 @@ fn check_uses(file: &str, n: u32, line: &str, target: &str, out: &mut Vec<ScanFi
         return; // local actions are versioned with the repository; docker refs are out of scope
     }
     let Some((action, reference)) = target.rsplit_once('@') else {
-        out.push(ScanFinding::new(rules::GHA_UNPINNED, Severity::Medium, file, Some(n), line, format!("action {target} has no ref: it runs whatever the default branch holds")));
+        out.push(ScanFinding::new(
+            rules::GHA_UNPINNED,
+            Severity::Medium,
+            file,
+            Some(n),
+            line,
+            format!("action {target} has no ref: it runs whatever the default branch holds"),
+        ));
         return;
     };
     let is_sha = reference.len() == 40 && reference.bytes().all(|b| b.is_ascii_hexdigit());
@@ -133,8 +161,16 @@ mod tests {
         let wf = "on:\n  pull_request_target:\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n      - uses: actions/setup-node@1a4442cacd436585916779262731d5b162bc6ec7 # v4\n      - uses: ./local\n      - run: |\n          echo \"${{ github.event.pull_request.title }}\"\n      - name: ok\n        run: echo ${{ github.sha }}\n";
         let mut out = Vec::new();
         analyze("w.yml", wf, &mut out);
-        let got: Vec<(&str, Option<u32>)> = out.iter().map(|f| (f.rule_id.as_str(), f.line)).collect();
-        assert_eq!(got, [(rules::GHA_UNPINNED, Some(6)), (rules::GHA_PRT_CHECKOUT, Some(8)), (rules::GHA_PRT_INJECTION, Some(12))]);
+        let got: Vec<(&str, Option<u32>)> =
+            out.iter().map(|f| (f.rule_id.as_str(), f.line)).collect();
+        assert_eq!(
+            got,
+            [
+                (rules::GHA_UNPINNED, Some(6)),
+                (rules::GHA_PRT_CHECKOUT, Some(8)),
+                (rules::GHA_PRT_INJECTION, Some(12))
+            ]
+        );
         assert!(out[0].reason.contains("'v4'"));
     }
 

@@ -30,9 +30,16 @@ fn import_is_idempotent_and_survives_reopen() {
     }
     let store = Store::open(dir.path()).unwrap();
     let db = AdvisoryDb::load(&store).unwrap();
-    assert_eq!(db.len(), 12, "one row per (advisory, package), re-import replaces");
+    assert_eq!(
+        db.len(),
+        12,
+        "one row per (advisory, package), re-import replaces"
+    );
     let m = db.matching(Ecosystem::PyPI, "LiteLLM", "1.82.7");
-    assert_eq!(m.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["MAL-2026-2144"]);
+    assert_eq!(
+        m.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+        ["MAL-2026-2144"]
+    );
 }
 
 #[test]
@@ -41,9 +48,14 @@ fn a_broken_advisory_file_fails_the_whole_import() {
     write(dir.path(), "a/GOOD.json", br#"{"id":"MAL-1","affected":[{"package":{"ecosystem":"npm","name":"x"},"versions":["1.0.0"]}]}"#);
     write(dir.path(), "b/BAD.json", b"{not json");
     let store = Store::open_in_memory().unwrap();
-    let err = import_advisories(&store, dir.path()).unwrap_err().to_string();
+    let err = import_advisories(&store, dir.path())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("BAD.json"), "{err}");
-    assert!(AdvisoryDb::load(&store).unwrap().is_empty(), "nothing half-imported");
+    assert!(
+        AdvisoryDb::load(&store).unwrap().is_empty(),
+        "nothing half-imported"
+    );
 }
 
 #[test]
@@ -51,22 +63,41 @@ fn ranges_from_the_real_records() {
     let db = db();
     let hit = |e, n: &str, v: &str| !db.matching(e, n, v).is_empty();
     // litellm: explicit versions; PEP 440 equality (1.82.8.0 == 1.82.8).
-    assert!(hit(Ecosystem::PyPI, "litellm", "1.82.8") && hit(Ecosystem::PyPI, "litellm", "1.82.8.0"));
-    assert!(!hit(Ecosystem::PyPI, "litellm", "1.82.9") && !hit(Ecosystem::PyPI, "litellm", "1.82.8.post1"));
+    assert!(
+        hit(Ecosystem::PyPI, "litellm", "1.82.8") && hit(Ecosystem::PyPI, "litellm", "1.82.8.0")
+    );
+    assert!(
+        !hit(Ecosystem::PyPI, "litellm", "1.82.9")
+            && !hit(Ecosystem::PyPI, "litellm", "1.82.8.post1")
+    );
     assert!(hit(Ecosystem::PyPI, "telnyx", "4.87.2") && !hit(Ecosystem::PyPI, "telnyx", "4.87.0"));
     // @ctrl/tinycolor: `introduced: 0` → every version.
-    assert!(hit(Ecosystem::Npm, "@ctrl/tinycolor", "3.4.0") && hit(Ecosystem::Npm, "@ctrl/tinycolor", "4.1.2"));
+    assert!(
+        hit(Ecosystem::Npm, "@ctrl/tinycolor", "3.4.0")
+            && hit(Ecosystem::Npm, "@ctrl/tinycolor", "4.1.2")
+    );
     // @solana/web3.js: introduced 1.95.6, fixed 1.95.8.
     assert!(!hit(Ecosystem::Npm, "@solana/web3.js", "1.95.5"));
     assert!(hit(Ecosystem::Npm, "@solana/web3.js", "1.95.7"));
     assert!(!hit(Ecosystem::Npm, "@solana/web3.js", "1.95.8"));
     // eslint-config-prettier: null origins do not break import.
-    assert!(hit(Ecosystem::Npm, "eslint-config-prettier", "10.1.7") && !hit(Ecosystem::Npm, "eslint-config-prettier", "10.1.5"));
+    assert!(
+        hit(Ecosystem::Npm, "eslint-config-prettier", "10.1.7")
+            && !hit(Ecosystem::Npm, "eslint-config-prettier", "10.1.5")
+    );
     // RustSec: ring patched >= 0.17.12; rsa has no patch; rustdecimal malicious.
-    assert!(hit(Ecosystem::CratesIo, "ring", "0.17.11") && !hit(Ecosystem::CratesIo, "ring", "0.17.12"));
+    assert!(
+        hit(Ecosystem::CratesIo, "ring", "0.17.11") && !hit(Ecosystem::CratesIo, "ring", "0.17.12")
+    );
     assert!(hit(Ecosystem::CratesIo, "rsa", "0.9.8"));
-    assert!(!hit(Ecosystem::PyPI, "ring", "0.17.11"), "ecosystems do not mix");
-    assert!(matches!(parse_version(Ecosystem::PyPI, "1!0.1"), Some(AnyVersion::Pep440(_))));
+    assert!(
+        !hit(Ecosystem::PyPI, "ring", "0.17.11"),
+        "ecosystems do not mix"
+    );
+    assert!(matches!(
+        parse_version(Ecosystem::PyPI, "1!0.1"),
+        Some(AnyVersion::Pep440(_))
+    ));
 }
 
 #[test]
@@ -74,11 +105,27 @@ fn lockfiles_pinning_malicious_versions_are_critical() {
     let db = db();
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    write(d, "requirements.txt", b"requests==2.32.3 --hash=sha256:00\nlitellm==1.82.8 --hash=sha256:11\n");
+    write(
+        d,
+        "requirements.txt",
+        b"requests==2.32.3 --hash=sha256:00\nlitellm==1.82.8 --hash=sha256:11\n",
+    );
     write(d, "poetry.lock", b"[[package]]\nname = \"telnyx\"\nversion = \"4.87.1\"\n\n[[package]]\nname = \"httpx\"\nversion = \"0.28.1\"\n");
-    write(d, "uv.lock", b"version = 1\n[[package]]\nname = \"num2words\"\nversion = \"0.5.15\"\n");
-    write(d, "pylock.toml", b"lock-version = \"1.0\"\n[[packages]]\nname = \"lightning\"\nversion = \"2.6.3\"\n");
-    write(d, "Pipfile.lock", br#"{"default":{"elementary-data":{"version":"==0.23.3"}},"develop":{}}"#);
+    write(
+        d,
+        "uv.lock",
+        b"version = 1\n[[package]]\nname = \"num2words\"\nversion = \"0.5.15\"\n",
+    );
+    write(
+        d,
+        "pylock.toml",
+        b"lock-version = \"1.0\"\n[[packages]]\nname = \"lightning\"\nversion = \"2.6.3\"\n",
+    );
+    write(
+        d,
+        "Pipfile.lock",
+        br#"{"default":{"elementary-data":{"version":"==0.23.3"}},"develop":{}}"#,
+    );
     write(d, "web/package-lock.json", br#"{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/nx":{"version":"21.5.0"},"node_modules/left-pad":{"version":"1.3.0"}}}"#);
     write(d, "web2/pnpm-lock.yaml", b"lockfileVersion: '9.0'\npackages:\n  nx@20.9.0:\n    resolution: {integrity: x}\n  nx@21.9.0:\n    resolution: {integrity: x}\n");
     write(d, "web3/yarn.lock", b"# yarn lockfile v1\n\n\"@ctrl/tinycolor@^4.1.0\":\n  version \"4.1.1\"\n\nnx@^21.8.0:\n  version \"21.8.0\"\n");
@@ -88,7 +135,17 @@ fn lockfiles_pinning_malicious_versions_are_critical() {
     let mal = of_rule(&r, rules::ADV_MALICIOUS);
     let got: Vec<(String, String, Option<u32>)> = mal
         .iter()
-        .map(|f| (f.file.rsplit('/').next().unwrap().to_owned(), format!("{}@{}", f.package.clone().unwrap(), f.version.clone().unwrap()), f.line))
+        .map(|f| {
+            (
+                f.file.rsplit('/').next().unwrap().to_owned(),
+                format!(
+                    "{}@{}",
+                    f.package.clone().unwrap(),
+                    f.version.clone().unwrap()
+                ),
+                f.line,
+            )
+        })
         .collect();
     let want = [
         ("Pipfile.lock", "elementary-data@0.23.3", Some(1)),
@@ -103,12 +160,24 @@ fn lockfiles_pinning_malicious_versions_are_critical() {
         ("yarn.lock", "nx@21.8.0", Some(6)),
     ];
     for (file, pkg, line) in want {
-        assert!(got.iter().any(|(f, p, l)| f == file && p == pkg && *l == line), "missing {file} {pkg} {line:?} in\n{}", dump(&r));
+        assert!(
+            got.iter()
+                .any(|(f, p, l)| f == file && p == pkg && *l == line),
+            "missing {file} {pkg} {line:?} in\n{}",
+            dump(&r)
+        );
     }
     assert_eq!(mal.len(), 10, "{}", dump(&r));
     assert!(mal.iter().all(|f| f.severity == Severity::Critical));
-    let lite = mal.iter().find(|f| f.package.as_deref() == Some("litellm")).unwrap();
-    assert!(lite.reason.contains("MAL-2026-2144") && lite.reason.contains("known malicious"), "{}", lite.reason);
+    let lite = mal
+        .iter()
+        .find(|f| f.package.as_deref() == Some("litellm"))
+        .unwrap();
+    assert!(
+        lite.reason.contains("MAL-2026-2144") && lite.reason.contains("known malicious"),
+        "{}",
+        lite.reason
+    );
     // ring 0.17.11: vulnerability (high); instant: informational (low); serde/requests/httpx/left-pad: nothing.
     let vuln = of_rule(&r, rules::ADV_VULN);
     assert_eq!(vuln.len(), 1, "{}", dump(&r));
@@ -117,7 +186,13 @@ fn lockfiles_pinning_malicious_versions_are_critical() {
     assert_eq!(info.len(), 1);
     assert_eq!(info[0].severity, Severity::Low);
     for benign in ["requests", "httpx", "left-pad", "serde"] {
-        assert!(!r.findings.iter().any(|f| f.package.as_deref() == Some(benign) && f.severity > Severity::Low), "{benign}: {}", dump(&r));
+        assert!(
+            !r.findings
+                .iter()
+                .any(|f| f.package.as_deref() == Some(benign) && f.severity > Severity::Low),
+            "{benign}: {}",
+            dump(&r)
+        );
     }
 }
 
@@ -125,7 +200,13 @@ fn lockfiles_pinning_malicious_versions_are_critical() {
 fn installed_packages_are_matched_too() {
     let db = db();
     let tmp = tempfile::tempdir().unwrap();
-    install_dist(&tmp.path().join("site-packages"), "litellm", "1.82.7", "https://litellm.ai", &[("litellm/__init__.py", b"\n")]);
+    install_dist(
+        &tmp.path().join("site-packages"),
+        "litellm",
+        "1.82.7",
+        "https://litellm.ai",
+        &[("litellm/__init__.py", b"\n")],
+    );
     install_npm(tmp.path(), "@solana/web3.js", "1.95.6", "", &[]);
     install_npm(tmp.path(), "chalk", "5.6.0", "", &[]);
     let r = scan_dir(tmp.path(), &db);

@@ -6,8 +6,9 @@ mod support;
 use palisade_core::dsse::Envelope;
 use palisade_scan::cli::{run_advisories_import, run_scan, ScanArgs};
 use palisade_scan::{
-    exit_code, generate_attest_key, render_json, render_sarif, render_table, rules, sign_scan_attestation,
-    verify_scan_attestation, AdvisoryDb, AttestKey, Baseline, OutputFormat, ScanAttestError, Severity,
+    exit_code, generate_attest_key, render_json, render_sarif, render_table, rules,
+    sign_scan_attestation, verify_scan_attestation, AdvisoryDb, AttestKey, Baseline, OutputFormat,
+    ScanAttestError, Severity,
 };
 use palisade_store::Store;
 use support::*;
@@ -16,7 +17,11 @@ const NOW: u64 = 1_790_000_000_000;
 
 fn dirty_tree() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    write(tmp.path(), ".github/workflows/ci.yml", b"on: push\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n");
+    write(
+        tmp.path(),
+        ".github/workflows/ci.yml",
+        b"on: push\njobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n",
+    );
     write(tmp.path(), "requirements.txt", b"litellm==1.82.8\n");
     tmp
 }
@@ -27,7 +32,10 @@ fn table_json_and_sarif_carry_the_findings() {
     let r = scan_dir(tmp.path(), &AdvisoryDb::empty());
     let table = render_table(&r);
     assert!(table.starts_with("MEDIUM (1)"), "{table}");
-    assert!(table.contains("ci.yml:5") && table.contains(rules::GHA_UNPINNED), "{table}");
+    assert!(
+        table.contains("ci.yml:5") && table.contains(rules::GHA_UNPINNED),
+        "{table}"
+    );
     assert!(table.contains("LOW (1)"));
     let j: serde_json::Value = serde_json::from_str(&render_json(&r).unwrap()).unwrap();
     assert_eq!(j["summary"]["medium"], 1);
@@ -40,12 +48,22 @@ fn table_json_and_sarif_carry_the_findings() {
     let run = &s["runs"][0];
     let rules_arr = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules_arr.len(), rules::RULES.len());
-    assert!(rules_arr.iter().all(|r| r["id"].is_string() && r["help"]["text"].as_str().is_some_and(|t| !t.is_empty())));
+    assert!(rules_arr
+        .iter()
+        .all(|r| r["id"].is_string() && r["help"]["text"].as_str().is_some_and(|t| !t.is_empty())));
     let res = &run["results"][0];
     assert_eq!(res["ruleId"], rules::GHA_UNPINNED);
     assert_eq!(res["level"], "warning");
-    assert_eq!(res["locations"][0]["physicalLocation"]["region"]["startLine"], 5);
-    assert!(res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap().ends_with(".github/workflows/ci.yml"));
+    assert_eq!(
+        res["locations"][0]["physicalLocation"]["region"]["startLine"],
+        5
+    );
+    assert!(
+        res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with(".github/workflows/ci.yml")
+    );
     let idx = res["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(rules_arr[idx]["id"], rules::GHA_UNPINNED);
 }
@@ -73,7 +91,10 @@ fn exit_codes_and_baseline() {
     assert_eq!(r3.findings.len(), 1, "{}", dump(&r3));
     assert!(r3.findings[0].reason.contains("actions/cache"));
     std::fs::write(&base, "{\"version\":1}").unwrap();
-    assert!(Baseline::load(&base).unwrap_err().to_string().contains("baseline"));
+    assert!(Baseline::load(&base)
+        .unwrap_err()
+        .to_string()
+        .contains("baseline"));
 }
 
 #[test]
@@ -81,14 +102,24 @@ fn cli_handlers_import_scan_and_attest_end_to_end() {
     let store_dir = tempfile::tempdir().unwrap();
     let store = Store::open(store_dir.path()).unwrap();
     let mut out = Vec::new();
-    let stats = run_advisories_import(&store, &palisade_core::fixtures::fixture("osv-malicious"), &mut out).unwrap();
+    let stats = run_advisories_import(
+        &store,
+        &palisade_core::fixtures::fixture("osv-malicious"),
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(stats.malicious, 12);
-    assert!(String::from_utf8(out).unwrap().starts_with("imported 12 advisory files"));
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .starts_with("imported 12 advisory files"));
 
     let keys = tempfile::tempdir().unwrap();
     let key_path = keys.path().join("scan.pem");
     let vk = generate_attest_key(&key_path).unwrap();
-    assert!(generate_attest_key(&key_path).is_err(), "never overwrites a key");
+    assert!(
+        generate_attest_key(&key_path).is_err(),
+        "never overwrites a key"
+    );
 
     // A dirty tree: litellm 1.82.8 pinned → critical, exit 1, attestation says critical.
     let dirty = dirty_tree();
@@ -103,12 +134,23 @@ fn cli_handlers_import_scan_and_attest_end_to_end() {
     let j: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(j["summary"]["critical"], 1);
     let env_json = std::fs::read_to_string(keys.path().join("dirty.dsse.json")).unwrap();
-    let err = verify_scan_attestation(&env_json, &[vk], 3600, Severity::Medium, NOW + 1000).unwrap_err();
-    assert_eq!(err, ScanAttestError::SeverityExceeded { found: "critical", allowed: "medium" });
+    let err =
+        verify_scan_attestation(&env_json, &[vk], 3600, Severity::Medium, NOW + 1000).unwrap_err();
+    assert_eq!(
+        err,
+        ScanAttestError::SeverityExceeded {
+            found: "critical",
+            allowed: "medium"
+        }
+    );
 
     // A clean tree: exit 0, attestation verifies and names the tree digest.
     let clean = tempfile::tempdir().unwrap();
-    write(clean.path(), "requirements.txt", b"requests==2.32.3 --hash=sha256:00\n");
+    write(
+        clean.path(),
+        "requirements.txt",
+        b"requests==2.32.3 --hash=sha256:00\n",
+    );
     let mut args = ScanArgs::new(vec![clean.path().to_path_buf()]);
     args.attest_key = Some(key_path.clone());
     args.attest_out = Some(keys.path().join("clean.dsse.json"));
@@ -119,35 +161,77 @@ fn cli_handlers_import_scan_and_attest_end_to_end() {
     assert_eq!(sum.tree_digest, o.report.tree_digest);
     assert_eq!(sum.findings.total(), 0);
     assert_eq!(sum.time_ms, NOW);
-    assert_eq!(sum.signer_keyid, AttestKey::load(&key_path).unwrap().keyid());
+    assert_eq!(
+        sum.signer_keyid,
+        AttestKey::load(&key_path).unwrap().keyid()
+    );
 
     // Stale, from the future, untrusted key, tampered payload.
-    assert!(matches!(verify_scan_attestation(&env_json, &[vk], 60, Severity::Low, NOW + 61_000), Err(ScanAttestError::Stale { age_secs: 61, max_secs: 60 })));
-    assert_eq!(verify_scan_attestation(&env_json, &[vk], 60, Severity::Low, NOW - 120_000), Err(ScanAttestError::FromFuture));
+    assert!(matches!(
+        verify_scan_attestation(&env_json, &[vk], 60, Severity::Low, NOW + 61_000),
+        Err(ScanAttestError::Stale {
+            age_secs: 61,
+            max_secs: 60
+        })
+    ));
+    assert_eq!(
+        verify_scan_attestation(&env_json, &[vk], 60, Severity::Low, NOW - 120_000),
+        Err(ScanAttestError::FromFuture)
+    );
     let other = generate_attest_key(&keys.path().join("other.pem")).unwrap();
-    assert_eq!(verify_scan_attestation(&env_json, &[other], 3600, Severity::Low, NOW), Err(ScanAttestError::Untrusted));
+    assert_eq!(
+        verify_scan_attestation(&env_json, &[other], 3600, Severity::Low, NOW),
+        Err(ScanAttestError::Untrusted)
+    );
     let mut env: Envelope = serde_json::from_str(&env_json).unwrap();
-    let mut stmt: serde_json::Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
+    let mut stmt: serde_json::Value =
+        serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
     assert_eq!(stmt["predicateType"], "https://palisade.dev/scan-result/v1");
     assert_eq!(stmt["_type"], "https://in-toto.io/Statement/v1");
     stmt["predicate"]["timeMs"] = serde_json::json!(NOW + 3_000_000);
-    env.payload = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, serde_json::to_vec(&stmt).unwrap());
+    env.payload = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        serde_json::to_vec(&stmt).unwrap(),
+    );
     let tampered = serde_json::to_string(&env).unwrap();
-    assert_eq!(verify_scan_attestation(&tampered, &[vk], 3600, Severity::Low, NOW), Err(ScanAttestError::Untrusted));
+    assert_eq!(
+        verify_scan_attestation(&tampered, &[vk], 3600, Severity::Low, NOW),
+        Err(ScanAttestError::Untrusted)
+    );
 }
 
 #[test]
 fn baselined_criticals_still_fail_attestation_policy() {
     let tmp = tempfile::tempdir().unwrap();
-    write(tmp.path(), "x.pth", b"import base64; exec(base64.b64decode('cHJpbnQoMSk='))\n");
+    write(
+        tmp.path(),
+        "x.pth",
+        b"import base64; exec(base64.b64decode('cHJpbnQoMSk='))\n",
+    );
     let mut r = scan_dir(tmp.path(), &AdvisoryDb::empty());
     Baseline::from_report(&r).apply(&mut r);
     assert!(r.findings.is_empty());
     let key = AttestKey::from_signing_key(ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]));
     let env = sign_scan_attestation(&r, &key, NOW).unwrap();
-    let err = verify_scan_attestation(&serde_json::to_string(&env).unwrap(), &[key.verifying_key()], 60, Severity::High, NOW).unwrap_err();
-    assert_eq!(err, ScanAttestError::SeverityExceeded { found: "critical", allowed: "high" });
-    assert!(!format!("{key:?}").contains("0707"), "debug output hides the key");
+    let err = verify_scan_attestation(
+        &serde_json::to_string(&env).unwrap(),
+        &[key.verifying_key()],
+        60,
+        Severity::High,
+        NOW,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        ScanAttestError::SeverityExceeded {
+            found: "critical",
+            allowed: "high"
+        }
+    );
+    assert!(
+        !format!("{key:?}").contains("0707"),
+        "debug output hides the key"
+    );
 }
 
 #[test]
@@ -155,12 +239,21 @@ fn key_files_raw_hex_and_bad() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("raw"), [9u8; 32]).unwrap();
     std::fs::write(d.path().join("hex"), hex_of(&[9u8; 32])).unwrap();
-    std::fs::write(d.path().join("bad"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").unwrap();
+    std::fs::write(
+        d.path().join("bad"),
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
     let a = AttestKey::load(&d.path().join("raw")).unwrap();
     let b = AttestKey::load(&d.path().join("hex")).unwrap();
     assert_eq!(a.keyid(), b.keyid());
-    let e = AttestKey::load(&d.path().join("bad")).unwrap_err().to_string();
-    assert!(e.contains("not a pkcs#8 ed25519 private key") && !e.contains("AAAA"), "{e}");
+    let e = AttestKey::load(&d.path().join("bad"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("not a pkcs#8 ed25519 private key") && !e.contains("AAAA"),
+        "{e}"
+    );
 }
 
 fn hex_of(b: &[u8]) -> String {

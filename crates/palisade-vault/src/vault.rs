@@ -57,7 +57,10 @@ impl std::fmt::Debug for Vault {
         f.debug_struct("Vault")
             .field("dir", &self.dir)
             .field("source", &self.source)
-            .field("entries", &self.state.try_lock().map(|s| s.file.entries.len()))
+            .field(
+                "entries",
+                &self.state.try_lock().map(|s| s.file.entries.len()),
+            )
             .finish_non_exhaustive()
     }
 }

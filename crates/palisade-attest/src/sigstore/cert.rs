@@ -10,12 +10,34 @@ use der::asn1::{ObjectIdentifier, Utf8StringRef};
 use der::Decode;
 use sha2::{Digest, Sha256, Sha384};
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::SubjectAltName;
+use x509_cert::ext::pkix::{ExtendedKeyUsage, SubjectAltName};
 use x509_cert::Certificate;
 
 const OID_ISSUER_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
 const OID_ISSUER_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
 const OID_SAN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
+const OID_EKU: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
+const OID_CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+
+/// Fulcio leaves are issued for code signing; any other certificate that happens to chain to
+/// the CA must not sign artifacts.
+fn check_code_signing(leaf: &Certificate) -> Result<(), SigstoreError> {
+    let ok = leaf
+        .tbs_certificate
+        .extensions
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .find(|e| e.extn_id == OID_EKU)
+        .and_then(|e| ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok())
+        .is_some_and(|eku| eku.0.contains(&OID_CODE_SIGNING));
+    if !ok {
+        return Err(SigstoreError::Certificate(
+            "leaf certificate is not valid for code signing".into(),
+        ));
+    }
+    Ok(())
+}
 
 /// The public key of a certificate.
 pub fn cert_key(cert: &Certificate, which: &str) -> Result<PublicKey, SigstoreError> {
@@ -66,6 +88,7 @@ pub fn verify_chain(
     root: &TrustedRoot,
     at_ms: u64,
 ) -> Result<(), SigstoreError> {
+    check_code_signing(leaf)?;
     x509::check_validity(leaf, at_ms, "fulcio leaf certificate")
         .map_err(|e| SigstoreError::CertificateTime(e.to_string()))?;
     let mut last =

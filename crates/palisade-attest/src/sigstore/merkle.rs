@@ -38,7 +38,8 @@ pub fn root_from_inclusion(
     }
     // `inner` levels where the path may branch either way; above them only left siblings.
     let inner = (64 - (index ^ (size - 1)).leading_zeros()) as usize;
-    let border = (index >> inner).count_ones() as usize;
+    // `inner` reaches 64 for indices with the top bit set; a plain shift would overflow.
+    let border = index.checked_shr(inner as u32).unwrap_or(0).count_ones() as usize;
     if proof.len() != inner + border {
         return Err(SigstoreError::InclusionProof(format!(
             "proof has {} hashes, expected {}",

@@ -309,7 +309,11 @@ impl SigstoreVerifier {
         if let Some(tsd) = &b.verification_material.timestamp_verification_data {
             for ts in &tsd.rfc3161_timestamps {
                 let der = trusted_root::b64(&ts.signed_timestamp, "signed timestamp")?;
-                times.push(timestamp::verify_timestamp(&der, &content.signature, &self.root)?);
+                times.push(timestamp::verify_timestamp(
+                    &der,
+                    &content.signature,
+                    &self.root,
+                )?);
             }
         }
         if times.is_empty() {

@@ -90,6 +90,19 @@ async fn answer(
     rec: Arc<Mutex<Vec<RecordedRequest>>>,
 ) -> http::Response<GwBody> {
     let path = req.uri().path().to_owned();
+    if path == "/_simulated/requests" {
+        // For out-of-process interop tests: what the gateway sent, headers included (a loopback
+        // test fixture that only ever holds test keys).
+        let list: Vec<Value> = rec
+            .lock()
+            .iter()
+            .map(|r| {
+                let headers: std::collections::BTreeMap<_, _> = r.headers.iter().cloned().collect();
+                json!({"path": r.path, "headers": headers, "body": r.body})
+            })
+            .collect();
+        return json_response(Value::Array(list));
+    }
     let headers = req
         .headers()
         .iter()

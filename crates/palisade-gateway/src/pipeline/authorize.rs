@@ -48,7 +48,7 @@ pub(crate) fn run(
     call: Normalized,
     inspection: &Inspection,
     score: Option<&AnomalyScore>,
-) -> Result<Permitted<Normalized>, (ApiError, Decision)> {
+) -> Result<Permitted<Normalized>, Box<(ApiError, Decision)>> {
     let resource = ResourceRef {
         name: call.route.name.clone(),
         upstream: call.upstream.name.clone(),
@@ -77,6 +77,6 @@ pub(crate) fn run(
             format!("policy denies `{action}` on `{}`", resource.name),
         );
         e.policy_ids = decision.policy_ids.clone();
-        Err((e, decision))
+        Err(Box::new((e, decision)))
     }
 }

@@ -1,9 +1,16 @@
 //! The request path of DESIGN.md §2 as an explicit, ordered chain — one file per stage, each
 //! saying why it stands where it does:
 //!
-//! 1. accept (TLS 1.3, `server.rs`) → 2. [`limits`] → 3. [`authenticate`] → 4. [`normalize`] →
-//! 5. [`inspect`] → 6. [`behavior`] → 7. [`authorize`] → 8. [`route`] → 9. [`forward`], all
-//! wrapped by 10. [`audit`], which records the outcome of whichever stage ended the call.
+//! 1. accept: TLS 1.3 (`server.rs`)
+//! 2. [`limits`]
+//! 3. [`authenticate`]
+//! 4. [`normalize`]
+//! 5. [`inspect`]
+//! 6. [`behavior`]
+//! 7. [`authorize`]
+//! 8. [`route`]
+//! 9. [`forward`]
+//! 10. [`audit`], wrapped around all of the above: it records whichever stage ended the call.
 
 mod audit;
 mod authenticate;
@@ -68,6 +75,29 @@ pub(crate) fn route_label(api: ApiKind) -> &'static str {
         ApiKind::AnthropicMessages => "messages",
         ApiKind::Mcp => "mcp",
     }
+}
+
+/// Stage 3 alone, for routes that reach no upstream but still list what the gateway serves
+/// (`GET /v1/models`): the model list is not public.
+pub(crate) fn authenticate_only(
+    shared: &Shared,
+    conn: &ConnInfo,
+    req: &http::Request<Incoming>,
+) -> Result<(), ApiError> {
+    let authority = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or(&conn.authority);
+    let url = format!("https://{authority}{}", req.uri().path());
+    authenticate::run(
+        shared.stages.authenticator.as_ref(),
+        req.method().as_str(),
+        &url,
+        req.headers(),
+        conn.client_cert_sha256,
+    )
+    .map(|_| ())
 }
 
 /// Runs one model call through every stage and returns the caller's response.
@@ -177,7 +207,8 @@ async fn stages_2_to_9(
         score.as_ref(),
     ) {
         Ok(p) => p,
-        Err((e, decision)) => {
+        Err(denied) => {
+            let (e, decision) = *denied;
             draft.decision = Some(decision);
             if let Some(b) = &stages.behavior {
                 b.outcome(&identity, true, false, stages.clock.now_millis());

@@ -115,7 +115,7 @@ impl SseFilter {
         // keep order), otherwise emitted as a separate delta event just before it.
         if let Ends::Prefixes(p) = &end {
             for d in &ds {
-                if p.iter().any(|pre| d.key.starts_with(pre.as_str())) {
+                if p.iter().any(|pre| key_in(&d.key, pre)) {
                     if let Some(tail) = self.finish_one(&d.key) {
                         if let Some(Value::String(s)) = v.pointer_mut(&d.pointer) {
                             s.push_str(&tail);
@@ -167,7 +167,7 @@ impl SseFilter {
             Ends::Prefixes(p) => self
                 .texts
                 .keys()
-                .filter(|k| p.iter().any(|pre| k.starts_with(pre.as_str())))
+                .filter(|k| p.iter().any(|pre| key_in(k, pre)))
                 .cloned()
                 .collect(),
         };
@@ -224,4 +224,104 @@ fn chat_tail(mut v: Value, key: &str, tail: String) -> Value {
         );
     }
     v
+}
+
+/// Whether text `key` belongs to the group `prefix` (`c1` holds `c1` and `c1t0`, not `c10`).
+fn key_in(key: &str, prefix: &str) -> bool {
+    key.strip_prefix(prefix)
+        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_core::{Exchange, Inspection, StreamRelease};
+
+    /// Holds back the last 3 bytes of every text and upper-cases what it releases, so the test
+    /// sees both the hold-back and the rewriting.
+    struct Upper;
+    struct UpperScanner(String);
+    impl StreamScanner for UpperScanner {
+        fn push(&mut self, d: &str) -> StreamRelease {
+            self.0.push_str(d);
+            let mut cut = self.0.len().saturating_sub(3);
+            while !self.0.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let text: String = self.0.drain(..cut).collect();
+            StreamRelease {
+                text: text.to_uppercase(),
+                ..Default::default()
+            }
+        }
+        fn finish(&mut self) -> StreamRelease {
+            StreamRelease {
+                text: std::mem::take(&mut self.0).to_uppercase(),
+                ..Default::default()
+            }
+        }
+    }
+    impl Inspector for Upper {
+        fn inspect(&self, _: &Exchange) -> Inspection {
+            Inspection::default()
+        }
+        fn stream_scanner(&self, _: &str) -> Box<dyn StreamScanner> {
+            Box::new(UpperScanner(String::new()))
+        }
+    }
+
+    #[test]
+    fn byte_by_byte_chat_stream_with_tool_call_keeps_order_and_tails() {
+        let events = [
+            r#"{"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":"héllo"},"finish_reason":null}]}"#,
+            r#"{"id":"x","choices":[{"index":0,"delta":{"content":" world"},"finish_reason":null}]}"#,
+            r#"{"id":"x","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{\"a\":"}}]},"finish_reason":null}]}"#,
+            r#"{"id":"x","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"1}"}}]},"finish_reason":null}]}"#,
+            r#"{"id":"x","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#,
+            "[DONE]",
+        ];
+        let input: String = events.iter().map(|e| format!("data: {e}\n\n")).collect();
+        let mut f = SseFilter::new(ApiKind::OpenAiChat, Arc::new(Upper)).unwrap();
+        let mut out = Vec::new();
+        for b in input.as_bytes() {
+            out.extend(f.push(std::slice::from_ref(b)));
+        }
+        out.extend(f.finish());
+        let out = String::from_utf8(out).unwrap();
+        let mut content = String::new();
+        let mut args = String::new();
+        let mut done_seen = false;
+        for line in out.lines().filter_map(|l| l.strip_prefix("data: ")) {
+            if line == "[DONE]" {
+                done_seen = true;
+                continue;
+            }
+            assert!(!done_seen, "nothing after [DONE]");
+            let v: Value = serde_json::from_str(line).unwrap();
+            if let Some(c) = v
+                .pointer("/choices/0/delta/content")
+                .and_then(Value::as_str)
+            {
+                content.push_str(c);
+            }
+            if let Some(a) = v
+                .pointer("/choices/0/delta/tool_calls/0/function/arguments")
+                .and_then(Value::as_str)
+            {
+                args.push_str(a);
+            }
+        }
+        assert_eq!(content, "HÉLLO WORLD");
+        assert_eq!(args, "{\"A\":1}");
+        assert!(done_seen);
+    }
+
+    #[test]
+    fn key_groups_do_not_match_longer_indices() {
+        assert!(key_in("c1", "c1"));
+        assert!(key_in("c1t0", "c1"));
+        assert!(key_in("o2c0", "o2"));
+        assert!(!key_in("c10", "c1"));
+        assert!(!key_in("o12c0", "o1"));
+    }
 }

@@ -31,6 +31,25 @@ pub(crate) struct UpstreamClient {
 impl UpstreamClient {
     /// Builds the client with the upstream's trust roots and timeouts.
     pub(crate) fn new(cfg: &UpstreamConfig) -> Result<Self, TlsError> {
+        // Config validation already enforces this; checked again because `Config` is a plain
+        // struct a caller could build by hand, and plain HTTP would carry the provider key.
+        if let Some(rest) = cfg.base_url.strip_prefix("http://") {
+            let authority = rest.split('/').next().unwrap_or("");
+            let host = match authority.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or(""),
+                None => authority.split(':').next().unwrap_or(""),
+            };
+            let loopback = host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if !loopback {
+                return Err(TlsError::Rustls(format!(
+                    "upstream `{}`: plain http is only allowed to loopback",
+                    cfg.name
+                )));
+            }
+        }
         let mut roots = rustls::RootCertStore::empty();
         match &cfg.ca_file {
             Some(ca) => {

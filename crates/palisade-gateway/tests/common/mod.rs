@@ -119,11 +119,16 @@ pub fn credentials() -> StaticCredentials {
 
 /// Starts upstream + gateway with the given stages (or the development ones).
 pub async fn start_with(stages: Option<Stages>) -> Harness {
+    start_full(stages, "").await
+}
+
+/// Starts with extra `[server]` lines.
+pub async fn start_full(stages: Option<Stages>, extra_server: &str) -> Harness {
     let upstream = FakeUpstream::start("127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let text = config_text(upstream.addr(), dir.path(), "");
+    let text = config_text(upstream.addr(), dir.path(), extra_server);
     let config = palisade_config::parse(&text, "test.toml", dir.path()).unwrap();
     let stages = match stages {
         Some(s) => s,

@@ -67,7 +67,14 @@ fn canary_file(data_dir: &Path) -> PathBuf {
 
 fn random_from(rng: &mut impl Rng, alphabet: &[u8], n: usize) -> String {
     (0..n)
-        .map(|_| char::from(alphabet.get(rng.gen_range(0..alphabet.len())).copied().unwrap_or(b'A')))
+        .map(|_| {
+            char::from(
+                alphabet
+                    .get(rng.gen_range(0..alphabet.len()))
+                    .copied()
+                    .unwrap_or(b'A'),
+            )
+        })
         .collect()
 }
 
@@ -163,7 +170,11 @@ impl CanarySet {
                     })?,
             )
         };
-        Ok(Self { canaries, owner, ac })
+        Ok(Self {
+            canaries,
+            owner,
+            ac,
+        })
     }
 
     /// The canary at `i`.
@@ -183,7 +194,9 @@ impl CanarySet {
 
     /// Sightings in `text`.
     pub fn scan(&self, text: &str) -> Vec<CanaryHit> {
-        let Some(ac) = &self.ac else { return Vec::new() };
+        let Some(ac) = &self.ac else {
+            return Vec::new();
+        };
         ac.find_iter(text.as_bytes())
             .filter_map(|m| {
                 Some(CanaryHit {
@@ -203,7 +216,13 @@ mod tests {
     #[test]
     fn mint_records_and_detects_each_kind() {
         let dir = tempfile::tempdir().unwrap();
-        let a = canary_mint(dir.path(), "aws-key", "planted in vendor env", "https://s.corp/x/").unwrap();
+        let a = canary_mint(
+            dir.path(),
+            "aws-key",
+            "planted in vendor env",
+            "https://s.corp/x/",
+        )
+        .unwrap();
         let u = canary_mint(dir.path(), "url", "wiki", "https://s.corp/x/").unwrap();
         let d = canary_mint(dir.path(), "doc-id", "roadmap", "https://s.corp/x/").unwrap();
         assert!(a.tokens[0].starts_with("AKIA") && a.tokens[0].len() == 20);
@@ -212,9 +231,15 @@ mod tests {
         assert!(canary_mint(dir.path(), "bogus", "", "").is_err());
         let set = CanarySet::new(load_canaries(dir.path()).unwrap()).unwrap();
         assert_eq!(set.len(), 3);
-        let text = format!("keys {} and {} see {}", a.tokens[1], u.tokens[0], d.tokens[0]);
+        let text = format!(
+            "keys {} and {} see {}",
+            a.tokens[1], u.tokens[0], d.tokens[0]
+        );
         let hits = set.scan(&text);
-        let ids: Vec<_> = hits.iter().map(|h| set.get(h.canary).unwrap().id.clone()).collect();
+        let ids: Vec<_> = hits
+            .iter()
+            .map(|h| set.get(h.canary).unwrap().id.clone())
+            .collect();
         assert_eq!(ids, vec![a.id.clone(), u.id.clone(), d.id.clone()]);
         assert!(!format!("{a:?}").contains(&a.tokens[0]));
     }

@@ -69,7 +69,11 @@ pub fn normalize_value(s: &str) -> String {
     {
         let n = numeric.trim_end_matches(".00").trim_end_matches(".0");
         let n = n.trim_start_matches('0');
-        return if n.is_empty() { "0".into() } else { n.to_owned() };
+        return if n.is_empty() {
+            "0".into()
+        } else {
+            n.to_owned()
+        };
     }
     t.split_whitespace()
         .collect::<Vec<_>>()
@@ -116,7 +120,12 @@ pub fn build_index(cfg: &EdmConfig, keyed: &Keyed) -> Result<EdmIndex, InspectEr
     let header = split_csv_line(lines.next().ok_or_else(|| csv_err(1, "empty file"))?);
     let roles: Vec<ColumnRole> = header
         .iter()
-        .map(|h| cfg.columns.get(h.trim()).copied().unwrap_or(ColumnRole::Ignore))
+        .map(|h| {
+            cfg.columns
+                .get(h.trim())
+                .copied()
+                .unwrap_or(ColumnRole::Ignore)
+        })
         .collect();
     for name in cfg.columns.keys() {
         if !header.iter().any(|h| h.trim() == name) {
@@ -179,7 +188,11 @@ pub fn build_index(cfg: &EdmConfig, keyed: &Keyed) -> Result<EdmIndex, InspectEr
 }
 
 /// `palisade inspect edm load`: hashes the CSV into `<data_dir>/inspect/edm.json`; returns rows.
-pub fn edm_load(data_dir: &Path, cfg: &EdmConfig, hash_key: [u8; 32]) -> Result<usize, InspectError> {
+pub fn edm_load(
+    data_dir: &Path,
+    cfg: &EdmConfig,
+    hash_key: [u8; 32],
+) -> Result<usize, InspectError> {
     let keyed = Keyed::new(hash_key);
     let idx = build_index(cfg, &keyed)?;
     write_json(&edm_file(data_dir), &idx)?;
@@ -196,7 +209,11 @@ fn tokens(text: &str, from: usize, to: usize) -> Vec<Tok> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = from;
-    let inner = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'@' | b'\'' | b'$') || c >= 0x80;
+    let inner = |c: u8| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'_' | b'.' | b'@' | b'\'' | b'$')
+            || c >= 0x80
+    };
     while i < to {
         if !b.get(i).copied().is_some_and(inner) {
             i += 1;
@@ -207,9 +224,15 @@ fn tokens(text: &str, from: usize, to: usize) -> Vec<Tok> {
             match b.get(i).copied() {
                 Some(c) if inner(c) => i += 1,
                 // Thousands separator: `125,000`.
-                Some(b',') if b.get(i + 1..i + 4).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
-                    && !b.get(i + 4).is_some_and(u8::is_ascii_digit)
-                    && i > s && b.get(i - 1).is_some_and(u8::is_ascii_digit) => i += 1,
+                Some(b',')
+                    if b.get(i + 1..i + 4)
+                        .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                        && !b.get(i + 4).is_some_and(u8::is_ascii_digit)
+                        && i > s
+                        && b.get(i - 1).is_some_and(u8::is_ascii_digit) =>
+                {
+                    i += 1
+                }
                 _ => break,
             }
         }
@@ -218,7 +241,11 @@ fn tokens(text: &str, from: usize, to: usize) -> Vec<Tok> {
             e -= 1;
         }
         if let Some(t) = text.get(s..e) {
-            out.push(Tok { start: s, end: e, norm: normalize_value(t) });
+            out.push(Tok {
+                start: s,
+                end: e,
+                norm: normalize_value(t),
+            });
         }
     }
     out
@@ -233,7 +260,8 @@ impl EdmMatcher {
             Some(_) => {
                 return Err(InspectError::CorruptState {
                     path,
-                    message: "edm index was built under a different hash key; run edm load again".into(),
+                    message: "edm index was built under a different hash key; run edm load again"
+                        .into(),
                 })
             }
             None => build_index(cfg, keyed)?,
@@ -241,7 +269,10 @@ impl EdmMatcher {
         let mut primary: HashMap<u64, Vec<u32>> = HashMap::new();
         for (i, r) in index.rows.iter().enumerate() {
             for p in &r.p {
-                primary.entry(*p).or_default().push(u32::try_from(i).unwrap_or(u32::MAX));
+                primary
+                    .entry(*p)
+                    .or_default()
+                    .push(u32::try_from(i).unwrap_or(u32::MAX));
             }
         }
         Ok(Self {
@@ -270,18 +301,25 @@ impl EdmMatcher {
                 continue;
             }
             let h = keyed.token(n.as_bytes());
-            let Some(rows) = self.primary.get(&h) else { continue };
+            let Some(rows) = self.primary.get(&h) else {
+                continue;
+            };
             if out.iter().any(|o| o.start <= t.start && t.end <= o.end) {
                 continue;
             }
-            let (ws, we) = (t.start.saturating_sub(self.window), (t.end + self.window).min(text.len()));
+            let (ws, we) = (
+                t.start.saturating_sub(self.window),
+                (t.end + self.window).min(text.len()),
+            );
             let near = tokens(text, ws, we);
             // Candidate hashes: single tokens and n-grams (names span several words).
             let mut cands: Vec<(u64, usize, usize)> = Vec::new();
             for i in 0..near.len() {
                 let mut joined = String::new();
                 for j in i..(i + ix.max_words).min(near.len()) {
-                    let (Some(first), Some(cur)) = (near.get(i), near.get(j)) else { break };
+                    let (Some(first), Some(cur)) = (near.get(i), near.get(j)) else {
+                        break;
+                    };
                     if j > i {
                         joined.push(' ');
                     }
@@ -290,7 +328,9 @@ impl EdmMatcher {
                 }
             }
             for &ri in rows {
-                let Some(row) = ix.rows.get(ri as usize) else { continue };
+                let Some(row) = ix.rows.get(ri as usize) else {
+                    continue;
+                };
                 let mut found = 0;
                 let (mut s, mut e) = (t.start, t.end);
                 for c in &row.c {
@@ -301,7 +341,12 @@ impl EdmMatcher {
                     }
                 }
                 if found >= self.min_corroborating {
-                    out.push(EdmHit { start: s, end: e, primary: h, corroborating: found });
+                    out.push(EdmHit {
+                        start: s,
+                        end: e,
+                        primary: h,
+                        corroborating: found,
+                    });
                     break;
                 }
             }
@@ -341,7 +386,9 @@ mod tests {
         let keyed = Keyed::new([7; 32]);
         assert_eq!(edm_load(dir.path(), &c, [7; 32]).unwrap(), 2);
         let stored = std::fs::read_to_string(dir.path().join("inspect/edm.json")).unwrap();
-        assert!(!stored.contains("Smith") && !stored.contains("E100234") && !stored.contains("125"));
+        assert!(
+            !stored.contains("Smith") && !stored.contains("E100234") && !stored.contains("125")
+        );
         let m = EdmMatcher::load(&c, dir.path(), &keyed).unwrap();
         let hits = m.scan("row: E100234 | Jane Q. Smith | 125,000.00 | R&D", &keyed);
         assert_eq!(hits.len(), 1);

@@ -32,11 +32,7 @@ impl MarkerScanner {
         if markers.is_empty() && code_names.is_empty() {
             return Ok(None);
         }
-        let pats: Vec<&str> = markers
-            .iter()
-            .chain(code_names)
-            .map(|s| s.trim())
-            .collect();
+        let pats: Vec<&str> = markers.iter().chain(code_names).map(|s| s.trim()).collect();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
@@ -57,7 +53,8 @@ impl MarkerScanner {
         self.ac
             .find_iter(b)
             .filter(|m| {
-                !is_word(m.start().checked_sub(1).and_then(|i| b.get(i))) && !is_word(b.get(m.end()))
+                !is_word(m.start().checked_sub(1).and_then(|i| b.get(i)))
+                    && !is_word(b.get(m.end()))
             })
             .map(|m| MarkerHit {
                 code_name: m.pattern().as_usize() >= self.n_markers,

@@ -32,7 +32,8 @@ impl std::fmt::Debug for PiiScanner {
     }
 }
 
-const EMAIL: &str = r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b";
+const EMAIL: &str =
+    r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b";
 /// Pattern order matters: leftmost-first, earlier patterns win at the same start.
 const NUMBERS: [&str; 5] = [
     r"\b\d{3}[- ]\d{2}[- ]\d{4}\b",
@@ -43,10 +44,33 @@ const NUMBERS: [&str; 5] = [
 ];
 
 const CTX_SSN: &[&str] = &["ssn", "social security", "social sec", "taxpayer", "tin"];
-const CTX_CARD: &[&str] = &["card", "visa", "mastercard", "amex", "credit", "debit", "payment", "pan"];
-const CTX_PHONE: &[&str] = &["phone", "tel", "mobile", "cell", "call", "fax", "contact", "sms"];
+const CTX_CARD: &[&str] = &[
+    "card",
+    "visa",
+    "mastercard",
+    "amex",
+    "credit",
+    "debit",
+    "payment",
+    "pan",
+];
+const CTX_PHONE: &[&str] = &[
+    "phone", "tel", "mobile", "cell", "call", "fax", "contact", "sms",
+];
 const CTX_IBAN: &[&str] = &["iban", "account", "bank", "transfer", "wire"];
-const CTX_NEG: &[&str] = &["test", "example", "sample", "fake", "dummy", "mock", "version", "uuid", "build", "timestamp", "0x"];
+const CTX_NEG: &[&str] = &[
+    "test",
+    "example",
+    "sample",
+    "fake",
+    "dummy",
+    "mock",
+    "version",
+    "uuid",
+    "build",
+    "timestamp",
+    "0x",
+];
 
 fn context(hay: &[u8], start: usize, end: usize) -> Vec<u8> {
     let s = start.saturating_sub(48);
@@ -103,7 +127,10 @@ fn lower(c: Confidence) -> Confidence {
 }
 
 fn digits(v: &[u8]) -> Vec<u8> {
-    v.iter().filter(|b| b.is_ascii_digit()).map(|b| b - b'0').collect()
+    v.iter()
+        .filter(|b| b.is_ascii_digit())
+        .map(|b| b - b'0')
+        .collect()
 }
 
 /// US SSN validity: area not 000, 666 or 9xx; group not 00; serial not 0000; not the
@@ -124,7 +151,10 @@ pub fn ssn_valid(d: &[u8]) -> bool {
         && area < 900
         && group != 0
         && serial != 0
-        && !matches!((area, group, serial), (78, 5, 1120) | (219, 9, 9999) | (123, 45, 6789))
+        && !matches!(
+            (area, group, serial),
+            (78, 5, 1120) | (219, 9, 9999) | (123, 45, 6789)
+        )
 }
 
 /// Luhn checksum over digits.
@@ -147,7 +177,7 @@ pub fn luhn(d: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    matches!(sum % 10, 0)
 }
 
 fn card_issuer_ok(d: &[u8]) -> bool {
@@ -244,7 +274,12 @@ impl PiiScanner {
                     let seps: Vec<u8> = v.iter().copied().filter(|b| !b.is_ascii_digit()).collect();
                     let consistent = seps.windows(2).all(|w| w.first() == w.get(1));
                     (consistent && card_issuer_ok(&d) && luhn(&d))
-                        .then(|| hit("pii-payment-card", adjust(Confidence::Medium, &ctx, CTX_CARD)))
+                        .then(|| {
+                            hit(
+                                "pii-payment-card",
+                                adjust(Confidence::Medium, &ctx, CTX_CARD),
+                            )
+                        })
                         .flatten()
                 }
                 3 => {
@@ -277,7 +312,10 @@ impl PiiScanner {
                 continue;
             }
             last_end = m.end();
-            let v = hay.get(m.start()..m.end()).unwrap_or_default().to_ascii_lowercase();
+            let v = hay
+                .get(m.start()..m.end())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             let domain = v.rsplit(|b| *b == b'@').next().unwrap_or_default();
             let doc_domain = matches!(
                 domain,
@@ -303,7 +341,10 @@ mod tests {
     use super::*;
 
     fn ids(s: &PiiScanner, t: &str) -> Vec<(&'static str, Confidence)> {
-        s.scan(t).into_iter().map(|h| (h.id, h.confidence)).collect()
+        s.scan(t)
+            .into_iter()
+            .map(|h| (h.id, h.confidence))
+            .collect()
     }
 
     #[test]

@@ -25,14 +25,21 @@ pub struct Print {
 
 /// Winnowed fingerprints of `text`.
 pub fn winnow(text: &str, keyed: &Keyed) -> Vec<Print> {
-    let content: Vec<_> = words(text).into_iter().filter(|w| !is_stop(&w.text)).collect();
+    let content: Vec<_> = words(text)
+        .into_iter()
+        .filter(|w| !is_stop(&w.text))
+        .collect();
     if content.len() < K {
         return Vec::new();
     }
     let shingles: Vec<Print> = content
         .windows(K)
         .filter_map(|ws| {
-            let joined = ws.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+            let joined = ws
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
             Some(Print {
                 hash: keyed.token(joined.as_bytes()),
                 start: ws.first()?.start,
@@ -111,7 +118,10 @@ mod tests {
             let shared = a.iter().filter(|h| b.contains(h)).count();
             assert!(shared * 10 >= a.len() * 7, "{shared}/{}", a.len());
         }
-        let unrelated = winnow("Quarterly cafeteria menu: soup on Mondays, pasta on Fridays.", &k);
+        let unrelated = winnow(
+            "Quarterly cafeteria menu: soup on Mondays, pasta on Fridays.",
+            &k,
+        );
         assert!(unrelated.iter().all(|p| !a.contains(&p.hash)));
         assert!(!salient_terms(prose, &k, 10).is_empty());
     }

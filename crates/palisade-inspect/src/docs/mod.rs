@@ -52,7 +52,11 @@ pub fn protect_add(
             .collect();
         prints.sort_unstable();
         prints.dedup();
-        let id = keyed.value_hash(text.as_bytes()).chars().take(16).collect::<String>();
+        let id = keyed
+            .value_hash(text.as_bytes())
+            .chars()
+            .take(16)
+            .collect::<String>();
         let doc = ProtectedDoc {
             id: format!("doc_{id}"),
             name: p
@@ -190,7 +194,10 @@ impl DocIndex {
         if self.docs.is_empty() {
             return Vec::new();
         }
-        let total: HashSet<u64> = units.iter().flat_map(|u| u.prints.iter().map(|p| p.hash)).collect();
+        let total: HashSet<u64> = units
+            .iter()
+            .flat_map(|u| u.prints.iter().map(|p| p.hash))
+            .collect();
         // doc -> shared distinct prints
         let mut shared: HashMap<u32, HashSet<u64>> = HashMap::new();
         for h in &total {
@@ -240,7 +247,9 @@ impl DocIndex {
             }
         }
         for (d, terms) in present {
-            let Some(doc) = self.docs.get(d as usize) else { continue };
+            let Some(doc) = self.docs.get(d as usize) else {
+                continue;
+            };
             if copied.contains(&d) || terms.len() < MIN_TERMS {
                 continue;
             }
@@ -256,7 +265,11 @@ impl DocIndex {
                 continue;
             }
             for (ui, u) in units.iter().enumerate() {
-                let hits: Vec<_> = u.terms.iter().filter(|(t, _, _)| terms.contains(t)).collect();
+                let hits: Vec<_> = u
+                    .terms
+                    .iter()
+                    .filter(|(t, _, _)| terms.contains(t))
+                    .collect();
                 if let (Some(s), Some(e)) = (
                     hits.iter().map(|x| x.1).min(),
                     hits.iter().map(|x| x.2).max(),

@@ -133,7 +133,10 @@ pub fn percent_runs(text: &str, out: &mut Vec<Decoded>) {
         let p = pos + off;
         let start = b
             .get(..p)
-            .and_then(|h| h.iter().rposition(|c| c.is_ascii_whitespace() || *c == b'"'))
+            .and_then(|h| {
+                h.iter()
+                    .rposition(|c| c.is_ascii_whitespace() || *c == b'"')
+            })
             .map_or(0, |x| x + 1);
         let end = b
             .get(p..)
@@ -194,7 +197,10 @@ mod tests {
         assert_eq!(&text[out[0].start..out[0].end], enc);
 
         let mut out = Vec::new();
-        hex_runs("k=68656c6c6f20776f726c642121 h=deadbeefcafebabe00112233", &mut out);
+        hex_runs(
+            "k=68656c6c6f20776f726c642121 h=deadbeefcafebabe00112233",
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].text, "hello world!!");
 

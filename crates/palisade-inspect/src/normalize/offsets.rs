@@ -98,11 +98,7 @@ impl OffsetMap {
             return (start.min(self.orig_len), end.min(self.orig_len));
         }
         let s = self.start_of(start);
-        let e = if end > start {
-            self.end_of(end - 1)
-        } else {
-            s
-        };
+        let e = if end > start { self.end_of(end - 1) } else { s };
         (s, e.max(s))
     }
 }

@@ -151,12 +151,17 @@ pub fn scan_jsonl(engine: &Engine, input: &str) -> Report {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(serde_json::Value::Number(x)) => x.to_string(),
             _ => {
-                report.errors.push(format!("jsonl line {}: missing string or number `id`", n + 1));
+                report.errors.push(format!(
+                    "jsonl line {}: missing string or number `id`",
+                    n + 1
+                ));
                 continue;
             }
         };
         let Some(text) = v.get("text").and_then(|t| t.as_str()) else {
-            report.errors.push(format!("jsonl line {}: missing string `text`", n + 1));
+            report
+                .errors
+                .push(format!("jsonl line {}: missing string `text`", n + 1));
             continue;
         };
         report.scanned += 1;
@@ -222,7 +227,12 @@ pub fn scan_paths(
     });
     let mut r = report.into_inner().unwrap_or_default();
     r.findings.sort_by(|a, b| {
-        (&a.source, a.line, a.column, &a.finding.detector).cmp(&(&b.source, b.line, b.column, &b.finding.detector))
+        (&a.source, a.line, a.column, &a.finding.detector).cmp(&(
+            &b.source,
+            b.line,
+            b.column,
+            &b.finding.detector,
+        ))
     });
     r.skipped.sort_by(|a, b| a.source.cmp(&b.source));
     r.errors.sort();
@@ -270,7 +280,10 @@ pub fn scan_file(engine: &Engine, path: &Path, opts: &ScanOptions) -> Report {
         }
     };
     if is_binary(&bytes) {
-        r.skipped.push(Skipped { source, reason: "binary".into() });
+        r.skipped.push(Skipped {
+            source,
+            reason: "binary".into(),
+        });
         return r;
     }
     let text = String::from_utf8_lossy(&bytes);
@@ -284,7 +297,11 @@ pub fn scan_file(engine: &Engine, path: &Path, opts: &ScanOptions) -> Report {
 pub fn exit_code(report: &Report, fail_on: Severity) -> i32 {
     if !report.errors.is_empty() {
         2
-    } else if report.findings.iter().any(|f| f.finding.severity >= fail_on) {
+    } else if report
+        .findings
+        .iter()
+        .any(|f| f.finding.severity >= fail_on)
+    {
         1
     } else {
         0

@@ -27,7 +27,14 @@ pub fn render_table(report: &Report) -> String {
             ]
         })
         .collect();
-    let header = ["LOCATION", "DETECTOR", "CLASS", "CONFIDENCE", "SEVERITY", "VALUE"];
+    let header = [
+        "LOCATION",
+        "DETECTOR",
+        "CLASS",
+        "CONFIDENCE",
+        "SEVERITY",
+        "VALUE",
+    ];
     let mut width = header.map(str::len);
     for r in &rows {
         for (w, c) in width.iter_mut().zip(r) {

@@ -19,7 +19,13 @@ fn level(s: Severity) -> &'static str {
 pub fn render_sarif(report: &Report) -> String {
     let mut rules: BTreeMap<String, Value> = BTreeMap::new();
     for f in &report.findings {
-        let id = f.finding.detector.split(':').next().unwrap_or("").to_owned();
+        let id = f
+            .finding
+            .detector
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .to_owned();
         rules.entry(id.clone()).or_insert_with(|| {
             json!({
                 "id": id,

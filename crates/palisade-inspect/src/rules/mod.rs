@@ -129,7 +129,12 @@ mod tests {
         for r in &rules {
             assert!(!r.keywords.is_empty(), "{} has no keyword", r.id);
             for k in r.keywords {
-                assert_eq!(*k, k.to_ascii_lowercase(), "{}: keyword not lowercase", r.id);
+                assert_eq!(
+                    *k,
+                    k.to_ascii_lowercase(),
+                    "{}: keyword not lowercase",
+                    r.id
+                );
             }
         }
     }

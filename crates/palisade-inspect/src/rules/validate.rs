@@ -48,9 +48,31 @@ pub fn entropy(s: &[u8]) -> f64 {
 }
 
 const PLACEHOLDERS: &[&str] = &[
-    "example", "xxxxx", "*****", "placeholder", "changeme", "change_me", "redacted", "your_",
-    "your-", "yourkey", "insert", "replace", "dummy", "sample", "<", ">", "${", "{{", "$(", "%s",
-    "todo", "fixme", "0000000000", "1234567890", "abcdefgh",
+    "example",
+    "xxxxx",
+    "*****",
+    "placeholder",
+    "changeme",
+    "change_me",
+    "redacted",
+    "your_",
+    "your-",
+    "yourkey",
+    "insert",
+    "replace",
+    "dummy",
+    "sample",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "$(",
+    "%s",
+    "todo",
+    "fixme",
+    "0000000000",
+    "1234567890",
+    "abcdefgh",
 ];
 
 /// Whether a value is a documentation placeholder rather than a secret.
@@ -88,9 +110,10 @@ fn is_k8s(payload: &serde_json::Value) -> bool {
     let iss = payload.get("iss").and_then(|v| v.as_str()).unwrap_or("");
     iss == "kubernetes/serviceaccount"
         || payload.get("kubernetes.io").is_some()
-        || payload
-            .as_object()
-            .is_some_and(|o| o.keys().any(|k| k.starts_with("kubernetes.io/serviceaccount")))
+        || payload.as_object().is_some_and(|o| {
+            o.keys()
+                .any(|k| k.starts_with("kubernetes.io/serviceaccount"))
+        })
 }
 
 fn basic_auth(v: &[u8]) -> bool {
@@ -121,8 +144,11 @@ fn looks_like_code(v: &[u8]) -> bool {
                 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
                 && p.bytes().next().is_some_and(|b| !b.is_ascii_digit())
         });
-    let ident = s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-')
-        || s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-');
+    let ident = s
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-')
+        || s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-');
     dotted || ident || s.contains('(') || s.starts_with('$') || s.starts_with('/')
 }
 

@@ -53,7 +53,11 @@ pub fn import_advisories(store: &Store, dir: &Path) -> Result<ImportStats, ScanE
     for entry in walkdir::WalkDir::new(dir).follow_links(false) {
         let entry = entry.map_err(|e| {
             let path = e.path().map_or_else(|| dir.to_owned(), Path::to_owned);
-            ScanError::io(&path, e.into_io_error().unwrap_or_else(|| std::io::Error::other("walk failed")))
+            ScanError::io(
+                &path,
+                e.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("walk failed")),
+            )
         })?;
         if entry.file_type().is_file() {
             files.push(entry.into_path());
@@ -68,7 +72,10 @@ pub fn import_advisories(store: &Store, dir: &Path) -> Result<ImportStats, ScanE
             continue;
         }
         let text = std::fs::read_to_string(&path).map_err(|e| ScanError::io(&path, e))?;
-        let bad = |reason: String| ScanError::Advisory { path: path.clone(), reason };
+        let bad = |reason: String| ScanError::Advisory {
+            path: path.clone(),
+            reason,
+        };
         let advisories = match ext {
             "json" => {
                 let (a, skipped) = osv::parse_osv(&text).map_err(bad)?;
@@ -76,10 +83,16 @@ pub fn import_advisories(store: &Store, dir: &Path) -> Result<ImportStats, ScanE
                 a
             }
             "md" => match rustsec::front_matter(&text) {
-                Some(front) => rustsec::parse_rustsec(front, Some(&text)).map_err(bad)?.into_iter().collect(),
+                Some(front) => rustsec::parse_rustsec(front, Some(&text))
+                    .map_err(bad)?
+                    .into_iter()
+                    .collect(),
                 None => continue,
             },
-            _ => rustsec::parse_rustsec(&text, None).map_err(bad)?.into_iter().collect(),
+            _ => rustsec::parse_rustsec(&text, None)
+                .map_err(bad)?
+                .into_iter()
+                .collect(),
         };
         stats.files += 1;
         let source = path.to_string_lossy().into_owned();
@@ -88,12 +101,18 @@ pub fn import_advisories(store: &Store, dir: &Path) -> Result<ImportStats, ScanE
     let rows: Vec<(Advisory, String, String)> = parsed
         .into_iter()
         .map(|(a, s)| {
-            let json = serde_json::to_string(&a).map_err(|e| ScanError::Serialize { what: "advisory", reason: e.to_string() })?;
+            let json = serde_json::to_string(&a).map_err(|e| ScanError::Serialize {
+                what: "advisory",
+                reason: e.to_string(),
+            })?;
             Ok((a, s, json))
         })
         .collect::<Result<_, ScanError>>()?;
     stats.records = rows.len();
-    stats.malicious = rows.iter().filter(|(a, _, _)| a.kind == AdvisoryKind::Malicious).count();
+    stats.malicious = rows
+        .iter()
+        .filter(|(a, _, _)| a.kind == AdvisoryKind::Malicious)
+        .count();
     store.with_tx(|tx| {
         let mut stmt = tx.prepare(
             "INSERT INTO scan_advisories (id, ecosystem, name, kind, record, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -128,7 +147,10 @@ impl AdvisoryDb {
     pub fn from_advisories(list: impl IntoIterator<Item = Advisory>) -> Self {
         let mut db = Self::default();
         for a in list {
-            db.by_package.entry((a.ecosystem, a.ecosystem.normalize_name(&a.name))).or_default().push(a);
+            db.by_package
+                .entry((a.ecosystem, a.ecosystem.normalize_name(&a.name)))
+                .or_default()
+                .push(a);
         }
         db
     }
@@ -137,14 +159,17 @@ impl AdvisoryDb {
     pub fn load(store: &Store) -> Result<Self, ScanError> {
         store.migrate("scan", MIGRATIONS)?;
         let records: Vec<String> = store.with(|c| {
-            let mut stmt = c.prepare("SELECT record FROM scan_advisories ORDER BY id, ecosystem, name")?;
+            let mut stmt =
+                c.prepare("SELECT record FROM scan_advisories ORDER BY id, ecosystem, name")?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             rows.collect()
         })?;
         let mut list = Vec::with_capacity(records.len());
         for r in records {
             let a: Advisory = serde_json::from_str(&r).map_err(|e| ScanError::Advisory {
-                path: store.path().map_or_else(|| PathBuf::from(":memory:"), Path::to_owned),
+                path: store
+                    .path()
+                    .map_or_else(|| PathBuf::from(":memory:"), Path::to_owned),
                 reason: format!("stored record does not parse: {e}"),
             })?;
             list.push(a);
@@ -178,15 +203,39 @@ impl AdvisoryDb {
         for p in packages {
             for a in self.matching(p.ecosystem, &p.name, &p.version) {
                 let (rule, sev, what) = match a.kind {
-                    AdvisoryKind::Malicious => (rules::ADV_MALICIOUS, Severity::Critical, "known malicious"),
+                    AdvisoryKind::Malicious => {
+                        (rules::ADV_MALICIOUS, Severity::Critical, "known malicious")
+                    }
                     AdvisoryKind::Vulnerability => (rules::ADV_VULN, Severity::High, "vulnerable"),
                     AdvisoryKind::Informational => (rules::ADV_INFO, Severity::Low, "flagged"),
                 };
                 let key = format!("{}@{}:{}", p.name, p.version, a.id);
-                let summary = if a.summary.is_empty() { String::new() } else { format!(": {}", a.summary) };
+                let summary = if a.summary.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", a.summary)
+                };
                 out.push(
-                    ScanFinding::new(rule, sev, &p.file, p.line, &key, format!("{} {} {} {} is {what} ({}{summary})", p.ecosystem.osv_name(), p.name, p.version, if p.line.is_some() { "pinned here" } else { "installed" }, a.id))
-                        .with_package(&p.name, Some(&p.version)),
+                    ScanFinding::new(
+                        rule,
+                        sev,
+                        &p.file,
+                        p.line,
+                        &key,
+                        format!(
+                            "{} {} {} {} is {what} ({}{summary})",
+                            p.ecosystem.osv_name(),
+                            p.name,
+                            p.version,
+                            if p.line.is_some() {
+                                "pinned here"
+                            } else {
+                                "installed"
+                            },
+                            a.id
+                        ),
+                    )
+                    .with_package(&p.name, Some(&p.version)),
                 );
             }
         }

@@ -84,9 +84,14 @@ impl Advisory {
                 {
                     return true;
                 }
-                ranges.iter().any(|r| in_range(self.ecosystem, &r.events, &parsed))
+                ranges
+                    .iter()
+                    .any(|r| in_range(self.ecosystem, &r.events, &parsed))
             }
-            Affected::Rustsec { patched, unaffected } => {
+            Affected::Rustsec {
+                patched,
+                unaffected,
+            } => {
                 let Some(v) = parse_semver(version) else {
                     return false;
                 };

@@ -93,9 +93,16 @@ pub fn parse_osv(text: &str) -> Result<(Vec<Advisory>, usize), String> {
             aliases: rec.aliases.clone(),
             ecosystem: eco,
             name: pkg.name,
-            kind: if malicious { AdvisoryKind::Malicious } else { AdvisoryKind::Vulnerability },
+            kind: if malicious {
+                AdvisoryKind::Malicious
+            } else {
+                AdvisoryKind::Vulnerability
+            },
             summary: rec.summary.clone().unwrap_or_default(),
-            affected: Affected::Osv { versions: a.versions, ranges },
+            affected: Affected::Osv {
+                versions: a.versions,
+                ranges,
+            },
         });
     }
     Ok((out, skipped))

@@ -85,7 +85,14 @@ impl Pep440 {
             i += 1;
             release.push(number(s, &mut i)?);
         }
-        let mut v = Self { epoch, release, pre: None, post: None, dev: None, local: Vec::new() };
+        let mut v = Self {
+            epoch,
+            release,
+            pre: None,
+            post: None,
+            dev: None,
+            local: Vec::new(),
+        };
         // pre-release
         let save = i;
         skip_sep(s, &mut i);
@@ -199,10 +206,27 @@ mod tests {
     fn ordering_matches_pep440_examples() {
         // The canonical ordering example from PEP 440 ("Summary of permitted suffixes and relative ordering").
         let ordered = [
-            "1.dev0", "1.0.dev456", "1.0a1", "1.0a2.dev456", "1.0a12.dev456", "1.0a12",
-            "1.0b1.dev456", "1.0b2", "1.0b2.post345.dev456", "1.0b2.post345", "1.0rc1.dev456",
-            "1.0rc1", "1.0", "1.0+abc.5", "1.0+abc.7", "1.0+5", "1.0.post456.dev34",
-            "1.0.post456", "1.0.15", "1.1.dev1", "1!0.5",
+            "1.dev0",
+            "1.0.dev456",
+            "1.0a1",
+            "1.0a2.dev456",
+            "1.0a12.dev456",
+            "1.0a12",
+            "1.0b1.dev456",
+            "1.0b2",
+            "1.0b2.post345.dev456",
+            "1.0b2.post345",
+            "1.0rc1.dev456",
+            "1.0rc1",
+            "1.0",
+            "1.0+abc.5",
+            "1.0+abc.7",
+            "1.0+5",
+            "1.0.post456.dev34",
+            "1.0.post456",
+            "1.0.15",
+            "1.1.dev1",
+            "1!0.5",
         ];
         for w in ordered.windows(2) {
             assert!(v(w[0]) < v(w[1]), "{} < {}", w[0], w[1]);

@@ -80,7 +80,11 @@ pub fn in_range(eco: Ecosystem, events: &[Event], version: &AnyVersion) -> bool 
         .iter()
         .filter(|e| !matches!(e, Event::Limit(_)))
         .map(|e| {
-            let v = if e.version() == "0" { None } else { parse_version(eco, e.version()) };
+            let v = if e.version() == "0" {
+                None
+            } else {
+                parse_version(eco, e.version())
+            };
             (v, e)
         })
         .collect();
@@ -107,17 +111,26 @@ mod tests {
 
     #[test]
     fn osv_ranges() {
-        let fixed = [Event::Introduced("1.95.6".into()), Event::Fixed("1.95.8".into())];
+        let fixed = [
+            Event::Introduced("1.95.6".into()),
+            Event::Fixed("1.95.8".into()),
+        ];
         assert!(!in_range(Ecosystem::Npm, &fixed, &sv("1.95.5")));
         assert!(in_range(Ecosystem::Npm, &fixed, &sv("1.95.6")));
         assert!(in_range(Ecosystem::Npm, &fixed, &sv("1.95.7")));
         assert!(!in_range(Ecosystem::Npm, &fixed, &sv("1.95.8")));
-        let last = [Event::Introduced("4.1.1".into()), Event::LastAffected("4.1.2".into())];
+        let last = [
+            Event::Introduced("4.1.1".into()),
+            Event::LastAffected("4.1.2".into()),
+        ];
         assert!(in_range(Ecosystem::Npm, &last, &sv("4.1.2")));
         assert!(!in_range(Ecosystem::Npm, &last, &sv("4.1.3")));
         let all = [Event::Introduced("0".into())];
         assert!(in_range(Ecosystem::Npm, &all, &sv("0.0.1")));
-        let py = [Event::Introduced("1.0".into()), Event::Fixed("1.0.post1".into())];
+        let py = [
+            Event::Introduced("1.0".into()),
+            Event::Fixed("1.0.post1".into()),
+        ];
         let p = |s| parse_version(Ecosystem::PyPI, s).unwrap();
         assert!(in_range(Ecosystem::PyPI, &py, &p("1.0.0")));
         assert!(!in_range(Ecosystem::PyPI, &py, &p("1.0.post1")));

@@ -48,7 +48,10 @@ pub fn classify(path: &Path) -> Option<LockKind> {
         n if n.starts_with("pylock.") && n.ends_with(".toml") => LockKind::Pylock,
         n if n.starts_with("requirements") && n.ends_with(".txt") => LockKind::Requirements,
         n if n.ends_with(".txt")
-            && path.parent().and_then(Path::file_name).is_some_and(|p| p == "requirements") =>
+            && path
+                .parent()
+                .and_then(Path::file_name)
+                .is_some_and(|p| p == "requirements") =>
         {
             LockKind::Requirements
         }
@@ -86,7 +89,7 @@ pub fn analyze(
     };
     if let Err(why) = res {
         out.push(ScanFinding::new(
-            crate::rules::REQ_UNPINNED,
+            crate::rules::LOCK_UNPARSEABLE,
             palisade_core::finding::Severity::Low,
             file,
             None,

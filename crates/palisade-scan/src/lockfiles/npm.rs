@@ -4,7 +4,14 @@
 use crate::packages::{Ecosystem, PackageRef};
 use crate::text::line_of;
 
-fn push(file: &str, text: &str, name: &str, version: &str, needle: &str, out: &mut Vec<PackageRef>) {
+fn push(
+    file: &str,
+    text: &str,
+    name: &str,
+    version: &str,
+    needle: &str,
+    out: &mut Vec<PackageRef>,
+) {
     out.push(PackageRef {
         ecosystem: Ecosystem::Npm,
         name: name.to_owned(),
@@ -19,11 +26,15 @@ pub fn package_lock(file: &str, text: &str, out: &mut Vec<PackageRef>) -> Result
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     if let Some(pk) = v.get("packages").and_then(|p| p.as_object()) {
         for (key, meta) in pk {
-            let Some(idx) = key.rfind("node_modules/") else { continue };
+            let Some(idx) = key.rfind("node_modules/") else {
+                continue;
+            };
             let name = key.get(idx + "node_modules/".len()..).unwrap_or("");
             // Aliased installs record the real package in `name`.
             let name = meta.get("name").and_then(|n| n.as_str()).unwrap_or(name);
-            let Some(ver) = meta.get("version").and_then(|x| x.as_str()) else { continue };
+            let Some(ver) = meta.get("version").and_then(|x| x.as_str()) else {
+                continue;
+            };
             if meta.get("link").and_then(|l| l.as_bool()) == Some(true) {
                 continue;
             }
@@ -31,7 +42,12 @@ pub fn package_lock(file: &str, text: &str, out: &mut Vec<PackageRef>) -> Result
         }
         return Ok(());
     }
-    fn v1(file: &str, text: &str, deps: &serde_json::Map<String, serde_json::Value>, out: &mut Vec<PackageRef>) {
+    fn v1(
+        file: &str,
+        text: &str,
+        deps: &serde_json::Map<String, serde_json::Value>,
+        out: &mut Vec<PackageRef>,
+    ) {
         for (name, meta) in deps {
             if let Some(ver) = meta.get("version").and_then(|x| x.as_str()) {
                 push(file, text, name, ver, &format!("\"{name}\""), out);
@@ -66,7 +82,10 @@ pub fn pnpm_lock(file: &str, text: &str, out: &mut Vec<PackageRef>) {
         if !in_packages || !line.starts_with("  ") || line.starts_with("   ") {
             continue;
         }
-        let key = line.trim().trim_end_matches(':').trim_matches(|c| c == '\'' || c == '"');
+        let key = line
+            .trim()
+            .trim_end_matches(':')
+            .trim_matches(|c| c == '\'' || c == '"');
         let key = key.strip_prefix('/').unwrap_or(key);
         // Drop peer-dependency suffixes: `(react@18.2.0)` (v6+) or `_react@18.2.0` (v5).
         let key = key.split('(').next().unwrap_or(key);
@@ -78,7 +97,10 @@ pub fn pnpm_lock(file: &str, text: &str, out: &mut Vec<PackageRef>) {
             },
         };
         let ver = ver.split('_').next().unwrap_or(ver);
-        if ver.is_empty() || !ver.starts_with(|c: char| c.is_ascii_digit()) || !seen.insert((name, ver)) {
+        if ver.is_empty()
+            || !ver.starts_with(|c: char| c.is_ascii_digit())
+            || !seen.insert((name, ver))
+        {
             continue;
         }
         out.push(PackageRef {
@@ -102,7 +124,8 @@ pub fn yarn_lock(file: &str, text: &str, out: &mut Vec<PackageRef>) {
             current = split_at_version(first).map(|(name, _)| (name.to_owned(), n));
             continue;
         }
-        if let (Some((name, header)), Some(rest)) = (&current, line.trim().strip_prefix("version ")) {
+        if let (Some((name, header)), Some(rest)) = (&current, line.trim().strip_prefix("version "))
+        {
             let ver = rest.trim().trim_matches('"');
             out.push(PackageRef {
                 ecosystem: Ecosystem::Npm,
@@ -124,7 +147,10 @@ mod tests {
     fn package_lock_v3_and_v1() {
         let mut p = Vec::new();
         package_lock("l", r#"{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/nx":{"version":"21.5.0"},"node_modules/a/node_modules/@ctrl/tinycolor":{"version":"4.1.1"}}}"#, &mut p).unwrap();
-        let got: Vec<(&str, &str)> = p.iter().map(|r| (r.name.as_str(), r.version.as_str())).collect();
+        let got: Vec<(&str, &str)> = p
+            .iter()
+            .map(|r| (r.name.as_str(), r.version.as_str()))
+            .collect();
         assert_eq!(got, [("@ctrl/tinycolor", "4.1.1"), ("nx", "21.5.0")]);
         let mut p = Vec::new();
         package_lock("l", r#"{"lockfileVersion":1,"dependencies":{"nx":{"version":"20.9.0","dependencies":{"chalk":{"version":"5.6.1"}}}}}"#, &mut p).unwrap();
@@ -136,8 +162,19 @@ mod tests {
         let text = "lockfileVersion: '9.0'\npackages:\n  nx@21.6.0:\n    resolution: {}\n  '@ctrl/tinycolor@4.1.2':\n    x: y\n  /debug/4.4.2:\n    x: y\n  /chalk@5.6.1(supports-color@9.0.0):\n    x: y\nsnapshots:\n  nx@21.6.0:\n    x: y\n";
         let mut p = Vec::new();
         pnpm_lock("p", text, &mut p);
-        let got: Vec<(&str, &str, Option<u32>)> = p.iter().map(|r| (r.name.as_str(), r.version.as_str(), r.line)).collect();
-        assert_eq!(got, [("nx", "21.6.0", Some(3)), ("@ctrl/tinycolor", "4.1.2", Some(5)), ("debug", "4.4.2", Some(7)), ("chalk", "5.6.1", Some(9))]);
+        let got: Vec<(&str, &str, Option<u32>)> = p
+            .iter()
+            .map(|r| (r.name.as_str(), r.version.as_str(), r.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("nx", "21.6.0", Some(3)),
+                ("@ctrl/tinycolor", "4.1.2", Some(5)),
+                ("debug", "4.4.2", Some(7)),
+                ("chalk", "5.6.1", Some(9))
+            ]
+        );
     }
 
     #[test]
@@ -145,7 +182,16 @@ mod tests {
         let text = "# yarn lockfile v1\n\n\"@ctrl/tinycolor@^4.1.0\", \"@ctrl/tinycolor@^4.1.1\":\n  version \"4.1.2\"\n  resolved \"x\"\n\nnx@21.7.0:\n  version \"21.7.0\"\n";
         let mut p = Vec::new();
         yarn_lock("y", text, &mut p);
-        let got: Vec<(&str, &str, Option<u32>)> = p.iter().map(|r| (r.name.as_str(), r.version.as_str(), r.line)).collect();
-        assert_eq!(got, [("@ctrl/tinycolor", "4.1.2", Some(3)), ("nx", "21.7.0", Some(7))]);
+        let got: Vec<(&str, &str, Option<u32>)> = p
+            .iter()
+            .map(|r| (r.name.as_str(), r.version.as_str(), r.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("@ctrl/tinycolor", "4.1.2", Some(3)),
+                ("nx", "21.7.0", Some(7))
+            ]
+        );
     }
 }

@@ -11,7 +11,9 @@ pub fn toml_packages(
     table: &str,
     packages: &mut Vec<PackageRef>,
 ) -> Result<(), String> {
-    let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_owned())?;
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| e.message().to_owned())?;
     toml_array(file, text, &doc, table, Ecosystem::PyPI, packages);
     Ok(())
 }
@@ -61,7 +63,9 @@ pub fn pipfile_lock(file: &str, text: &str, packages: &mut Vec<PackageRef>) -> R
             let Some(ver) = spec.get("version").and_then(|x| x.as_str()) else {
                 continue;
             };
-            let Some(ver) = ver.strip_prefix("==") else { continue };
+            let Some(ver) = ver.strip_prefix("==") else {
+                continue;
+            };
             packages.push(PackageRef {
                 ecosystem: Ecosystem::PyPI,
                 name: name.clone(),
@@ -82,12 +86,26 @@ mod tests {
     fn poetry_uv_pylock_pipfile() {
         let mut p = Vec::new();
         toml_packages("poetry.lock", "[[package]]\nname = \"a\"\nversion = \"1\"\n\n[[package]]\nname = \"litellm\"\nversion = \"1.82.8\"\n", "package", &mut p).unwrap();
-        assert_eq!((p[1].name.as_str(), p[1].version.as_str(), p[1].line), ("litellm", "1.82.8", Some(6)));
+        assert_eq!(
+            (p[1].name.as_str(), p[1].version.as_str(), p[1].line),
+            ("litellm", "1.82.8", Some(6))
+        );
         let mut p = Vec::new();
-        toml_packages("pylock.toml", "lock-version = \"1.0\"\n[[packages]]\nname = \"telnyx\"\nversion = \"4.87.1\"\n", "packages", &mut p).unwrap();
+        toml_packages(
+            "pylock.toml",
+            "lock-version = \"1.0\"\n[[packages]]\nname = \"telnyx\"\nversion = \"4.87.1\"\n",
+            "packages",
+            &mut p,
+        )
+        .unwrap();
         assert_eq!(p[0].version, "4.87.1");
         let mut p = Vec::new();
-        pipfile_lock("Pipfile.lock", r#"{"default":{"telnyx":{"version":"==4.87.2"}},"develop":{}}"#, &mut p).unwrap();
+        pipfile_lock(
+            "Pipfile.lock",
+            r#"{"default":{"telnyx":{"version":"==4.87.2"}},"develop":{}}"#,
+            &mut p,
+        )
+        .unwrap();
         assert_eq!((p[0].version.as_str(), p[0].line), ("4.87.2", Some(1)));
         assert!(toml_packages("x", "[[package", "package", &mut p).is_err());
     }

@@ -114,9 +114,23 @@ mod tests {
         let (mut p, mut f) = (Vec::new(), Vec::new());
         analyze("r.txt", text, &mut p, &mut f);
         assert_eq!(p.len(), 2);
-        assert_eq!((p[0].name.as_str(), p[0].version.as_str(), p[0].line), ("litellm", "1.82.8", Some(2)));
-        assert_eq!((p[1].name.as_str(), p[1].version.as_str(), p[1].line), ("Telnyx", "4.87.1", Some(5)));
-        let ids: Vec<(&str, Option<u32>)> = f.iter().map(|f| (f.rule_id.as_str(), f.line)).collect();
-        assert_eq!(ids, [(rules::REQ_UNPINNED, Some(4)), (rules::REQ_NOHASH, Some(4)), (rules::REQ_NOHASH, Some(5))]);
+        assert_eq!(
+            (p[0].name.as_str(), p[0].version.as_str(), p[0].line),
+            ("litellm", "1.82.8", Some(2))
+        );
+        assert_eq!(
+            (p[1].name.as_str(), p[1].version.as_str(), p[1].line),
+            ("Telnyx", "4.87.1", Some(5))
+        );
+        let ids: Vec<(&str, Option<u32>)> =
+            f.iter().map(|f| (f.rule_id.as_str(), f.line)).collect();
+        assert_eq!(
+            ids,
+            [
+                (rules::REQ_UNPINNED, Some(4)),
+                (rules::REQ_NOHASH, Some(4)),
+                (rules::REQ_NOHASH, Some(5))
+            ]
+        );
     }
 }

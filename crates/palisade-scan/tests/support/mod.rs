@@ -29,7 +29,10 @@ pub fn install_dist(site: &Path, name: &str, version: &str, home: &str, files: &
     let info = format!("{}-{}.dist-info", name.replace('-', "_"), version);
     let metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nHome-page: {home}\n\nA test package.\n");
     let mut record = String::new();
-    let mut all: Vec<(String, Vec<u8>)> = files.iter().map(|(r, c)| (r.to_string(), c.to_vec())).collect();
+    let mut all: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(r, c)| (r.to_string(), c.to_vec()))
+        .collect();
     all.push((format!("{info}/METADATA"), metadata.into_bytes()));
     for (rel, content) in &all {
         write(site, rel, content);
@@ -41,7 +44,13 @@ pub fn install_dist(site: &Path, name: &str, version: &str, home: &str, files: &
 }
 
 /// Installs an npm package under `root/node_modules/<name>` with the given package.json extras.
-pub fn install_npm(root: &Path, name: &str, version: &str, extra_json: &str, files: &[(&str, &str)]) -> PathBuf {
+pub fn install_npm(
+    root: &Path,
+    name: &str,
+    version: &str,
+    extra_json: &str,
+    files: &[(&str, &str)],
+) -> PathBuf {
     let dir = root.join("node_modules").join(name);
     let manifest = format!("{{\"name\":\"{name}\",\"version\":\"{version}\"{extra_json}}}");
     write(&dir, "package.json", manifest.as_bytes());
@@ -65,7 +74,12 @@ pub fn of_rule<'a>(r: &'a ScanReport, rule: &str) -> Vec<&'a ScanFinding> {
 pub fn dump(r: &ScanReport) -> String {
     r.findings
         .iter()
-        .map(|f| format!("{:?} {} {}:{:?} {}", f.severity, f.rule_id, f.file, f.line, f.reason))
+        .map(|f| {
+            format!(
+                "{:?} {} {}:{:?} {}",
+                f.severity, f.rule_id, f.file, f.line, f.reason
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -1,0 +1,204 @@
+//! Policy slicing: Cedar's authorizer evaluates every policy of a set, so 1,000 policies cost
+//! 1,000 evaluations. At load we bucket policies by their scope: by action, then by the most
+//! selective of `resource == X`, `resource in Segment::"s"`, `principal in Segment::"s"`. A call
+//! evaluates only the buckets its scope can match. In the entities this crate builds, a model or
+//! tool has exactly one parent (its segment), a segment resource has none, and an identity has
+//! exactly one parent (its segment), so `in Segment::"s"` holds iff that segment is `s`. Excluded policies have a scope that is false for the call, and Cedar evaluates the
+//! scope before `when`/`unless`, so they can neither be satisfied nor error: the combined
+//! result is exactly the full set's (pinned by the `sliced_equals_unsliced` property test).
+
+use crate::vocab::ACTIONS;
+use crate::request::CedarCall;
+use cedar_policy::{
+    ActionConstraint, EntityUid, Policy, PolicySet, PrincipalConstraint, ResourceConstraint,
+};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Default)]
+struct ActionSlice {
+    generic: PolicySet,
+    by_resource: HashMap<EntityUid, PolicySet>,
+    by_resource_segment: HashMap<EntityUid, PolicySet>,
+    by_principal_segment: HashMap<EntityUid, PolicySet>,
+}
+
+/// Which bucket a policy goes in within its action slice.
+enum Key {
+    Resource(EntityUid),
+    ResourceSegment(EntityUid),
+    PrincipalSegment(EntityUid),
+    Generic,
+}
+
+fn is_segment(uid: &EntityUid) -> bool {
+    uid.type_name().to_string() == "Palisade::Segment"
+}
+
+fn key_of(p: &Policy) -> Key {
+    match p.resource_constraint() {
+        ResourceConstraint::Eq(uid) => return Key::Resource(uid),
+        ResourceConstraint::In(uid) | ResourceConstraint::IsIn(_, uid) if is_segment(&uid) => {
+            return Key::ResourceSegment(uid)
+        }
+        _ => {}
+    }
+    match p.principal_constraint() {
+        PrincipalConstraint::In(uid) | PrincipalConstraint::IsIn(_, uid) if is_segment(&uid) => {
+            Key::PrincipalSegment(uid)
+        }
+        _ => Key::Generic,
+    }
+}
+
+/// A policy set split by scope for one evaluation path (enforced, or enforced + one shadow file).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Sliced {
+    by_action: HashMap<&'static str, ActionSlice>,
+}
+
+/// The concrete actions a policy's action scope can match. Our schema has no action groups, so
+/// `action in [A, B]` matches exactly A and B; anything unexpected widens to every action.
+fn actions_of(p: &Policy) -> Vec<&'static str> {
+    let named = |uid: &EntityUid| {
+        let id = uid.id().unescaped().to_owned();
+        ACTIONS.iter().copied().find(|a| *a == id)
+    };
+    match p.action_constraint() {
+        ActionConstraint::Any => ACTIONS.to_vec(),
+        ActionConstraint::Eq(uid) => named(&uid).map_or_else(|| ACTIONS.to_vec(), |a| vec![a]),
+        ActionConstraint::In(uids) => {
+            let found: Option<Vec<&'static str>> = uids.iter().map(named).collect();
+            found.unwrap_or_else(|| ACTIONS.to_vec())
+        }
+    }
+}
+
+impl Sliced {
+    /// Buckets `policies`. Errors only if Cedar refuses a policy it already accepted once.
+    pub(crate) fn build<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> Result<Self, String> {
+        let mut by_action: HashMap<&'static str, ActionSlice> = HashMap::new();
+        for p in policies {
+            let key = key_of(p);
+            for a in actions_of(p) {
+                let slice = by_action.entry(a).or_default();
+                let set = match &key {
+                    Key::Resource(uid) => slice.by_resource.entry(uid.clone()).or_default(),
+                    Key::ResourceSegment(uid) => {
+                        slice.by_resource_segment.entry(uid.clone()).or_default()
+                    }
+                    Key::PrincipalSegment(uid) => {
+                        slice.by_principal_segment.entry(uid.clone()).or_default()
+                    }
+                    Key::Generic => &mut slice.generic,
+                };
+                set.add(p.clone()).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(Self { by_action })
+    }
+
+    /// The sets a call must be evaluated against.
+    pub(crate) fn sets_for<'s>(&'s self, call: &CedarCall) -> impl Iterator<Item = &'s PolicySet> {
+        let slice = self.by_action.get(call.action);
+        let generic = slice.map(|s| &s.generic);
+        let pinned = slice.and_then(|s| s.by_resource.get(&call.resource));
+        let rseg = slice.and_then(|s| s.by_resource_segment.get(&call.resource_segment));
+        let pseg = slice.and_then(|s| s.by_principal_segment.get(&call.principal_segment));
+        generic.into_iter().chain(pinned).chain(rseg).chain(pseg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::evaluate::evaluate;
+    use crate::loader::{compile, read_policy_dir, CompiledPolicies, PolicySource};
+    use crate::request::build_call;
+    use crate::vocab::{Vocabulary, ACTIONS};
+    use cedar_policy::{Authorizer, Decision as CedarDecision};
+    use palisade_core::{
+        AuthzContext, DataClass, DestinationClass, Effect, Identity, IdentityKind, IdentityStatus,
+        ResourceRef,
+    };
+    use proptest::prelude::*;
+    use std::path::PathBuf;
+    use std::sync::OnceLock;
+
+    const SEGS: [&str; 4] = ["research", "training", "labeling", "shared"];
+
+    /// Default pack plus pinned-resource permits and forbids, and a forbid that can error.
+    fn sources() -> Vec<PolicySource> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/policies");
+        let mut s = read_policy_dir(&dir).unwrap();
+        let mut extra = String::new();
+        for i in 0..6 {
+            let seg = SEGS[i % 4];
+            extra.push_str(&format!(
+                "@id(\"pin-permit-{i}\")\npermit (principal in Palisade::Segment::\"{seg}\", action in [Palisade::Action::\"invoke_model\", Palisade::Action::\"call_tool\"], resource == Palisade::Model::\"m{i}\");\n\
+                 @id(\"pin-forbid-{i}\")\nforbid (principal, action == Palisade::Action::\"embed\", resource == Palisade::Model::\"m{i}\") when {{ context.hour_of_day > {i} }};\n"
+            ));
+        }
+        extra.push_str("@id(\"may-overflow\")\nforbid (principal, action, resource) when { context.request_bytes * 4611686018427387904 > 1 };\n");
+        s.push(PolicySource::new("extra.cedar", extra));
+        s
+    }
+
+    fn compiled() -> &'static (Vocabulary, CompiledPolicies) {
+        static ONCE: OnceLock<(Vocabulary, CompiledPolicies)> = OnceLock::new();
+        ONCE.get_or_init(|| {
+            let vocab = Vocabulary::new().unwrap();
+            let compiled = compile(&vocab, &sources()).unwrap();
+            (vocab, compiled)
+        })
+    }
+
+    prop_compose! {
+        fn call()(pseg in prop::sample::select(SEGS.to_vec()),
+                  rseg in prop::sample::select(SEGS.to_vec()),
+                  m in 0usize..8,
+                  action in prop::sample::select(ACTIONS.to_vec()),
+                  dest in prop::sample::select(vec![DestinationClass::Internal, DestinationClass::External]),
+                  classes in prop::sample::subsequence(DataClass::ALL.to_vec(), 0..=2),
+                  bytes in prop::sample::select(vec![0u64, 1, 2, 100]),
+                  hour in 0u8..24,
+                  active in prop::bool::weighted(0.9))
+                  -> (Identity, &'static str, ResourceRef, AuthzContext) {
+            let id = Identity {
+                id: format!("spiffe://t/{pseg}/w").parse().unwrap(),
+                kind: IdentityKind::Agent,
+                owner: "o".into(),
+                segment: pseg.into(),
+                scopes: vec![],
+                status: if active { IdentityStatus::Active } else { IdentityStatus::Revoked },
+                attestation_kinds: vec!["sev_snp".into()],
+                token_age_secs: 1,
+            };
+            let r = ResourceRef { name: format!("m{m}"), upstream: "u".into(), segment: rseg.into(), destination: dest };
+            let ctx = AuthzContext { data_classes: classes, anomaly_score: 1.0, stepped_down: false,
+                token_age_secs: 1, request_bytes: bytes, streaming: false, hour_of_day: hour };
+            (id, action, r, ctx)
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn sliced_equals_unsliced((id, action, r, ctx) in call()) {
+            let (vocab, compiled) = compiled();
+            let c = build_call(vocab, &id, action, &r, &ctx, 80).unwrap();
+            let got = evaluate(compiled, &c, 0).decision;
+
+            let full = Authorizer::new().is_authorized(&c.request, &compiled.enforced, &c.entities);
+            let errored = full.diagnostics().errors().next().is_some();
+            let mut reasons: Vec<String> = full.diagnostics().reason().map(ToString::to_string).collect();
+            reasons.sort();
+            let (effect, ids) = match (full.decision(), errored) {
+                (CedarDecision::Allow, false) => (Effect::Allow, reasons),
+                (CedarDecision::Allow, true) => (Effect::Deny, vec![]),
+                (CedarDecision::Deny, _) => (Effect::Deny, reasons),
+            };
+            prop_assert_eq!(got.effect, effect);
+            prop_assert_eq!(got.policy_ids, ids);
+            prop_assert_eq!(!got.errors.is_empty(), errored);
+        }
+    }
+}

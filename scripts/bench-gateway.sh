@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Gateway vs direct-to-upstream benchmark with wrk (Debian package `wrk`), keep-alive.
+# Upstream: the SIMULATED upstream (`palisade dev fake-upstream`, plain HTTP on loopback).
+# Gateway: `palisade serve` over TLS 1.3 in front of it, development stages (auth none).
+# Prints: latency percentiles at concurrency 1, req/s at concurrency 64, gateway RSS with 1000
+# open connections. Not a test: figures go to docs/bench-gateway.md.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="${PALISADE_BIN:-$root/target/release/palisade}"
+dur="${BENCH_DURATION:-10s}"
+command -v wrk >/dev/null || { echo "install wrk: apt-get install -y wrk" >&2; exit 1; }
+ulimit -n 65536 || true
+
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+up_port="$(free_port)"; gw_port="$(free_port)"
+
+"$bin" dev fake-upstream --port "$up_port" > "$work/up.log" 2>&1 & pids+=($!)
+sed -e "s/127.0.0.1:9911/127.0.0.1:$up_port/g" -e "s/127.0.0.1:8443/127.0.0.1:$gw_port/" \
+    -e "s#\"../palisade-data\"#\"$work/data\"#" "$root/examples/local-fake-upstream.toml" > "$work/p.toml"
+printf 'sk-bench' | "$bin" vault put fake-openai-key --config "$work/p.toml" >/dev/null
+printf 'sk-bench' | "$bin" vault put fake-anthropic-key --config "$work/p.toml" >/dev/null
+RUST_LOG=warn "$bin" serve --config "$work/p.toml" 2> "$work/gw.log" & gw_pid=$!; pids+=($gw_pid)
+for _ in $(seq 1 100); do grep -q "listening on" "$work/gw.log" && break; sleep 0.1; done
+
+cat > "$work/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+# The direct run sends the upstream model name (the gateway renames gpt-4o-mini -> fake-gpt).
+sed 's/gpt-4o-mini/fake-gpt/' "$work/post.lua" > "$work/direct.lua"
+
+gw="https://127.0.0.1:$gw_port/v1/chat/completions"
+direct="http://127.0.0.1:$up_port/v1/chat/completions"
+echo "== concurrency 1, direct";  wrk -t1 -c1 -d"$dur" --latency -s "$work/direct.lua" "$direct"
+echo "== concurrency 1, gateway"; wrk -t1 -c1 -d"$dur" --latency -s "$work/post.lua" "$gw"
+echo "== concurrency 64, direct";  wrk -t2 -c64 -d"$dur" -s "$work/direct.lua" "$direct"
+echo "== concurrency 64, gateway"; wrk -t2 -c64 -d"$dur" -s "$work/post.lua" "$gw"
+echo "== 1000 open connections to the gateway"
+grep -E "VmRSS" /proc/$gw_pid/status | sed 's/^/idle /'
+wrk -t2 -c1000 -d"$dur" -s "$work/post.lua" "$gw" > "$work/c1000.txt" & w=$!
+sleep 5
+grep -E "VmRSS" /proc/$gw_pid/status | sed 's/^/under 1000 connections /'
+echo "established: $(ss -Htn state established "( sport = :$gw_port )" | wc -l)"
+wait $w; cat "$work/c1000.txt"
+grep -E "VmHWM" /proc/$gw_pid/status | sed 's/^/peak /'

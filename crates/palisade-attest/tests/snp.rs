@@ -448,3 +448,27 @@ fn appraisal_never_outlives_the_vcek() {
     assert_eq!(a.expires_at_ms, not_after);
     assert!(not_after < T_2025_06_01 + 100 * 365 * 24 * 3600 * 1000);
 }
+
+#[test]
+fn ask_not_signed_by_the_ark_is_refused_at_config_time() {
+    let ask_pem = read_str("amd-roots-virtee/milan_ask.pem");
+    let b64: String = ask_pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let mut der = STANDARD.decode(b64).unwrap();
+    *der.last_mut().unwrap() ^= 1; // inside the ASK's signature
+    let body = STANDARD
+        .encode(&der)
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let bundle = format!(
+        "-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n{}",
+        read_str("amd-roots-virtee/milan_ark.pem")
+    );
+    let err = palisade_attest::snp::ProductRoots::from_pem(Product::Milan, &bundle).unwrap_err();
+    assert!(
+        matches!(err, SnpError::Cert(CertError::Signature { ref which, .. }) if which == "ask"),
+        "{err:?}"
+    );
+}

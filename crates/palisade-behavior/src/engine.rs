@@ -235,9 +235,11 @@ pub fn observe(
             action = BehaviorAction::StepDown;
         }
     }
+    let mut forced_by = None;
     for (f, min, a) in &rules.feature_rules {
-        if contribs.iter().any(|c| c.feature == *f && c.points >= *min) {
-            action = action.max(*a);
+        if *a > action && contribs.iter().any(|c| c.feature == *f && c.points >= *min) {
+            action = *a;
+            forced_by = Some(*f);
         }
     }
     if reference == Reference::Learning {
@@ -273,6 +275,13 @@ pub fn observe(
             details.join("; ")
         )
     };
+    if let (Some(f), true) = (forced_by, reference != Reference::Learning) {
+        reason.push_str(&format!(
+            "; response raised to {} by the rule on {}",
+            action_name(action),
+            f.as_str()
+        ));
+    }
     let top_features: Vec<(String, f64)> = contribs
         .iter()
         .take(5)

@@ -226,6 +226,12 @@ fn custom_transport_and_alert_cooldown() {
         learning_period_requests: 20,
         learning_period_hours: 0,
         alert_cooldown_secs: 600,
+        // A response by feature: any surplus of PII findings alerts.
+        feature_rules: vec![palisade_behavior::FeatureRule {
+            feature: "findings_pii".into(),
+            min_contribution: 0.1,
+            action: BehaviorAction::Alert,
+        }],
         webhook: Some(WebhookConfig {
             url: "https://hooks.example/palisade".into(),
             secret_env: None,
@@ -244,8 +250,7 @@ fn custom_transport_and_alert_cooldown() {
     )
     .unwrap();
     let id = identity("research", "agent-c", IdentityKind::Agent);
-    // Five hours of steady internal traffic, then repeated calls to a new internal destination
-    // with double bytes: alert-level, not step-down.
+    // Five hours of steady internal traffic, then calls carrying PII: alert-level each time.
     for k in 0..300u64 {
         feed(
             &b,
@@ -261,23 +266,21 @@ fn custom_transport_and_alert_cooldown() {
     }
     let mut alerts = 0;
     for k in 0..5u64 {
-        let s = feed(
-            &b,
-            &id,
-            &Call::to(
-                T0 + 300 * 60_000 + k * 1000,
-                "gpt-4o",
-                "new-internal",
-                DestinationClass::Internal,
-                4000,
-            ),
+        let mut c = Call::to(
+            T0 + 300 * 60_000 + k * 1000,
+            "embed",
+            "internal-embed",
+            DestinationClass::Internal,
+            2000,
         );
+        c.findings = vec![finding(DataClass::Pii); 3];
+        let s = feed(&b, &id, &c);
         println!("{s:?}");
         alerts += usize::from(s.action == BehaviorAction::Alert);
     }
-    assert!(
-        alerts >= 2,
-        "expected repeated alert-level calls, got {alerts}"
+    assert_eq!(
+        alerts, 5,
+        "every PII-carrying call answers alert by the feature rule"
     );
     drop(b); // joins the delivery thread after the queue drains
     let posted = transport.0.lock().unwrap();

@@ -152,12 +152,25 @@ fn sample(
         out.push(t.elapsed().as_nanos() as u64);
         denied += usize::from(!d.decision.is_allowed());
     }
+    if let (Some(a), Some(b)) = (cpu0, on_cpu_ns()) {
+        println!(
+            "  on-CPU mean {} ns per decision over {n} (load average {})",
+            (b - a) / n as u64,
+            load_average()
+        );
+    }
     (out, denied)
+}
+
+fn warm(engine: &PolicyEngine, id: &Identity, r: &ResourceRef, c: &AuthzContext) {
+    for _ in 0..10_000 {
+        black_box(engine.evaluate(id, "invoke_model", r, c));
+    }
 }
 
 /// Sampled p99 (criterion reports means/medians only).
 fn sampled_report() {
-    let n = 100_000;
+    let n = 50_000;
     let research = identity("research");
     let own = resource("research-llm", "research", DestinationClass::Internal);
     let clean = ctx(&[]);
@@ -167,7 +180,7 @@ fn sampled_report() {
         ("default pack + shadow file", PolicyConfig::default()),
     ] {
         let e = PolicyEngine::from_sources(&pack(), cfg).expect("pack");
-        let _ = sample(&e, &research, &own, &clean, 10_000);
+        warm(&e, &research, &own, &clean);
         let (s, _) = sample(&e, &research, &own, &clean, n);
         let (p50, p99, p999) = percentiles(s);
         println!("sampled {label}: p50 {p50} ns, p99 {p99} ns, p99.9 {p999} ns (n={n})");
@@ -178,7 +191,7 @@ fn sampled_report() {
     let big = Arc::new(PolicyEngine::from_sources(&a, no_shadow()).expect("generated"));
     let seg7 = identity("seg7");
     let m7 = resource("model-7", "seg7", DestinationClass::Internal);
-    let _ = sample(&big, &seg7, &m7, &clean, 10_000);
+    warm(&big, &seg7, &m7, &clean);
     let (s, _) = sample(&big, &seg7, &m7, &clean, n);
     let (p50, p99, p999) = percentiles(s);
     println!(

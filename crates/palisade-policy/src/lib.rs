@@ -30,7 +30,6 @@ pub use cli::{
 };
 pub use config::{PolicyConfig, DEFAULT_CASES_FILE};
 pub use engine::{LoadedPolicies, PolicyEngine, ReloadOutcome};
-pub use permitted::Permitted;
 pub use error::{PolicyError, SourceProblem};
 pub use evaluate::{Evaluation, ShadowResult};
 pub use loader::{
@@ -38,6 +37,7 @@ pub use loader::{
     SHADOW_SUFFIX,
 };
 pub use metrics::{PolicyMetrics, PolicyMetricsSnapshot};
+pub use permitted::Permitted;
 pub use request::{build_call, policy_score, CedarCall};
 pub use spec::{ContextSpec, PrincipalSpec, RequestSpec, ResourceSpec};
 pub use vocab::{Vocabulary, ACTIONS, SCHEMA_SRC};

@@ -92,7 +92,10 @@ pub(crate) fn build_call_checked(
     let principal_uid = vocab.uid(&vocab.identity, &spiffe);
     let principal_segment = vocab.uid(&vocab.segment, &principal.segment);
     let attrs = HashMap::from([
-        ("spiffe_id".to_owned(), RestrictedExpression::new_string(spiffe)),
+        (
+            "spiffe_id".to_owned(),
+            RestrictedExpression::new_string(spiffe),
+        ),
         ("segment".to_owned(), s(&principal.segment)),
         ("owner".to_owned(), s(&principal.owner)),
         ("kind".to_owned(), s(principal.kind.as_str())),

@@ -7,8 +7,8 @@
 //! scope before `when`/`unless`, so they can neither be satisfied nor error: the combined
 //! result is exactly the full set's (pinned by the `sliced_equals_unsliced` property test).
 
-use crate::vocab::ACTIONS;
 use crate::request::CedarCall;
+use crate::vocab::ACTIONS;
 use cedar_policy::{
     ActionConstraint, EntityUid, Policy, PolicySet, PrincipalConstraint, ResourceConstraint,
 };
@@ -75,7 +75,9 @@ fn actions_of(p: &Policy) -> Vec<&'static str> {
 
 impl Sliced {
     /// Buckets `policies`. Errors only if Cedar refuses a policy it already accepted once.
-    pub(crate) fn build<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> Result<Self, String> {
+    pub(crate) fn build<'a>(
+        policies: impl IntoIterator<Item = &'a Policy>,
+    ) -> Result<Self, String> {
         let mut by_action: HashMap<&'static str, ActionSlice> = HashMap::new();
         for p in policies {
             let key = key_of(p);
@@ -137,6 +139,8 @@ mod tests {
                  @id(\"pin-forbid-{i}\")\nforbid (principal, action == Palisade::Action::\"embed\", resource == Palisade::Model::\"m{i}\") when {{ context.hour_of_day > {i} }};\n"
             ));
         }
+        extra.push_str("@id(\"is-in\")\nforbid (principal, action, resource is Palisade::Model in Palisade::Segment::\"shared\") when { context.hour_of_day == 3 };\n");
+        extra.push_str("@id(\"principal-is-in\")\npermit (principal is Palisade::Identity in Palisade::Segment::\"labeling\", action == Palisade::Action::\"embed\", resource);\n");
         extra.push_str("@id(\"may-overflow\")\nforbid (principal, action, resource) when { context.request_bytes * 4611686018427387904 > 1 };\n");
         s.push(PolicySource::new("extra.cedar", extra));
         s

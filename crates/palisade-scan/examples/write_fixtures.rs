@@ -10,15 +10,28 @@ use std::path::PathBuf;
 use support::{install_dist, install_npm, write};
 
 fn main() {
-    let out: PathBuf = std::env::args().nth(1).map(Into::into).unwrap_or_else(|| "/tmp/palisade-fixtures".into());
+    let out: PathBuf = std::env::args()
+        .nth(1)
+        .map(Into::into)
+        .unwrap_or_else(|| "/tmp/palisade-fixtures".into());
     let site = out.join("pypi/site-packages");
-    let blob = base64::engine::general_purpose::STANDARD.encode("print('palisade inert test payload')");
+    let blob =
+        base64::engine::general_purpose::STANDARD.encode("print('palisade inert test payload')");
     let pth = format!("import subprocess, sys; subprocess.Popen([sys.executable, \"-c\", \"import base64; exec(base64.b64decode('{blob}'))\"])\n");
-    install_dist(&site, "litellm", "1.82.8", "https://litellm.ai", &[
-        ("litellm/__init__.py", b"VERSION = '1.82.8'\n"),
-        ("litellm/proxy/sync.py", b"ENDPOINT = 'https://models.litellm.cloud/'\n"),
-        ("litellm_init.pth", pth.as_bytes()),
-    ]);
+    install_dist(
+        &site,
+        "litellm",
+        "1.82.8",
+        "https://litellm.ai",
+        &[
+            ("litellm/__init__.py", b"VERSION = '1.82.8'\n"),
+            (
+                "litellm/proxy/sync.py",
+                b"ENDPOINT = 'https://models.litellm.cloud/'\n",
+            ),
+            ("litellm_init.pth", pth.as_bytes()),
+        ],
+    );
     let py: &[(&str, &str)] = &[
         ("decode.py", "import base64\nexec(base64.b64decode('cHJpbnQoImluZXJ0Iik='))\n"),
         ("harvest.py", "TARGETS = ['~/.ssh/id_rsa', '~/.aws/credentials', '~/.kube/config',\n  '/var/run/secrets/kubernetes.io/serviceaccount/token', 'http://169.254.169.254/latest/meta-data/',\n  '~/.git-credentials', '~/.bash_history']\nprint(len(TARGETS))\n"),

@@ -256,21 +256,30 @@ pub fn analyze_source(
             String::from_utf8_lossy(m.as_bytes()).into_owned(),
         )
     };
-    let persist = (g & G_PERSIST != 0).then(|| persistence_re().find(bytes).map(as_text)).flatten().or_else(|| {
-        if g & G_PERSIST == 0 {
-            return None;
-        }
-        // The write must be near the rc path (same statement, give or take), not merely on the
-        // same line: minified bundles put a whole program on one line.
-        rc_file_re().find_iter(bytes).find_map(|m| {
-            let line_lo = bytes.get(..m.start()).and_then(|b| b.iter().rposition(|c| *c == b'\n')).map_or(0, |i| i + 1);
-            let line_hi = bytes.get(m.end()..).and_then(|b| b.iter().position(|c| *c == b'\n')).map_or(bytes.len(), |i| m.end() + i);
-            let lo = m.start().saturating_sub(160).max(line_lo);
-            let hi = (m.end() + 160).min(line_hi);
-            let window = bytes.get(lo..hi).unwrap_or(&[]);
-            write_re().is_match(window).then(|| as_text(m))
-        })
-    });
+    let persist = (g & G_PERSIST != 0)
+        .then(|| persistence_re().find(bytes).map(as_text))
+        .flatten()
+        .or_else(|| {
+            if g & G_PERSIST == 0 {
+                return None;
+            }
+            // The write must be near the rc path (same statement, give or take), not merely on the
+            // same line: minified bundles put a whole program on one line.
+            rc_file_re().find_iter(bytes).find_map(|m| {
+                let line_lo = bytes
+                    .get(..m.start())
+                    .and_then(|b| b.iter().rposition(|c| *c == b'\n'))
+                    .map_or(0, |i| i + 1);
+                let line_hi = bytes
+                    .get(m.end()..)
+                    .and_then(|b| b.iter().position(|c| *c == b'\n'))
+                    .map_or(bytes.len(), |i| m.end() + i);
+                let lo = m.start().saturating_sub(160).max(line_lo);
+                let hi = (m.end() + 160).min(line_hi);
+                let window = bytes.get(lo..hi).unwrap_or(&[]);
+                write_re().is_match(window).then(|| as_text(m))
+            })
+        });
     if let Some((at, what)) = persist {
         push(
             rules::SRC_PERSISTENCE,
@@ -314,7 +323,10 @@ pub fn analyze_source(
         );
     }
 
-    if let Some((at, what)) = (g & G_PROCMEM != 0).then(|| proc_mem_re().find(bytes).map(as_text)).flatten() {
+    if let Some((at, what)) = (g & G_PROCMEM != 0)
+        .then(|| proc_mem_re().find(bytes).map(as_text))
+        .flatten()
+    {
         push(
             rules::SRC_PROC_MEM,
             Severity::High,
@@ -323,7 +335,10 @@ pub fn analyze_source(
         );
     }
 
-    if let Some((at, what)) = (g & G_AI != 0).then(|| ai_bypass_re().find(bytes).map(as_text)).flatten() {
+    if let Some((at, what)) = (g & G_AI != 0)
+        .then(|| ai_bypass_re().find(bytes).map(as_text))
+        .flatten()
+    {
         let what: String = what.chars().take(80).collect();
         push(
             rules::SRC_AI_CLI_BYPASS,

@@ -62,13 +62,32 @@ fn installed_npm_tree_has_no_finding_above_low() {
     let root = std::env::var_os("PALISADE_SCAN_NPM_TREE")
         .map(PathBuf::from)
         .expect("set PALISADE_SCAN_NPM_TREE to a directory containing node_modules");
-    assert!(root.join("node_modules").is_dir(), "{} has no node_modules", root.display());
-    let r = scan(&[root.clone()], &ScanOptions::default(), &AdvisoryDb::empty()).unwrap();
+    assert!(
+        root.join("node_modules").is_dir(),
+        "{} has no node_modules",
+        root.display()
+    );
+    let r = scan(
+        std::slice::from_ref(&root),
+        &ScanOptions::default(),
+        &AdvisoryDb::empty(),
+    )
+    .unwrap();
     let above: Vec<String> = r
         .findings
         .iter()
         .filter(|f| f.severity > Severity::Low)
-        .map(|f| format!("{:?} {} {}:{:?} {}", f.severity, f.rule_id, f.file, f.line, f.reason))
+        .map(|f| {
+            format!(
+                "{:?} {} {}:{:?} {}",
+                f.severity, f.rule_id, f.file, f.line, f.reason
+            )
+        })
         .collect();
-    assert!(above.is_empty(), "false positives above low in {}:\n{}", root.display(), above.join("\n"));
+    assert!(
+        above.is_empty(),
+        "false positives above low in {}:\n{}",
+        root.display(),
+        above.join("\n")
+    );
 }

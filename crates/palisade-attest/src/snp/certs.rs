@@ -67,6 +67,16 @@ impl ProductRoots {
                 name.to_lowercase()
             )));
         }
+        // ARK and ASK/ASVK are configuration, not evidence: their signatures are checked once
+        // here (a bad bundle fails at startup); validity windows are still checked per call.
+        x509::check_issuer_name(&ark, &ark, "ark", "ark")?;
+        x509::verify_rsa_pss_sha384(&ark, &ark, "ark", "ark")?;
+        for (cert, which) in [(&ask, "ask"), (&asvk, "asvk")] {
+            if let Some(cert) = cert {
+                x509::check_issuer_name(cert, &ark, which, "ark")?;
+                x509::verify_rsa_pss_sha384(cert, &ark, which, "ark")?;
+            }
+        }
         Ok(Self {
             product,
             ark,
@@ -75,7 +85,9 @@ impl ProductRoots {
         })
     }
 
-    /// Verifies ARK (self) -> ASK|ASVK -> leaf at `now_ms`; returns the earliest notAfter.
+    /// Verifies the leaf under ASK|ASVK and the validity of ARK, intermediate and leaf at
+    /// `now_ms` (ARK -> ASK|ASVK signatures were verified at construction); returns the
+    /// earliest notAfter.
     pub fn verify_chain(
         &self,
         leaf: &Certificate,
@@ -92,10 +104,6 @@ impl ProductRoots {
         x509::check_validity(&self.ark, now_ms, "ark")?;
         x509::check_validity(inter, now_ms, inter_name)?;
         x509::check_validity(leaf, now_ms, leaf_name)?;
-        x509::check_issuer_name(&self.ark, &self.ark, "ark", "ark")?;
-        x509::verify_rsa_pss_sha384(&self.ark, &self.ark, "ark", "ark")?;
-        x509::check_issuer_name(inter, &self.ark, inter_name, "ark")?;
-        x509::verify_rsa_pss_sha384(inter, &self.ark, inter_name, "ark")?;
         x509::check_issuer_name(leaf, inter, leaf_name, inter_name)?;
         x509::verify_rsa_pss_sha384(leaf, inter, leaf_name, inter_name)?;
         let earliest = [&self.ark, inter, leaf]

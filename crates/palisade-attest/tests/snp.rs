@@ -452,7 +452,10 @@ fn appraisal_never_outlives_the_vcek() {
 #[test]
 fn ask_not_signed_by_the_ark_is_refused_at_config_time() {
     let ask_pem = read_str("amd-roots-virtee/milan_ask.pem");
-    let b64: String = ask_pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let b64: String = ask_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
     let mut der = STANDARD.decode(b64).unwrap();
     *der.last_mut().unwrap() ^= 1; // inside the ASK's signature
     let body = STANDARD
@@ -471,4 +474,21 @@ fn ask_not_signed_by_the_ark_is_refused_at_config_time() {
         matches!(err, SnpError::Cert(CertError::Signature { ref which, .. }) if which == "ask"),
         "{err:?}"
     );
+}
+
+#[test]
+fn vlek_evidence_may_name_its_field_vlek() {
+    let c = trustee_vlek();
+    let mut p = policy_for(&c);
+    p.allowed_vmpls = vec![1];
+    p.report_data_rest = ReportDataRest::Ignore;
+    let ev = serde_json::json!({
+        "report": STANDARD.encode(&c.report),
+        "vlek": STANDARD.encode(&c.vcek),
+        "product": "Milan",
+    });
+    let a = verifier(p)
+        .verify(&ev, &binding(&c.report), T_2025_06_01)
+        .unwrap();
+    assert_eq!(a.claims["snp.signing_key"], "vlek");
 }

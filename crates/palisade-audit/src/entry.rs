@@ -103,10 +103,25 @@ fn aad(index: u64) -> Vec<u8> {
 /// Builds the canonical entry bytes for `event` at `index` (its `detail` is sealed).
 pub fn encode_entry(
     index: u64,
-    mut event: AuditEvent,
+    event: AuditEvent,
     capture: Option<&BodyCapture>,
     key: &DataKey,
 ) -> Result<Vec<u8>, AuditError> {
+    let mut out = Vec::new();
+    encode_entry_into(index, event, capture, key, &mut out)?;
+    Ok(out)
+}
+
+/// Like [`encode_entry`], serializing into a caller-owned buffer (cleared first) so the
+/// writer's hot path reuses one allocation.
+pub fn encode_entry_into(
+    index: u64,
+    mut event: AuditEvent,
+    capture: Option<&BodyCapture>,
+    key: &DataKey,
+    out: &mut Vec<u8>,
+) -> Result<(), AuditError> {
+    out.clear();
     // Taken by value: the hot path moves the event in instead of cloning it.
     let detail = event.detail.take();
     let sealed = if detail.is_some() || capture.is_some() {
@@ -144,7 +159,7 @@ pub fn encode_entry(
         event,
         sealed,
     };
-    serde_json::to_vec(&leaf).map_err(|e| entry_err(index, e))
+    serde_json::to_writer(&mut *out, &leaf).map_err(|e| entry_err(index, e))
 }
 
 fn entry_err(index: u64, e: serde_json::Error) -> AuditError {

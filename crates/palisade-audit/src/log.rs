@@ -155,6 +155,7 @@ impl AuditLog {
             data_key,
             shared: shared.clone(),
             cp_file: open_append(&dir.join(CHECKPOINTS_FILE))?,
+            scratch: Vec::with_capacity(1024),
         };
         let handle = std::thread::Builder::new()
             .name("palisade-audit-writer".into())

@@ -5,13 +5,13 @@
 
 use crate::checkpoint::Checkpoint;
 use crate::config::{AuditConfig, DurabilityMode};
-use crate::entry::{encode_entry, BodyCapture, DataKey};
+use crate::entry::{encode_entry_into, BodyCapture, DataKey};
 use crate::error::AuditError;
 use crate::files;
 use crate::merkle::{leaf_hash, Hash};
 use crate::note::NoteSigner;
 use crate::recover::{CHECKPOINTS_FILE, LATEST_CHECKPOINT_FILE};
-use crate::segment::{encode_index, encode_record, SegmentFiles, RECORD_OVERHEAD};
+use crate::segment::{encode_index, encode_record, SegmentFiles, MAX_ENTRY, RECORD_OVERHEAD};
 use crate::tree::MerkleTree;
 use palisade_core::{AppendDone, AuditEvent, AuditFailure};
 use parking_lot::{Condvar, Mutex, RwLock};
@@ -66,6 +66,8 @@ pub(crate) struct Writer {
     pub data_key: Arc<DataKey>,
     pub shared: Arc<Shared>,
     pub cp_file: File,
+    /// Reused serialization buffer of the hot path.
+    pub scratch: Vec<u8>,
 }
 
 impl Writer {
@@ -135,6 +137,7 @@ impl Writer {
         let mut done: Vec<(AppendDone, u64)> = Vec::new();
         let mut flushes = Vec::new();
         let mut outcome = Ok(());
+        let mut entry = std::mem::take(&mut self.scratch);
         for item in items {
             match item {
                 Item::Flush(reply) => flushes.push(reply),
@@ -149,14 +152,24 @@ impl Writer {
                     }
                     let index = self.next;
                     let capture = capture.filter(|_| self.cfg.capture_bodies);
-                    let entry = match encode_entry(index, *event, capture.as_ref(), &self.data_key)
-                    {
-                        Ok(e) => e,
-                        Err(e) => {
-                            cb(Err(AuditFailure(e.to_string())));
-                            continue;
-                        }
-                    };
+                    if let Err(e) = encode_entry_into(
+                        index,
+                        *event,
+                        capture.as_ref(),
+                        &self.data_key,
+                        &mut entry,
+                    ) {
+                        cb(Err(AuditFailure(e.to_string())));
+                        continue;
+                    }
+                    if entry.len() > MAX_ENTRY as usize {
+                        // Refused here: readers treat a larger length prefix as a torn record.
+                        cb(Err(AuditFailure(format!(
+                            "audit entry of {} bytes exceeds the {MAX_ENTRY}-byte limit",
+                            entry.len()
+                        ))));
+                        continue;
+                    }
                     let rec_len = RECORD_OVERHEAD + entry.len() as u64;
                     let pending = buf.len() as u64;
                     if self.seg_len + pending > 0
@@ -180,6 +193,7 @@ impl Writer {
                 }
             }
         }
+        self.scratch = entry;
         let outcome = outcome
             .and_then(|()| self.write_out(&mut buf, &mut ibuf))
             .and_then(|()| {

@@ -316,3 +316,21 @@ fn cli_handlers_render_what_the_binary_prints() {
     let c = palisade_audit::proof_consistency_cmd(dir.path(), 3, 12).unwrap();
     ConsistencyProof::parse_text(&c).unwrap().verify().unwrap();
 }
+
+#[test]
+fn oversized_entry_fails_alone_and_the_log_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = vault(dir.path());
+    let log = AuditLog::open(dir.path(), &config(), &v).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let huge = BodyCapture {
+        request: vec![b'x'; 13 * 1024 * 1024],
+        response: Vec::new(),
+    };
+    log.append_with_capture(event(0), Some(huge), Box::new(move |r| tx.send(r).unwrap()));
+    let err = rx.recv().unwrap().unwrap_err();
+    assert!(err.to_string().contains("exceeds"), "{err}");
+    assert_eq!(log.append_blocking(event(1)).unwrap(), 0);
+    log.close().unwrap();
+    assert_eq!(verify(dir.path(), None).unwrap().entries, 1);
+}

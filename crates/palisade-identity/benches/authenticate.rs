@@ -184,7 +184,40 @@ fn run(c: &mut Criterion, ed: bool) {
     );
 }
 
+/// mTLS-bound token: the handshake proved the key, so stage 3 is cache hit + thumbprint
+/// compare + status, with no per-request signature.
+fn mtls(c: &mut Criterion) {
+    let s = setup(true);
+    let cert = [7u8; 32];
+    let now = NOW_MS / 1000;
+    let token = s.svc.keys.sign_jwt(&json!({"iss": "https://palisade.local", "sub": "spiffe://lab.example/research/bench",
+        "aud": "palisade-gateway", "iat": now, "nbf": now, "exp": now + 300, "jti": "m", "segment": "research",
+        "scopes": [], "att": ["join_token"], "cnf": {"x5t#S256": b64(&cert)}}));
+    let authz = format!("Bearer {token}");
+    let creds = RequestCredentials {
+        method: "POST",
+        url: URL,
+        authorization: Some(&authz),
+        dpop: None,
+        client_cert_sha256: Some(cert),
+        api_key: None,
+    };
+    s.svc.authenticator.authenticate(&creds).expect("mtls auth");
+    c.bench_function("authenticate_mtls_bound", |b| {
+        b.iter(|| s.svc.authenticator.authenticate(&creds).expect("auth"))
+    });
+    // The floor of the DPoP path: one signature verification of a proof-sized message.
+    let msg = [0x5au8; 300];
+    let ed = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+    let sig = ed25519_dalek::Signer::sign(&ed, &msg);
+    let vk = ed.verifying_key();
+    c.bench_function("raw_ed25519_verify_strict", |b| {
+        b.iter(|| vk.verify_strict(&msg, &sig).expect("verify"))
+    });
+}
+
 fn bench(c: &mut Criterion) {
+    mtls(c);
     run(c, true);
     run(c, false);
 }

@@ -67,7 +67,8 @@ fn reg_err(e: &RegistryError) -> (u16, Value) {
 }
 
 fn body<'a, T: Deserialize<'a>>(b: &'a [u8]) -> Result<T, (u16, Value)> {
-    serde_json::from_slice(b).map_err(|e| err(400, "invalid_request", format!("json: {e}")))
+    serde_json::from_slice(b)
+        .map_err(|e| err(400, "invalid_request", crate::enroll_http::json_error(&e)))
 }
 
 impl AdminApi {

@@ -31,8 +31,9 @@ pub struct Nonce {
     pub expires_at_ms: u64,
 }
 
-/// `POST /v1/enroll` body.
-#[derive(Debug, Clone, Deserialize)]
+/// `POST /v1/enroll` body. Debug shows only the identity and evidence kinds (evidence can
+/// hold secrets such as join tokens).
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     /// SPIFFE id.
@@ -51,6 +52,20 @@ pub struct EnrollRequest {
     pub x5t_s256: Option<String>,
     /// Evidence items, each `{"kind": ..., ...}`.
     pub evidence: Vec<Value>,
+}
+
+impl std::fmt::Debug for EnrollRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kinds: Vec<&str> = self
+            .evidence
+            .iter()
+            .map(|e| e.get("kind").and_then(Value::as_str).unwrap_or("?"))
+            .collect();
+        f.debug_struct("EnrollRequest")
+            .field("identity", &self.identity)
+            .field("evidence_kinds", &kinds)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Per-evidence outcome reported with the token.

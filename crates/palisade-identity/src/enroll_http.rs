@@ -16,6 +16,18 @@ struct ChallengeRequest {
     identity: String,
 }
 
+/// Describes a JSON error by category and position only: serde's own message can quote the
+/// offending value, which may be a secret (a join token given where an object was expected).
+pub fn json_error(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "unreadable body",
+        serde_json::error::Category::Syntax => "invalid json",
+        serde_json::error::Category::Data => "unexpected or missing field",
+        serde_json::error::Category::Eof => "truncated json",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
+}
+
 fn error(e: &EnrollError) -> (u16, Value) {
     (
         e.status(),
@@ -27,7 +39,7 @@ fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, EnrollError> {
     if body.len() > MAX_ENROLL_BODY {
         return Err(EnrollError::Malformed("body too large".into()));
     }
-    serde_json::from_slice(body).map_err(|e| EnrollError::Malformed(format!("json: {e}")))
+    serde_json::from_slice(body).map_err(|e| EnrollError::Malformed(json_error(&e)))
 }
 
 impl Enrollment {

@@ -362,3 +362,21 @@ fn mtls_enrollment_checks_certificate() {
         "key_binding_invalid"
     );
 }
+
+#[test]
+fn errors_and_debug_never_echo_secrets() {
+    let h = H::new();
+    let id = h.create("research/a");
+    let key = TestKey::es256();
+    let req = h.enroll_request(&id, &key);
+    let secret = req.evidence[0]["token"].as_str().unwrap().to_owned();
+    assert!(!format!("{req:?}").contains(&secret));
+    // A secret in a place where the schema wants another type must not come back in the error.
+    let body = json!({"identity": id.to_string(), "nonce": req.nonce, "jwk": key.jwk(), "evidence": secret});
+    let (s, v) = h
+        .svc
+        .enrollment
+        .handle_enroll_http("/v1/enroll", body.to_string().as_bytes());
+    assert_eq!(s, 400);
+    assert!(!v.to_string().contains(&secret), "{v}");
+}

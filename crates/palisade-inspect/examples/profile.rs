@@ -20,6 +20,10 @@ fn main() {
         println!("{name:<24} {:>8.1} MB/s  ({n})", mb / s);
     };
     time("layers", &|| Layers::build(&code, 3, 1 << 20).layers.len());
+    time("unicode", &|| palisade_inspect::normalize::unicode::normalize(&code).text.len());
+    time("base64", &|| { let mut v = Vec::new(); palisade_inspect::normalize::decode::base64_runs(&code, &mut v); v.len() });
+    time("hex", &|| { let mut v = Vec::new(); palisade_inspect::normalize::decode::hex_runs(&code, &mut v); v.len() });
+    time("percent", &|| { let mut v = Vec::new(); palisade_inspect::normalize::decode::percent_runs(&code, &mut v); v.len() });
     let sec = SecretScanner::new(&RuleFamily::ALL, 3.5).unwrap();
     time("secrets(all)", &|| sec.scan(&code).len());
     for fam in RuleFamily::ALL {

@@ -137,6 +137,23 @@ fn percentiles(mut ns: Vec<u64>) -> (u64, u64, u64) {
     (at(0.5), at(0.99), at(0.999))
 }
 
+/// On-CPU nanoseconds of this thread (first field of `/proc/thread-self/schedstat`): excludes
+/// time spent preempted, so a mean over a batch is meaningful on a loaded shared machine.
+fn on_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
 fn sample(
     engine: &PolicyEngine,
     id: &Identity,
@@ -144,6 +161,7 @@ fn sample(
     c: &AuthzContext,
     n: usize,
 ) -> (Vec<u64>, usize) {
+    let cpu0 = on_cpu_ns();
     let mut out = Vec::with_capacity(n);
     let mut denied = 0;
     for _ in 0..n {

@@ -71,9 +71,8 @@ fn decide(sliced: &Sliced, call: &CedarCall) -> (Decision, bool) {
         policy_ids,
         errors,
     };
-    if !errors.is_empty() {
-        (deny(forbids, errors), false)
-    } else if !forbids.is_empty() {
+    // Errors deny even when no forbid was satisfied (fail closed).
+    if !errors.is_empty() || !forbids.is_empty() {
         (deny(forbids, errors), false)
     } else if !permits.is_empty() {
         (

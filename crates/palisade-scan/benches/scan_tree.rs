@@ -9,13 +9,24 @@ use std::path::PathBuf;
 
 fn roots() -> Vec<PathBuf> {
     if let Ok(v) = std::env::var("PALISADE_BENCH_TREE") {
-        return v.split(':').filter(|s| !s.is_empty()).map(PathBuf::from).collect();
+        return v
+            .split(':')
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .collect();
     }
     let out = std::process::Command::new("python3")
-        .args(["-c", "import site; print('\\n'.join(site.getsitepackages()))"])
+        .args([
+            "-c",
+            "import site; print('\\n'.join(site.getsitepackages()))",
+        ])
         .output()
         .expect("python3 runs (or set PALISADE_BENCH_TREE)");
-    String::from_utf8_lossy(&out.stdout).lines().map(PathBuf::from).filter(|p| p.is_dir()).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+        .collect()
 }
 
 fn bench_roots(c: &mut Criterion, name: &str, roots: &[PathBuf]) {
@@ -37,12 +48,20 @@ fn bench_roots(c: &mut Criterion, name: &str, roots: &[PathBuf]) {
     let mut g = c.benchmark_group("scan_tree");
     g.sample_size(10);
     g.throughput(Throughput::Elements(warm.files_scanned));
-    g.bench_function(name, |b| b.iter(|| scan(roots, &opts, &db).expect("scan runs")));
+    g.bench_function(name, |b| {
+        b.iter(|| scan(roots, &opts, &db).expect("scan runs"))
+    });
     g.finish();
 }
 
 fn bench(c: &mut Criterion) {
-    bench_roots(c, "real_tree_2_threads", &roots());
+    let roots = roots();
+    if roots.len() > 1 {
+        for (i, r) in roots.iter().enumerate() {
+            bench_roots(c, &format!("root{i}_2_threads"), std::slice::from_ref(r));
+        }
+    }
+    bench_roots(c, "real_tree_2_threads", &roots);
     if let Ok(f) = std::env::var("PALISADE_BENCH_FIXTURES") {
         bench_roots(c, "inert_fixtures", &[PathBuf::from(f)]);
     }

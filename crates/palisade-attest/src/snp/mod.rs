@@ -123,6 +123,7 @@ pub struct SnpConfig {
 #[serde(deny_unknown_fields)]
 struct SnpEvidence {
     report: String,
+    #[serde(alias = "vlek")]
     vcek: String,
     product: String,
 }

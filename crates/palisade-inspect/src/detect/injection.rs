@@ -5,7 +5,7 @@
 
 use crate::normalize::unicode::is_invisible;
 use crate::InspectError;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use palisade_core::Confidence;
 
 const PHRASES: &[&str] = &[
@@ -82,6 +82,8 @@ impl InjectionScanner {
     pub fn new() -> Result<Self, InspectError> {
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            // A full DFA: one table lookup per byte, several times faster than the NFA.
+            .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::LeftmostLongest)
             .build(PHRASES)
             .map_err(|e| InspectError::Pattern {

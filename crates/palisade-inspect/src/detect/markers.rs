@@ -2,7 +2,7 @@
 //! case-insensitive, one Aho-Corasick pass (`CONFIDENTIAL`, `Llama-5`).
 
 use crate::InspectError;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// A marker hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,8 @@ impl MarkerScanner {
         let pats: Vec<&str> = markers.iter().chain(code_names).map(|s| s.trim()).collect();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            // A full DFA: one table lookup per byte, several times faster than the NFA.
+            .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::LeftmostLongest)
             .build(&pats)
             .map_err(|e| InspectError::Pattern {

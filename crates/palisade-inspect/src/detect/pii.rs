@@ -126,6 +126,32 @@ fn lower(c: Confidence) -> Confidence {
     }
 }
 
+/// Windows around runs of two or more digits (every number pattern contains one), merged; the
+/// number regex only runs inside them, so prose and code without numbers cost one byte loop.
+fn number_windows(hay: &[u8]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < hay.len() {
+        if !hay.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while hay.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i - s < 2 {
+            continue;
+        }
+        let (ws, we) = (s.saturating_sub(24), (i + 48).min(hay.len()));
+        match out.last_mut() {
+            Some(last) if ws <= last.1 => last.1 = last.1.max(we),
+            _ => out.push((ws, we)),
+        }
+    }
+    out
+}
+
 fn digits(v: &[u8]) -> Vec<u8> {
     v.iter()
         .filter(|b| b.is_ascii_digit())
@@ -244,7 +270,14 @@ impl PiiScanner {
         let hay = text.as_bytes();
         let mut out = Vec::new();
         self.emails(hay, &mut out);
-        for m in self.numbers.find_iter(Input::new(hay)) {
+        for (ws, we) in number_windows(hay) {
+            self.numbers_in(hay, ws, we, &mut out);
+        }
+        out
+    }
+
+    fn numbers_in(&self, hay: &[u8], ws: usize, we: usize, out: &mut Vec<PiiHit>) {
+        for m in self.numbers.find_iter(Input::new(hay).span(ws..we)) {
             let (s, e) = (m.start(), m.end());
             let v = hay.get(s..e).unwrap_or_default();
             let ctx = context(hay, s, e);
@@ -294,7 +327,6 @@ impl PiiScanner {
             };
             out.extend(found);
         }
-        out
     }
 
     fn emails(&self, hay: &[u8], out: &mut Vec<PiiHit>) {

@@ -4,7 +4,7 @@
 
 use crate::rules::{all_rules, entropy, is_placeholder, Family, SecretRule};
 use crate::InspectError;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_automata::{meta, util::syntax, Input};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -90,6 +90,8 @@ impl SecretScanner {
         }
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            // A full DFA: one table lookup per byte, several times faster than the NFA.
+            .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::Standard)
             .build(&kws)
             .map_err(|e| InspectError::Pattern {

@@ -17,6 +17,7 @@ pub struct Decoded {
 
 const MIN_B64: usize = 16;
 const MIN_HEX: usize = 16;
+const MAX_PERCENT_RUN: usize = 4096;
 
 fn is_b64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
@@ -131,17 +132,17 @@ pub fn percent_runs(text: &str, out: &mut Vec<Decoded>) {
     let mut pos = 0;
     while let Some(off) = memchr::memchr(b'%', b.get(pos..).unwrap_or_default()) {
         let p = pos + off;
+        // Runs are bounded (MAX_PERCENT_RUN each side) so text with many `%` stays linear.
+        let lo = p.saturating_sub(MAX_PERCENT_RUN).max(pos);
+        let hi = (p + MAX_PERCENT_RUN).min(b.len());
         let start = b
-            .get(..p)
-            .and_then(|h| {
-                h.iter()
-                    .rposition(|c| c.is_ascii_whitespace() || *c == b'"')
-            })
-            .map_or(0, |x| x + 1);
+            .get(lo..p)
+            .and_then(|h| h.iter().rposition(|c| c.is_ascii_whitespace() || *c == b'"'))
+            .map_or(lo, |x| lo + x + 1);
         let end = b
-            .get(p..)
+            .get(p..hi)
             .and_then(|t| t.iter().position(|c| c.is_ascii_whitespace() || *c == b'"'))
-            .map_or(b.len(), |x| p + x);
+            .map_or(hi, |x| p + x);
         let run = b.get(start..end).unwrap_or_default();
         let mut decoded = Vec::with_capacity(run.len());
         let mut escapes = 0;

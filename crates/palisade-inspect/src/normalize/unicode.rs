@@ -36,29 +36,47 @@ pub fn normalize(input: &str) -> Normalized {
     let mut out = String::with_capacity(input.len());
     let mut map = OffsetMap::default();
     let mut invisible = 0usize;
-    let mut chars = input.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    let bytes = input.as_bytes();
+    let len = input.len();
+    let rest = |i: usize| input.get(i..).unwrap_or("");
+    let mut i = 0;
+    while i < len {
+        // Bulk-copy ASCII runs; only non-ASCII clusters pay for NFKC.
+        let run_end = bytes
+            .get(i..)
+            .and_then(|b| b.iter().position(|c| !c.is_ascii()))
+            .map_or(len, |p| i + p);
+        if run_end > i {
+            // A combining mark after the run composes with its last character: leave that
+            // character to start the cluster below.
+            let next_combines = rest(run_end)
+                .chars()
+                .next()
+                .is_some_and(|d| canonical_combining_class(d) != 0);
+            let lin_end = if next_combines { run_end - 1 } else { run_end };
+            if lin_end > i {
+                map.push_linear(out.len(), i, lin_end - i);
+                out.push_str(input.get(i..lin_end).unwrap_or(""));
+            }
+            i = lin_end;
+            if i >= len {
+                break;
+            }
+        }
+        let Some(c) = rest(i).chars().next() else { break };
         if is_invisible(c) {
             invisible += 1;
-            continue;
-        }
-        let next_combines = chars
-            .peek()
-            .is_some_and(|&(_, d)| !d.is_ascii() && canonical_combining_class(d) != 0);
-        if c.is_ascii() && !next_combines {
-            map.push_linear(out.len(), i, 1);
-            out.push(c);
+            i += c.len_utf8();
             continue;
         }
         // A cluster is a starter plus its combining marks: NFKC composes within it, so the
         // whole cluster maps to its original bytes.
         let mut end = i + c.len_utf8();
-        while let Some(&(j, d)) = chars.peek() {
+        while let Some(d) = rest(end).chars().next() {
             if canonical_combining_class(d) == 0 || is_invisible(d) {
                 break;
             }
-            end = j + d.len_utf8();
-            chars.next();
+            end += d.len_utf8();
         }
         let cluster = input.get(i..end).unwrap_or_default();
         let n_start = out.len();
@@ -68,6 +86,7 @@ pub fn normalize(input: &str) -> Normalized {
         } else if out.len() > n_start {
             map.push_opaque(n_start, i, end);
         }
+        i = end;
     }
     map.set_orig_len(input.len());
     Normalized {

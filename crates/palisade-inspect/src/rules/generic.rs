@@ -8,20 +8,20 @@ use palisade_core::{Confidence as C, Severity as S};
 #[rustfmt::skip]
 pub(super) const RULES: &[R] = &[
     R::new(Generic, "generic-api-key", &[r#"api_key"#, r#"apikey"#, r#"api-key"#, r#"secret"#, r#"token"#, r#"passw"#, r#"pwd"#, r#"credential"#, r#"auth_key"#, r#"access_key"#, r#"private_key"#, r#"client_secret"#],
-        r#"(?i:[\w.-]{0,30}(?:api[_.-]?key|apikey|secret|token|passw(?:or)?d|passwd|pwd|credential|auth[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret)[\w.-]{0,20})["'`]?\s{0,4}(?::=|=>|:|=)\s{0,4}["'`]([^\s"'`]{16,200})["'`]"#,
+        r#"(?i:(?:api[_.-]?key|apikey|secret|token|passw(?:or)?d|passwd|pwd|credential|auth[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret)[\w.-]{0,20})["'`]?\s{0,4}(?::=|=>|:|=)\s{0,4}["'`]([^\s"'`]{16,200})["'`]"#,
         r#"config.api_key = "ca7t0wmDOK9QrC0I8vOVwDdDoitw5l4M""#,
         r#"api_key = "this_is_not_a_real_key_value""#)
-        .entropy(0).check(V::Generic).conf(C::Medium).sev(S::High).window(64, 320),
+        .entropy(0).check(V::Generic).conf(C::Medium).sev(S::High).window(8, 320),
     R::new(Generic, "generic-password", &[r#"passw"#, r#"pwd"#],
         r#"(?i:passw(?:or)?d|passwd|pwd)["'`]?\s{0,4}(?::=|=>|:|=)\s{0,4}["'`]([^\s"'`]{8,64})["'`]"#,
         r#""password": "Tr0ub4dor&3x!""#,
         r#"password: "password""#)
         .entropy(0).check(V::GenericPassword).conf(C::Low).sev(S::High).window(16, 320),
     R::new(Generic, "generic-env-secret", &[r#"api_key"#, r#"secret"#, r#"token"#, r#"password"#, r#"passwd"#, r#"access_key"#, r#"private_key"#, r#"client_secret"#],
-        r#"(?m:^[ \t]*(?:export\s+)?[A-Z0-9_]{0,40}(?:API_KEY|SECRET|TOKEN|PASSWORD|PASSWD|ACCESS_KEY|PRIVATE_KEY|CLIENT_SECRET)[A-Z0-9_]{0,20}=([^\s"'#]{16,200})[ \t]*$)"#,
+        r#"(?:API_KEY|SECRET|TOKEN|PASSWORD|PASSWD|ACCESS_KEY|PRIVATE_KEY|CLIENT_SECRET)[A-Z0-9_]{0,20}=([^\s"'#]{16,200})[ \t]*(?:\r?\n|$)"#,
         r#"SERVICE_API_KEY=S3sNN8GBlRzfTRIAe9wVjvwJABDokX75"#,
         r#"SERVICE_API_KEY=${VAULT_SERVICE_API_KEY}"#)
-        .entropy(0).check(V::Generic).conf(C::Medium).sev(S::High).window(80, 320),
+        .entropy(0).check(V::Generic).conf(C::Medium).sev(S::High).window(8, 320),
     R::new(Generic, "generic-bearer-token", &[r#"bearer"#],
         r#"(?i:authorization)["']?\s*[:=]\s*["']?(?i:bearer)\s+([A-Za-z0-9._~+/-]{20,}=*)"#,
         r#"Authorization: Bearer SHx318e1lh2LhhSOdUyGOoN1iHcZr4A1cGPTt3uI"#,

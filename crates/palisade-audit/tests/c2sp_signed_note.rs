@@ -93,3 +93,31 @@ fn our_checkpoints_round_trip_and_other_keys_are_refused() {
         "leading zero refused"
     );
 }
+
+#[test]
+fn real_rekor_v2_checkpoint_and_inclusion_proof_verify() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.decode(s).unwrap();
+    let dir = "rfc6962/sigstore-rekor-checkpoints/DERIVED-rekor-v2-staging-log2025-alpha1";
+    let v = NoteVerifier::parse(&read(&format!("{dir}.vkey"))).unwrap();
+    let cp = Checkpoint::verify_note(&read(&format!("{dir}.checkpoint.note")), &v).unwrap();
+    assert_eq!(
+        (cp.origin.as_str(), cp.size),
+        ("log2025-alpha1.rekor.sigstage.dev", 736)
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(&read(&format!("{dir}.inclusion.json"))).unwrap();
+    let leaf =
+        palisade_audit::merkle::leaf_hash(&b64(j["canonicalized_body_b64"].as_str().unwrap()));
+    assert_eq!(hex::encode(leaf), j["leaf_hash_hex"].as_str().unwrap());
+    let proof: Vec<Vec<u8>> = j["proof_hashes_b64"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| b64(h.as_str().unwrap()))
+        .collect();
+    palisade_audit::merkle::verify_inclusion(735, 736, &leaf, &proof, &cp.root).unwrap();
+    let mut bad = proof.clone();
+    bad[0][0] ^= 1;
+    assert!(palisade_audit::merkle::verify_inclusion(735, 736, &leaf, &bad, &cp.root).is_err());
+}

@@ -19,10 +19,6 @@ const MIN_B64: usize = 16;
 const MIN_HEX: usize = 16;
 const MAX_PERCENT_RUN: usize = 4096;
 
-fn is_b64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
-}
-
 /// Decoded bytes count as text when they are UTF-8 and almost all printable.
 fn readable(bytes: Vec<u8>) -> Option<String> {
     let s = String::from_utf8(bytes).ok()?;
@@ -67,63 +63,85 @@ fn looks_encoded(run: &[u8]) -> bool {
     (upper && lower) || (digit && (upper || lower))
 }
 
+/// Byte classes for the run scanner: base64 (standard and URL-safe) characters.
+static B64_CLASS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_';
+        i += 1;
+    }
+    t
+};
+
+fn in_class(c: &u8) -> bool {
+    B64_CLASS[usize::from(*c)]
+}
+
+/// Runs of base64-class characters of at least `min` bytes (hex is a subset), found with a
+/// table lookup per byte; short runs (ordinary identifiers) are skipped without work.
+fn runs(text: &str, min: usize, mut f: impl FnMut(usize, usize)) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(p) = b.get(i..).and_then(|r| r.iter().position(in_class)) {
+        let s = i + p;
+        let len = b
+            .get(s..)
+            .and_then(|r| r.iter().position(|c| !in_class(c)))
+            .unwrap_or(b.len() - s);
+        i = s + len;
+        if len >= min {
+            f(s, i);
+        }
+    }
+}
+
 /// Base64 (standard or URL-safe) runs that decode to readable text.
 pub fn base64_runs(text: &str, out: &mut Vec<Decoded>) {
     let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if !b.get(i).copied().is_some_and(is_b64) {
-            i += 1;
-            continue;
+    runs(text, MIN_B64, |start, mut end| {
+        let mut pad = 0;
+        while pad < 2 && b.get(end) == Some(&b'=') {
+            end += 1;
+            pad += 1;
         }
-        let start = i;
-        while b.get(i).copied().is_some_and(is_b64) {
-            i += 1;
-        }
-        while b.get(i) == Some(&b'=') && i - start < usize::MAX {
-            i += 1;
-        }
-        let run = b.get(start..i).unwrap_or_default();
-        if run.len() >= MIN_B64 && looks_encoded(run) {
+        let run = b.get(start..end).unwrap_or_default();
+        if looks_encoded(run) {
             if let Some(s) = decode_b64(run).and_then(readable) {
-                out.push(Decoded {
-                    start,
-                    end: i,
-                    text: s,
-                });
+                out.push(Decoded { start, end, text: s });
             }
         }
-    }
+    });
 }
 
 /// Hex runs (even length) that decode to readable text.
 pub fn hex_runs(text: &str, out: &mut Vec<Decoded>) {
     let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if !b.get(i).is_some_and(u8::is_ascii_hexdigit) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_hexdigit) {
-            i += 1;
-        }
-        let len = (i - start) & !1;
-        if len >= MIN_HEX {
-            if let Some(s) = b
-                .get(start..start + len)
-                .and_then(|r| hex::decode(r).ok())
-                .and_then(readable)
-            {
-                out.push(Decoded {
-                    start,
-                    end: start + len,
-                    text: s,
-                });
+    runs(text, MIN_HEX, |s, e| {
+        // Hex sub-runs inside the base64-class run.
+        let mut i = s;
+        while i < e {
+            if !b.get(i).is_some_and(u8::is_ascii_hexdigit) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < e && b.get(i).is_some_and(u8::is_ascii_hexdigit) {
+                i += 1;
+            }
+            let len = (i - start) & !1;
+            if len >= MIN_HEX {
+                if let Some(t) = b
+                    .get(start..start + len)
+                    .and_then(|r| hex::decode(r).ok())
+                    .and_then(readable)
+                {
+                    out.push(Decoded { start, end: start + len, text: t });
+                }
             }
         }
-    }
+    });
 }
 
 /// Whitespace-delimited runs with at least two `%XX` escapes, percent-decoded.

@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${PALISADE_BIN:-$root/target/release/palisade}"
 dur="${BENCH_DURATION:-10s}"
 command -v wrk >/dev/null || { echo "install wrk: apt-get install -y wrk" >&2; exit 1; }
-ulimit -n 65536 || true
+ulimit -n 65536 2>/dev/null || true
 
 work="$(mktemp -d)"
 pids=()
@@ -25,6 +25,7 @@ printf 'sk-bench' | "$bin" vault put fake-openai-key --config "$work/p.toml" >/d
 printf 'sk-bench' | "$bin" vault put fake-anthropic-key --config "$work/p.toml" >/dev/null
 RUST_LOG=warn "$bin" serve --config "$work/p.toml" 2> "$work/gw.log" & gw_pid=$!; pids+=($gw_pid)
 for _ in $(seq 1 100); do grep -q "listening on" "$work/gw.log" && break; sleep 0.1; done
+grep -E "VmRSS" /proc/$gw_pid/status | sed "s/^/at start /"
 
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -40,7 +41,14 @@ echo "== concurrency 1, direct";  wrk -t1 -c1 -d"$dur" --latency -s "$work/direc
 echo "== concurrency 1, gateway"; wrk -t1 -c1 -d"$dur" --latency -s "$work/post.lua" "$gw"
 echo "== concurrency 64, direct";  wrk -t2 -c64 -d"$dur" -s "$work/direct.lua" "$direct"
 echo "== concurrency 64, gateway"; wrk -t2 -c64 -d"$dur" -s "$work/post.lua" "$gw"
-echo "== 1000 open connections to the gateway"
+echo "== 1000 open idle keep-alive TLS connections to the gateway"
+python3 "$root/scripts/hold-connections.py" 127.0.0.1 "$gw_port" "$work/data/tls/ca.pem" 1000 8 > "$work/hold.txt" & h=$!
+for _ in $(seq 1 200); do grep -q holding "$work/hold.txt" 2>/dev/null && break; sleep 0.1; done
+cat "$work/hold.txt"
+echo "established: $(ss -Htn state established "( sport = :$gw_port )" | wc -l)"
+grep -E "VmRSS" /proc/$gw_pid/status | sed 's/^/with 1000 idle connections /'
+wait $h
+echo "== 1000 busy connections to the gateway (wrk)"
 grep -E "VmRSS" /proc/$gw_pid/status | sed 's/^/idle /'
 wrk -t2 -c1000 -d"$dur" -s "$work/post.lua" "$gw" > "$work/c1000.txt" & w=$!
 sleep 5

@@ -39,7 +39,7 @@ pub use error::AuditError;
 pub use export::{export, to_ocsf, ExportFormat};
 pub use log::{audit_dir, AuditLog};
 pub use merkle::{Hash, ProofError};
-pub use note::{NoteError, NoteSigner, NoteVerifier};
+pub use note::{NoteError, NoteSignature, NoteSigner, NoteVerifier, SignedNote};
 pub use proof::{ConsistencyProof, InclusionProof};
 pub use reader::{LogReader, ShownEntry};
 pub use verify::{verify, EntryProblem, TrustedCheckpoint, VerifyError, VerifyReport};

@@ -1,6 +1,7 @@
-//! C2SP signed notes (https://c2sp.org/signed-note) with Ed25519 signatures: verifier keys
-//! (`name+keyid+base64(0x01||pub)`), signer keys in the Go `PRIVATE+KEY+...` form, signing and
-//! verification. Key id = SHA-256(name || 0x0A || 0x01 || pub)[:4].
+//! C2SP signed notes (https://c2sp.org/signed-note): the algorithm-neutral note parser
+//! ([`SignedNote`]), and Ed25519 verifier keys (`name+keyid+base64(0x01||pub)`), signer keys in
+//! the Go `PRIVATE+KEY+...` form, signing and verification. Key id =
+//! SHA-256(name || 0x0A || 0x01 || pub)[:4].
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -112,34 +113,80 @@ impl NoteVerifier {
     /// Verifies `note` and returns its text (ending in a newline). Signatures from other keys
     /// are ignored, as the spec says; at least one from this key must be present and valid.
     pub fn verify<'a>(&self, note: &'a str) -> Result<&'a str, NoteError> {
-        let (text, sigs) = split_note(note)?;
+        let note = SignedNote::parse(note)?;
         let mut found = false;
-        for line in sigs.lines() {
-            let rest = line
-                .strip_prefix(SIG_PREFIX)
-                .ok_or_else(|| NoteError::Malformed("signature line without em dash".into()))?;
-            let (name, sig_b64) = rest
-                .split_once(' ')
-                .ok_or_else(|| NoteError::Malformed("signature line without signature".into()))?;
-            let raw = STANDARD
-                .decode(sig_b64)
-                .map_err(|_| NoteError::Malformed("signature is not base64".into()))?;
-            if name != self.name || raw.len() < 4 || raw[..4] != self.id {
+        for sig in note.signatures.iter() {
+            if sig.name != self.name || sig.key_hint != self.id {
                 continue;
             }
-            let sig = ed25519_dalek::Signature::from_slice(&raw[4..])
+            let sig = ed25519_dalek::Signature::from_slice(&sig.signature)
                 .map_err(|_| NoteError::BadSignature(self.name.clone()))?;
             self.key
-                .verify(text.as_bytes(), &sig)
+                .verify(note.text.as_bytes(), &sig)
                 .map_err(|_| NoteError::BadSignature(self.name.clone()))?;
             found = true;
         }
         if found {
-            Ok(text)
+            Ok(note.text)
         } else {
             Err(NoteError::UnknownKey(self.to_vkey()))
         }
     }
+}
+
+/// One signature line of a note, not yet checked: `— name base64(key_hint || signature)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteSignature<'a> {
+    /// The key name on the line.
+    pub name: &'a str,
+    /// The 4-byte key hint (C2SP key id for Ed25519; other algorithms define their own).
+    pub key_hint: [u8; 4],
+    /// The signature bytes after the hint.
+    pub signature: Vec<u8>,
+}
+
+/// A signed note split into its text and signature lines, with no signature checked. Kept apart
+/// from [`NoteVerifier`] so verifiers of other algorithms (Rekor's ECDSA P-256 checkpoints in
+/// palisade-attest) share this one parser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedNote<'a> {
+    /// The signed text, ending in a newline.
+    pub text: &'a str,
+    /// Every signature line, in order.
+    pub signatures: Vec<NoteSignature<'a>>,
+}
+
+impl<'a> SignedNote<'a> {
+    /// Splits `note` at its last blank line and parses each signature line; any malformed
+    /// line refuses the whole note (as the Go `note` package does).
+    pub fn parse(note: &'a str) -> Result<Self, NoteError> {
+        let (text, sigs) = split_note(note)?;
+        let signatures = sigs
+            .lines()
+            .map(parse_signature_line)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SignedNote { text, signatures })
+    }
+}
+
+fn parse_signature_line(line: &str) -> Result<NoteSignature<'_>, NoteError> {
+    let rest = line
+        .strip_prefix(SIG_PREFIX)
+        .ok_or_else(|| NoteError::Malformed("signature line without em dash".into()))?;
+    let (name, sig_b64) = rest
+        .split_once(' ')
+        .ok_or_else(|| NoteError::Malformed("signature line without signature".into()))?;
+    let raw = STANDARD
+        .decode(sig_b64)
+        .map_err(|_| NoteError::Malformed("signature is not base64".into()))?;
+    let (hint, signature) = raw
+        .split_first_chunk::<4>()
+        .ok_or_else(|| NoteError::Malformed("signature shorter than its key hint".into()))?;
+    Ok(NoteSignature {
+        name,
+        key_hint: *hint,
+        signature: signature.to_vec(),
+    })
 }
 
 /// Splits a note into its text (with trailing newline) and signature block.

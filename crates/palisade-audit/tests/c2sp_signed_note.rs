@@ -1,6 +1,6 @@
 //! C2SP signed-note conformance with the published examples, and our own checkpoints.
 
-use palisade_audit::note::{key_id, NoteError, NoteSigner, NoteVerifier};
+use palisade_audit::note::{key_id, NoteError, NoteSigner, NoteVerifier, SignedNote};
 use palisade_audit::Checkpoint;
 use palisade_core::fixtures::fixture;
 
@@ -120,4 +120,37 @@ fn real_rekor_v2_checkpoint_and_inclusion_proof_verify() {
     let mut bad = proof.clone();
     bad[0][0] ^= 1;
     assert!(palisade_audit::merkle::verify_inclusion(735, 736, &leaf, &bad, &cp.root).is_err());
+}
+
+#[test]
+fn note_parser_splits_text_and_signature_lines_without_verifying() {
+    let note = read("rfc6962/c2sp-signed-note/example.com-foo.note");
+    let parsed = SignedNote::parse(&note).unwrap();
+    assert_eq!(parsed.text, "This is an example message.\n");
+    assert_eq!(parsed.signatures.len(), 1);
+    let sig = &parsed.signatures[0];
+    assert_eq!(sig.name, "example.com/foo");
+    let v = NoteVerifier::parse(&read("rfc6962/c2sp-signed-note/example.com-foo.vkey")).unwrap();
+    // The hint on the line is the C2SP key id of the published key; the rest is 64 bytes.
+    assert!(v
+        .to_vkey()
+        .contains(&format!("+{}+", hex::encode(sig.key_hint))));
+    assert_eq!(sig.signature.len(), 64);
+
+    // A well-formed line with a tampered signature still parses: checking is the verifier's job.
+    let flipped = note.replace("Uw2QOkn8", "Uw2QOkn9");
+    assert_eq!(SignedNote::parse(&flipped).unwrap().text, parsed.text);
+
+    for bad in [
+        "text\n\n\u{2014} name AAA=\n",   // shorter than the 4-byte hint
+        "text\n\n- name AAAAAAAA\n",      // no em dash
+        "text\n\n\u{2014} name !!!\n",    // not base64
+        "text\n\u{2014} name AAAAAAAA\n", // no blank line
+        "text\n\n\u{2014} name AAAAAAAA", // no final newline
+    ] {
+        assert!(
+            matches!(SignedNote::parse(bad), Err(NoteError::Malformed(_))),
+            "{bad:?}"
+        );
+    }
 }

@@ -254,10 +254,17 @@ mod tests {
     #[test]
     fn htu_normalization() {
         let n = |s| normalize_htu(s);
-        assert_eq!(n("HTTPS://Gw.Example:443/a?b#c").as_deref(), Some("https://gw.example/a"));
+        assert_eq!(
+            n("HTTPS://Gw.Example:443/a?b#c").as_deref(),
+            Some("https://gw.example/a")
+        );
         assert_eq!(n("http://gw:80").as_deref(), Some("http://gw/"));
         assert_eq!(n("https://gw:8443/a").as_deref(), Some("https://gw:8443/a"));
-        assert_ne!(n("https://gw/A"), n("https://gw/a"), "paths are case-sensitive");
+        assert_ne!(
+            n("https://gw/A"),
+            n("https://gw/a"),
+            "paths are case-sensitive"
+        );
         assert_eq!(n("https://user@gw/a"), None);
         assert_eq!(n("ftp://gw/a"), None);
         assert_eq!(n("gw/a"), None);
@@ -269,6 +276,9 @@ mod tests {
         let n = d.current_nonce(1_000_000);
         assert!(d.nonce_ok(&n, 1_000_000 + NONCE_SLOT_SECS));
         assert!(!d.nonce_ok(&n, 1_000_000 + 2 * NONCE_SLOT_SECS));
-        assert!(!DpopVerifier::new(60, true).nonce_ok(&n, 1_000_000), "keyed per gateway");
+        assert!(
+            !DpopVerifier::new(60, true).nonce_ok(&n, 1_000_000),
+            "keyed per gateway"
+        );
     }
 }

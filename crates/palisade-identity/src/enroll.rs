@@ -109,7 +109,8 @@ impl std::fmt::Debug for IssuedToken {
 /// What a token is granted on: binding, evidence kinds and the appraisal expiry.
 #[derive(Debug, Clone)]
 pub(crate) struct Grant {
-    pub(crate) cnf: Cnf,
+    /// `None` only for a legacy bearer identity enrolling without a key.
+    pub(crate) cnf: Option<Cnf>,
     pub(crate) token_type: &'static str,
     pub(crate) att: Vec<String>,
     pub(crate) att_exp_s: u64,
@@ -251,7 +252,15 @@ impl Enrollment {
         let now = self.clock.now_millis();
         let rec = self.active_record(&req.identity)?;
         self.take_nonce(&req.nonce, &req.identity, now)?;
-        let (cnf, key_id, token_type) = self.key_binding(req, client_cert_sha256, now)?;
+        let (cnf, key_id, token_type) =
+            if req.jwk.is_none() && req.x5t_s256.is_none() && rec.legacy_bearer {
+                // Migration only: an unbound token, flagged on every call it makes. The binding
+                // then covers the nonce alone.
+                (None, String::new(), "Bearer")
+            } else {
+                let (cnf, key_id, token_type) = self.key_binding(req, client_cert_sha256, now)?;
+                (Some(cnf), key_id, token_type)
+            };
         let bind = binding(&req.nonce, &key_id);
         let appraisals = self.appraise(&req.evidence, &bind, now, &req.identity)?;
         for needed in &rec.requirements {
@@ -312,7 +321,7 @@ impl Enrollment {
             segment: rec.segment.clone(),
             scopes: rec.scopes.clone(),
             att: grant.att,
-            cnf: Some(grant.cnf),
+            cnf: grant.cnf,
             att_exp: Some(grant.att_exp_s),
         };
         let value = serde_json::to_value(&claims).map_err(|_| EnrollError::Registry)?;

@@ -29,7 +29,7 @@ impl Enrollment {
         let rec = self.active_record(&claims.sub)?;
         let token_type = if cnf.jkt.is_some() { "DPoP" } else { "Bearer" };
         let grant = Grant {
-            cnf,
+            cnf: Some(cnf),
             token_type,
             att: claims.att.clone(),
             att_exp_s,

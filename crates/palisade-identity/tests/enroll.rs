@@ -380,3 +380,26 @@ fn errors_and_debug_never_echo_secrets() {
     assert_eq!(s, 400);
     assert!(!v.to_string().contains(&secret), "{v}");
 }
+
+#[test]
+fn keyless_enrollment_only_for_legacy_bearer_identities() {
+    let h = H::new();
+    let strict = h.create("research/strict");
+    let legacy = h.create_with("research/legacy", &["join_token"], true);
+    let keyless = |id: &palisade_core::SpiffeId| {
+        let mut r = h.enroll_request(id, &TestKey::es256());
+        r.jwk = None;
+        r.proof = None;
+        r
+    };
+    assert_eq!(
+        ecode(h.svc.enrollment.enroll(&keyless(&strict))),
+        "key_binding_invalid"
+    );
+    let t = h.svc.enrollment.enroll(&keyless(&legacy)).unwrap();
+    assert_eq!(t.token_type, "Bearer");
+    let ident = h.auth(&format!("Bearer {}", t.access_token), None).unwrap();
+    assert!(ident
+        .attestation_kinds
+        .contains(&LEGACY_BEARER_MARK.to_string()));
+}

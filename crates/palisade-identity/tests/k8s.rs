@@ -145,3 +145,72 @@ fn enrollment_with_k8s_requirement() {
         "evidence_identity_mismatch"
     );
 }
+
+#[test]
+fn rs256_cluster_key_from_jwks_file() {
+    use rsa::pkcs1v15::SigningKey;
+    use rsa::signature::{SignatureEncoding, Signer};
+    use rsa::traits::PublicKeyParts;
+    let sk = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+    let pk = sk.to_public_key();
+    let jwks = json!({"keys": [{"kty": "RSA", "kid": "rsa-1", "alg": "RS256", "use": "sig",
+        "n": b64(&pk.n().to_bytes_be()), "e": b64(&pk.e().to_bytes_be())}]});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jwks.json");
+    std::fs::write(&path, jwks.to_string()).unwrap();
+    let mut accounts = BTreeMap::new();
+    accounts.insert(
+        "system:serviceaccount:ml:trainer".to_owned(),
+        "spiffe://lab.example/training/trainer".to_owned(),
+    );
+    let kcfg = K8sConfig {
+        issuer: ISS.into(),
+        audience: "palisade".into(),
+        jwks_file: path,
+        service_accounts: accounts,
+    };
+    let v = K8sSaVerifier::from_config(&kcfg).unwrap();
+    let now = T0_MS / 1000;
+    let claims = json!({"iss": ISS, "sub": "system:serviceaccount:ml:trainer", "aud": "palisade", "exp": now + 60, "iat": now});
+    let input = format!(
+        "{}.{}",
+        b64(json!({"alg":"RS256","kid":"rsa-1"}).to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    let sig = SigningKey::<sha2::Sha256>::new(sk)
+        .sign(input.as_bytes())
+        .to_vec();
+    let tok = format!("{input}.{}", b64(&sig));
+    let a = v
+        .verify(&json!({"kind":"k8s_sat","token": tok}), &[0; 32], T0_MS)
+        .unwrap();
+    assert_eq!(
+        a.claims[BOUND_IDENTITY],
+        "spiffe://lab.example/training/trainer"
+    );
+    // Same key, token claiming ES256: refused by the key's pinned algorithm.
+    let forged = format!(
+        "{}.{}.{}",
+        b64(json!({"alg":"ES256","kid":"rsa-1"}).to_string().as_bytes()),
+        b64(claims.to_string().as_bytes()),
+        b64(&[0u8; 64])
+    );
+    assert_eq!(
+        code(&v, &json!({"kind":"k8s_sat","token": forged})),
+        "k8s_alg_rejected"
+    );
+    // The service wires the attestor from config.
+    let mut c = cfg();
+    c.k8s = Some(cfg_k8s(&dir));
+    let h = H::with_cfg(c);
+    assert!(h.svc.enrollment.kinds().contains(&"k8s_sat".to_string()));
+}
+
+fn cfg_k8s(dir: &tempfile::TempDir) -> K8sConfig {
+    K8sConfig {
+        issuer: ISS.into(),
+        audience: "palisade".into(),
+        jwks_file: dir.path().join("jwks.json"),
+        service_accounts: BTreeMap::new(),
+    }
+}

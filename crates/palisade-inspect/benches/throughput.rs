@@ -24,7 +24,10 @@ fn engine(dir: &std::path::Path) -> Engine {
 /// ~4 MiB: 70% real source code from the cargo registry, 30% generated prose, in 64 KiB leaves.
 fn mixed() -> Vec<String> {
     let mut r = corpus::rng(1);
-    let code: String = corpus::registry_sources(3 << 20).into_iter().map(|(_, t)| t).collect();
+    let code: String = corpus::registry_sources(3 << 20)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
     let prose = corpus::prose(&mut r, (1 << 20) + 300_000);
     let all = format!("{code}{prose}");
     let mut out = Vec::new();

@@ -6,7 +6,7 @@ use crate::config::PolicyConfig;
 use crate::error::{PolicyError, SourceProblem};
 use crate::evaluate::{evaluate, Evaluation};
 use crate::loader::{compile, read_policy_dir, CompiledPolicies, PolicyInfo};
-use crate::request::build_call_checked;
+use crate::request::{build_call_checked, CallParts};
 use crate::spec::RequestSpec;
 use crate::vocab::Vocabulary;
 use std::fmt::Write as _;
@@ -112,15 +112,15 @@ pub fn explain_with(
     let (vocab, compiled) = load_dir(dir)?;
     let ctx = request.context.to_context()?;
     let identity = request.principal.to_identity(ctx.token_age_secs);
-    let call = build_call_checked(
-        &vocab,
-        &identity,
-        &request.action,
-        &request.resource.to_resource(),
-        &ctx,
-        i64::from(config.anomaly_threshold),
-        Some(vocab.schema()),
-    )?;
+    let resource = request.resource.to_resource();
+    let parts = CallParts {
+        principal: &identity,
+        action: &request.action,
+        resource: &resource,
+        ctx: &ctx,
+        anomaly_threshold: i64::from(config.anomaly_threshold),
+    };
+    let call = build_call_checked(&vocab, &parts, Some(vocab.schema()), None)?;
     let evaluation = evaluate(&compiled, &call, 0);
     let deciding = evaluation
         .decision

@@ -5,12 +5,13 @@
 
 use crate::cases::{self, CaseFile};
 use crate::config::PolicyConfig;
+use crate::entity_cache::{EntityCache, DEFAULT_CAPACITY};
 use crate::error::PolicyError;
 use crate::evaluate::{evaluate, Evaluation};
 use crate::loader::{compile, read_policy_dir, CompiledPolicies, PolicySource};
 use crate::metrics::{PolicyMetrics, PolicyMetricsSnapshot};
 use crate::permitted::Permitted;
-use crate::request::build_call;
+use crate::request::{build_call_checked, CallParts};
 use crate::vocab::Vocabulary;
 use arc_swap::ArcSwap;
 use palisade_core::{Authorizer, AuthzContext, Decision, Identity, ResourceRef};
@@ -46,6 +47,8 @@ pub struct PolicyEngine {
     current: ArcSwap<LoadedPolicies>,
     config: PolicyConfig,
     metrics: PolicyMetrics,
+    // Entities depend on (principal, resource) only, never on policies: kept across reloads.
+    entities: EntityCache,
     // Serialises reloads so two watchers/SIGHUPs cannot interleave compile-and-swap.
     reload_lock: Mutex<()>,
 }
@@ -94,6 +97,7 @@ impl PolicyEngine {
             current: ArcSwap::from_pointee(loaded),
             config,
             metrics,
+            entities: EntityCache::new(DEFAULT_CAPACITY),
             reload_lock: Mutex::new(()),
         }
     }
@@ -128,14 +132,14 @@ impl PolicyEngine {
     ) -> Evaluation {
         // One guard for the whole evaluation: the set cannot change under this call.
         let loaded = self.current.load();
-        let eval = match build_call(
-            &self.vocab,
+        let parts = CallParts {
             principal,
             action,
             resource,
-            context,
-            i64::from(self.config.anomaly_threshold),
-        ) {
+            ctx: context,
+            anomaly_threshold: i64::from(self.config.anomaly_threshold),
+        };
+        let eval = match build_call_checked(&self.vocab, &parts, None, Some(&self.entities)) {
             Ok(call) => {
                 if self.config.shadow {
                     evaluate(&loaded.policies, &call, loaded.generation)

@@ -54,7 +54,7 @@ fn decide(sliced: &Sliced, call: &CedarCall) -> (Decision, bool) {
     let mut errors: Vec<String> = Vec::new();
     let authorizer = CedarAuthorizer::new();
     for set in sliced.sets_for(call) {
-        let resp = authorizer.is_authorized(&call.request, set, &call.entities);
+        let resp = authorizer.is_authorized(&call.request, set, &call.slice.entities);
         errors.extend(resp.diagnostics().errors().map(ToString::to_string));
         let reasons = resp.diagnostics().reason().map(ToString::to_string);
         match resp.decision() {

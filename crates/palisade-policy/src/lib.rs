@@ -12,6 +12,7 @@ mod cases;
 mod cli;
 mod config;
 mod engine;
+mod entity_cache;
 mod error;
 mod evaluate;
 mod loader;

@@ -2,24 +2,33 @@
 //! handful of entities it needs. Built per call, without the schema on the hot path: the schema
 //! conformance of this mapping is pinned by a test instead (`built_request_conforms_to_schema`).
 
+use crate::entity_cache::EntityCache;
 use crate::error::PolicyError;
 use crate::vocab::{ResourceKind, Vocabulary};
-use cedar_policy::{Context, Entities, Entity, EntityUid, Request, RestrictedExpression};
+use cedar_policy::{Context, Entities, Entity, EntityUid, Request, RestrictedExpression, Schema};
 use palisade_core::{AuthzContext, Identity, ResourceRef};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// The entities of one (principal, resource) pair. They do not depend on the call's context,
+/// so the engine memoizes them (see [`crate::entity_cache`]).
+#[derive(Debug)]
+pub(crate) struct EntitySlice {
+    pub(crate) entities: Entities,
+    pub(crate) principal: EntityUid,
+    pub(crate) resource: EntityUid,
+    /// The principal's only ancestor: the key policy slicing uses for `principal in Segment`.
+    pub(crate) principal_segment: EntityUid,
+    /// The resource's only ancestor, or the resource itself when it is a segment.
+    pub(crate) resource_segment: EntityUid,
+}
 
 /// A Cedar request with its entity slice, ready to evaluate against any policy set.
 #[derive(Debug)]
 pub struct CedarCall {
     pub(crate) request: Request,
-    pub(crate) entities: Entities,
+    pub(crate) slice: Arc<EntitySlice>,
     pub(crate) action: &'static str,
-    pub(crate) resource: EntityUid,
-    /// The resource's only ancestor (or the resource itself when it is a segment): the key
-    /// policy slicing uses for `resource in Segment::"..."`.
-    pub(crate) resource_segment: EntityUid,
-    /// The principal's only ancestor.
-    pub(crate) principal_segment: EntityUid,
 }
 
 fn s(v: &str) -> RestrictedExpression {
@@ -62,32 +71,72 @@ pub fn build_call(
     ctx: &AuthzContext,
     anomaly_threshold: i64,
 ) -> Result<CedarCall, PolicyError> {
-    build_call_checked(
-        vocab,
+    let call = CallParts {
         principal,
         action,
         resource,
         ctx,
         anomaly_threshold,
-        None,
-    )
+    };
+    build_call_checked(vocab, &call, None, None)
+}
+
+/// The inputs of one call.
+pub(crate) struct CallParts<'a> {
+    pub(crate) principal: &'a Identity,
+    pub(crate) action: &'a str,
+    pub(crate) resource: &'a ResourceRef,
+    pub(crate) ctx: &'a AuthzContext,
+    pub(crate) anomaly_threshold: i64,
 }
 
 /// Like [`build_call`], optionally checking the request and entities against `schema`
-/// (slower; used by tests and by `explain`).
+/// (slower; used by tests and by `explain`) and memoizing entities in `cache`.
 pub(crate) fn build_call_checked(
     vocab: &Vocabulary,
-    principal: &Identity,
-    action: &str,
-    resource: &ResourceRef,
-    ctx: &AuthzContext,
-    anomaly_threshold: i64,
-    schema: Option<&cedar_policy::Schema>,
+    call: &CallParts<'_>,
+    schema: Option<&Schema>,
+    cache: Option<&EntityCache>,
 ) -> Result<CedarCall, PolicyError> {
     let (action_name, action_uid, kind) = vocab
-        .action(action)
-        .ok_or_else(|| PolicyError::Request(format!("unknown action `{action}`")))?;
+        .action(call.action)
+        .ok_or_else(|| PolicyError::Request(format!("unknown action `{}`", call.action)))?;
+    let slice = match cache {
+        Some(c) => c.get_or_build(call.principal, kind, call.resource, || {
+            build_entities(vocab, call.principal, kind, call.resource, schema)
+        })?,
+        None => Arc::new(build_entities(
+            vocab,
+            call.principal,
+            kind,
+            call.resource,
+            schema,
+        )?),
+    };
+    let context = build_context(call)?;
+    let request = Request::new(
+        slice.principal.clone(),
+        action_uid.clone(),
+        slice.resource.clone(),
+        context,
+        schema,
+    )
+    .map_err(|e| PolicyError::Request(e.to_string()))?;
+    Ok(CedarCall {
+        request,
+        slice,
+        action: action_name,
+    })
+}
 
+/// Principal, upstream and model/tool entities (a segment resource needs none of its own).
+pub(crate) fn build_entities(
+    vocab: &Vocabulary,
+    principal: &Identity,
+    kind: ResourceKind,
+    resource: &ResourceRef,
+    schema: Option<&Schema>,
+) -> Result<EntitySlice, PolicyError> {
     let spiffe = principal.id.to_string();
     let principal_uid = vocab.uid(&vocab.identity, &spiffe);
     let principal_segment = vocab.uid(&vocab.segment, &principal.segment);
@@ -148,20 +197,35 @@ pub(crate) fn build_call_checked(
             uid
         }
     };
+    let entities = Entities::from_entities(entities, schema)
+        .map_err(|e| PolicyError::Request(e.to_string()))?;
+    Ok(EntitySlice {
+        entities,
+        principal: principal_uid,
+        resource: resource_uid,
+        principal_segment,
+        resource_segment,
+    })
+}
 
-    let context = Context::from_pairs([
+fn build_context(call: &CallParts<'_>) -> Result<Context, PolicyError> {
+    let ctx = call.ctx;
+    Context::from_pairs([
         (
             "data_classes".to_owned(),
             set(ctx.data_classes.iter().map(|c| c.as_str())),
         ),
-        ("destination".to_owned(), s(resource.destination.as_str())),
+        (
+            "destination".to_owned(),
+            s(call.resource.destination.as_str()),
+        ),
         (
             "anomaly_score".to_owned(),
             RestrictedExpression::new_long(policy_score(ctx.anomaly_score)),
         ),
         (
             "anomaly_threshold".to_owned(),
-            RestrictedExpression::new_long(anomaly_threshold),
+            RestrictedExpression::new_long(call.anomaly_threshold),
         ),
         (
             "stepped_down".to_owned(),
@@ -170,7 +234,7 @@ pub(crate) fn build_call_checked(
         ("token_age_secs".to_owned(), long(ctx.token_age_secs)),
         (
             "attestation_kinds".to_owned(),
-            set(principal.attestation_kinds.iter().map(String::as_str)),
+            set(call.principal.attestation_kinds.iter().map(String::as_str)),
         ),
         ("request_bytes".to_owned(), long(ctx.request_bytes)),
         (
@@ -179,26 +243,7 @@ pub(crate) fn build_call_checked(
         ),
         ("hour_of_day".to_owned(), long(u64::from(ctx.hour_of_day))),
     ])
-    .map_err(|e| PolicyError::Request(e.to_string()))?;
-
-    let request = Request::new(
-        principal_uid,
-        action_uid.clone(),
-        resource_uid.clone(),
-        context,
-        schema,
-    )
-    .map_err(|e| PolicyError::Request(e.to_string()))?;
-    let entities = Entities::from_entities(entities, schema)
-        .map_err(|e| PolicyError::Request(e.to_string()))?;
-    Ok(CedarCall {
-        request,
-        entities,
-        action: action_name,
-        resource: resource_uid,
-        resource_segment,
-        principal_segment,
-    })
+    .map_err(|e| PolicyError::Request(e.to_string()))
 }
 
 #[cfg(test)]
@@ -244,7 +289,15 @@ mod tests {
             destination: DestinationClass::Vendor,
         };
         for a in ACTIONS {
-            build_call_checked(&v, &identity(), a, &r, &ctx(), 80, Some(v.schema()))
+            let (id, c) = (identity(), ctx());
+            let parts = CallParts {
+                principal: &id,
+                action: a,
+                resource: &r,
+                ctx: &c,
+                anomaly_threshold: 80,
+            };
+            build_call_checked(&v, &parts, Some(v.schema()), None)
                 .unwrap_or_else(|e| panic!("{a}: {e}"));
         }
     }

@@ -103,9 +103,9 @@ impl Sliced {
     pub(crate) fn sets_for<'s>(&'s self, call: &CedarCall) -> impl Iterator<Item = &'s PolicySet> {
         let slice = self.by_action.get(call.action);
         let generic = slice.map(|s| &s.generic);
-        let pinned = slice.and_then(|s| s.by_resource.get(&call.resource));
-        let rseg = slice.and_then(|s| s.by_resource_segment.get(&call.resource_segment));
-        let pseg = slice.and_then(|s| s.by_principal_segment.get(&call.principal_segment));
+        let pinned = slice.and_then(|s| s.by_resource.get(&call.slice.resource));
+        let rseg = slice.and_then(|s| s.by_resource_segment.get(&call.slice.resource_segment));
+        let pseg = slice.and_then(|s| s.by_principal_segment.get(&call.slice.principal_segment));
         generic.into_iter().chain(pinned).chain(rseg).chain(pseg)
     }
 }
@@ -191,7 +191,7 @@ mod tests {
             let c = build_call(vocab, &id, action, &r, &ctx, 80).unwrap();
             let got = evaluate(compiled, &c, 0).decision;
 
-            let full = Authorizer::new().is_authorized(&c.request, &compiled.enforced, &c.entities);
+            let full = Authorizer::new().is_authorized(&c.request, &compiled.enforced, &c.slice.entities);
             let errored = full.diagnostics().errors().next().is_some();
             let mut reasons: Vec<String> = full.diagnostics().reason().map(ToString::to_string).collect();
             reasons.sort();

@@ -9,8 +9,8 @@
 
 pub mod bundle;
 pub mod cert;
+pub mod checkpoint;
 pub mod content;
-pub mod merkle;
 pub mod timestamp;
 pub mod tlog;
 pub mod trusted_root;

@@ -4,11 +4,12 @@
 //! then what makes `integratedTime` a trusted signing time.
 
 use super::bundle::TlogEntry;
-use super::merkle::{leaf_hash, root_from_inclusion, verify_checkpoint};
+use super::checkpoint::verify_checkpoint;
 use super::trusted_root::{b64, TrustedRoot};
 use super::SigstoreError;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use palisade_audit::merkle::{leaf_hash, verify_inclusion};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -225,24 +226,17 @@ pub fn verify_entry(
     let hashes = proof
         .hashes
         .iter()
-        .map(|h| {
-            b64(h, "proof hash")?
-                .try_into()
-                .map_err(|_| SigstoreError::InclusionProof("hash is not 32 bytes".into()))
-        })
-        .collect::<Result<Vec<[u8; 32]>, SigstoreError>>()?;
-    let computed = root_from_inclusion(
+        .map(|h| b64(h, "proof hash"))
+        .collect::<Result<Vec<_>, SigstoreError>>()?;
+    let claimed = b64(&proof.root_hash, "root hash")?;
+    verify_inclusion(
         proof.log_index,
         proof.tree_size,
-        leaf_hash(&body_bytes),
+        &leaf_hash(&body_bytes),
         &hashes,
-    )?;
-    let claimed = b64(&proof.root_hash, "root hash")?;
-    if computed.as_slice() != claimed.as_slice() {
-        return Err(SigstoreError::InclusionProof(
-            "computed root does not match the proof's root hash".into(),
-        ));
-    }
+        &claimed,
+    )
+    .map_err(|e| SigstoreError::InclusionProof(e.to_string()))?;
     let note = proof
         .checkpoint
         .as_ref()

@@ -77,16 +77,21 @@ impl Authorizer for AllowAllAuthorizer {
     }
 }
 
-/// Keeps audit events in memory and logs each one (metadata only). Not durable, not tamper-evident.
+/// How many recent events the in-memory sink keeps: bounded, so a long-running development
+/// gateway does not grow without limit.
+const MEMORY_AUDIT_CAPACITY: usize = 10_000;
+
+/// Keeps the most recent audit events in memory and logs each one (metadata only). Not durable,
+/// not tamper-evident: development and tests only.
 #[derive(Debug, Default)]
 pub struct MemoryAuditSink {
-    events: Mutex<Vec<AuditEvent>>,
+    events: Mutex<(std::collections::VecDeque<AuditEvent>, u64)>,
 }
 
 impl MemoryAuditSink {
-    /// A copy of every event so far.
+    /// A copy of the retained events (the most recent 10,000), oldest first.
     pub fn events(&self) -> Vec<AuditEvent> {
-        self.events.lock().clone()
+        self.events.lock().0.iter().cloned().collect()
     }
 }
 
@@ -95,9 +100,14 @@ impl AuditSink for MemoryAuditSink {
         tracing::info!(target: "palisade::audit", request_id = %event.request_id, action = %event.action,
             resource = ?event.resource, upstream = ?event.upstream, decision = ?event.decision, status = event.status, "audit");
         let index = {
-            let mut events = self.events.lock();
-            events.push(event);
-            events.len() as u64 - 1
+            let mut guard = self.events.lock();
+            let (events, total) = &mut *guard;
+            if events.len() >= MEMORY_AUDIT_CAPACITY {
+                events.pop_front();
+            }
+            events.push_back(event);
+            *total += 1;
+            *total - 1
         };
         done(Ok(index));
     }

@@ -21,11 +21,20 @@ pub const LOWER_NUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 pub const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 pub fn pick(r: &mut StdRng, set: &[u8], n: usize) -> String {
-    (0..n).map(|_| set[r.gen_range(0..set.len())] as char).collect()
+    (0..n)
+        .map(|_| set[r.gen_range(0..set.len())] as char)
+        .collect()
 }
 
 fn uuid(r: &mut StdRng) -> String {
-    format!("{}-{}-4{}-a{}-{}", pick(r, HEX, 8), pick(r, HEX, 4), pick(r, HEX, 3), pick(r, HEX, 3), pick(r, HEX, 12))
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        pick(r, HEX, 8),
+        pick(r, HEX, 4),
+        pick(r, HEX, 3),
+        pick(r, HEX, 3),
+        pick(r, HEX, 12)
+    )
 }
 
 fn b64url(b: &[u8]) -> String {
@@ -95,15 +104,35 @@ const CONTEXTS: [&str; 6] = [
 ];
 
 pub fn in_context(r: &mut StdRng, secret: &str) -> String {
-    CONTEXTS[r.gen_range(0..CONTEXTS.len())].replace("{}", secret).replace("{{", "{").replace("}}", "}")
+    CONTEXTS[r.gen_range(0..CONTEXTS.len())]
+        .replace("{}", secret)
+        .replace("{{", "{")
+        .replace("}}", "}")
 }
 
-const FIRST: &[&str] = &["James", "Maria", "Wei", "Aisha", "Lukas", "Sofia", "Kenji", "Olga", "Diego", "Priya", "Noah", "Emma", "Omar", "Chloe", "Ivan"];
-const LAST: &[&str] = &["Smith", "Garcia", "Chen", "Khan", "Muller", "Rossi", "Tanaka", "Ivanova", "Lopez", "Patel", "Brown", "Martin", "Haddad", "Dubois", "Petrov"];
-const DOMAINS: &[&str] = &["gmail.com", "outlook.com", "acme-corp.io", "fastmail.fm", "proton.me", "yahoo.co.uk"];
+const FIRST: &[&str] = &[
+    "James", "Maria", "Wei", "Aisha", "Lukas", "Sofia", "Kenji", "Olga", "Diego", "Priya", "Noah",
+    "Emma", "Omar", "Chloe", "Ivan",
+];
+const LAST: &[&str] = &[
+    "Smith", "Garcia", "Chen", "Khan", "Muller", "Rossi", "Tanaka", "Ivanova", "Lopez", "Patel",
+    "Brown", "Martin", "Haddad", "Dubois", "Petrov",
+];
+const DOMAINS: &[&str] = &[
+    "gmail.com",
+    "outlook.com",
+    "acme-corp.io",
+    "fastmail.fm",
+    "proton.me",
+    "yahoo.co.uk",
+];
 
 pub fn name(r: &mut StdRng) -> String {
-    format!("{} {}", FIRST[r.gen_range(0..FIRST.len())], LAST[r.gen_range(0..LAST.len())])
+    format!(
+        "{} {}",
+        FIRST[r.gen_range(0..FIRST.len())],
+        LAST[r.gen_range(0..LAST.len())]
+    )
 }
 
 fn luhn_complete(prefix: &str, len: usize, r: &mut StdRng) -> String {
@@ -111,22 +140,52 @@ fn luhn_complete(prefix: &str, len: usize, r: &mut StdRng) -> String {
     while d.len() < len - 1 {
         d.push(r.gen_range(0..10));
     }
-    let sum: u32 = d.iter().rev().enumerate().map(|(i, &x)| if i % 2 == 0 { let y = x * 2; if y > 9 { y - 9 } else { y } } else { x }).sum();
+    let sum: u32 = d
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            if i % 2 == 0 {
+                let y = x * 2;
+                if y > 9 {
+                    y - 9
+                } else {
+                    y
+                }
+            } else {
+                x
+            }
+        })
+        .sum();
     d.push((10 - sum % 10) % 10);
-    d.iter().map(|x| char::from_digit(*x, 10).unwrap()).collect()
+    d.iter()
+        .map(|x| char::from_digit(*x, 10).unwrap())
+        .collect()
 }
 
 fn iban(r: &mut StdRng) -> String {
-    let bban = format!("{}{}", pick(r, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", 4), pick(r, b"0123456789", 14));
+    let bban = format!(
+        "{}{}",
+        pick(r, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", 4),
+        pick(r, b"0123456789", 14)
+    );
     let rearranged = format!("{bban}GB00");
     let mut rem: u64 = 0;
     for c in rearranged.chars() {
         let v = c.to_digit(36).unwrap() as u64;
-        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        rem = if v >= 10 {
+            (rem * 100 + v) % 97
+        } else {
+            (rem * 10 + v) % 97
+        };
     }
     let check = 98 - rem;
     let raw = format!("GB{check:02}{bban}");
-    raw.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ")
+    raw.as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// (PII kind, text containing it) in Faker style.
@@ -135,35 +194,156 @@ pub fn pii(r: &mut StdRng, kind: usize) -> (&'static str, String) {
     match kind % 5 {
         0 => {
             let (f, l) = n.split_once(' ').unwrap();
-            ("email", format!("Please reach {n} at {}.{}@{}.", f.to_lowercase(), l.to_lowercase(), DOMAINS[r.gen_range(0..DOMAINS.len())]))
+            (
+                "email",
+                format!(
+                    "Please reach {n} at {}.{}@{}.",
+                    f.to_lowercase(),
+                    l.to_lowercase(),
+                    DOMAINS[r.gen_range(0..DOMAINS.len())]
+                ),
+            )
         }
-        1 => ("phone", format!("{n}, phone: ({}{}) {}{}-{}", r.gen_range(2..10), pick(r, b"0123456789", 2), r.gen_range(2..10), pick(r, b"0123456789", 2), pick(r, b"0123456789", 4))),
+        1 => (
+            "phone",
+            format!(
+                "{n}, phone: ({}{}) {}{}-{}",
+                r.gen_range(2..10),
+                pick(r, b"0123456789", 2),
+                r.gen_range(2..10),
+                pick(r, b"0123456789", 2),
+                pick(r, b"0123456789", 4)
+            ),
+        ),
         2 => {
-            let area = loop { let a = r.gen_range(1..900); if a != 666 { break a; } };
-            ("ssn", format!("Employee {n}, SSN {area:03}-{:02}-{:04}", r.gen_range(1..100), r.gen_range(1..10000)))
+            let area = loop {
+                let a = r.gen_range(1..900);
+                if a != 666 {
+                    break a;
+                }
+            };
+            (
+                "ssn",
+                format!(
+                    "Employee {n}, SSN {area:03}-{:02}-{:04}",
+                    r.gen_range(1..100),
+                    r.gen_range(1..10000)
+                ),
+            )
         }
         3 => {
             let c = luhn_complete(["4", "51", "37"][r.gen_range(0..3)], 16, r);
-            let c = if c.starts_with("37") { luhn_complete("37", 15, r) } else { c };
-            let grouped = c.as_bytes().chunks(4).map(|x| std::str::from_utf8(x).unwrap()).collect::<Vec<_>>().join(" ");
+            let c = if c.starts_with("37") {
+                luhn_complete("37", 15, r)
+            } else {
+                c
+            };
+            let grouped = c
+                .as_bytes()
+                .chunks(4)
+                .map(|x| std::str::from_utf8(x).unwrap())
+                .collect::<Vec<_>>()
+                .join(" ");
             ("card", format!("Charge the card {grouped} for {n}."))
         }
-        _ => ("iban", format!("Wire the refund to IBAN {} ({n}).", iban(r))),
+        _ => (
+            "iban",
+            format!("Wire the refund to IBAN {} ({n}).", iban(r)),
+        ),
     }
 }
 
 /// PII-shaped negatives: numbers that must not be reported.
 pub fn pii_negative(r: &mut StdRng, kind: usize) -> String {
     match kind % 5 {
-        0 => format!("build {}.{}.{} released on 2024-0{}-1{}", r.gen_range(0..9), r.gen_range(0..20), r.gen_range(0..99), r.gen_range(1..9), r.gen_range(0..9)),
-        1 => format!("order #{} shipped, tracking {}", pick(r, b"0123456789", 7), pick(r, UPPER_NUM, 12)),
-        2 => format!("invoice total 4{} 1111 1111 1112 due", pick(r, b"0123456789", 3)),
+        0 => format!(
+            "build {}.{}.{} released on 2024-0{}-1{}",
+            r.gen_range(0..9),
+            r.gen_range(0..20),
+            r.gen_range(0..99),
+            r.gen_range(1..9),
+            r.gen_range(0..9)
+        ),
+        1 => format!(
+            "order #{} shipped, tracking {}",
+            pick(r, b"0123456789", 7),
+            pick(r, UPPER_NUM, 12)
+        ),
+        2 => {
+            // A 16-digit Visa-shaped number that fails Luhn (the last digit is off by one).
+            let good = luhn_complete("4", 16, r);
+            let last = good
+                .chars()
+                .last()
+                .and_then(|c| c.to_digit(10))
+                .unwrap_or(0);
+            let bad = format!("{}{}", &good[..15], (last + 1) % 10);
+            let g = bad
+                .as_bytes()
+                .chunks(4)
+                .map(|x| std::str::from_utf8(x).unwrap())
+                .collect::<Vec<_>>()
+                .join(" ");
+            format!("invoice total {g} due")
+        }
         3 => format!("ref GB00 TEST {} 0000", pick(r, b"0123456789", 4)),
-        _ => format!("the meeting is in room {} at {}:{}0", r.gen_range(100..999), r.gen_range(8..18), r.gen_range(0..6)),
+        _ => format!(
+            "the meeting is in room {} at {}:{}0",
+            r.gen_range(100..999),
+            r.gen_range(8..18),
+            r.gen_range(0..6)
+        ),
     }
 }
 
-const PROSE: &[&str] = &["the", "model", "training", "pipeline", "results", "and", "we", "observed", "that", "evaluation", "of", "latency", "improved", "after", "the", "migration", "to", "a", "new", "cluster", "team", "reviewed", "design", "with", "customers", "in", "quarterly", "planning", "budget", "was", "approved", "for", "next", "year", "research", "infrastructure", "data", "quality", "issues", "remain", "open", "while", "deployment", "continues", "across", "regions"];
+const PROSE: &[&str] = &[
+    "the",
+    "model",
+    "training",
+    "pipeline",
+    "results",
+    "and",
+    "we",
+    "observed",
+    "that",
+    "evaluation",
+    "of",
+    "latency",
+    "improved",
+    "after",
+    "the",
+    "migration",
+    "to",
+    "a",
+    "new",
+    "cluster",
+    "team",
+    "reviewed",
+    "design",
+    "with",
+    "customers",
+    "in",
+    "quarterly",
+    "planning",
+    "budget",
+    "was",
+    "approved",
+    "for",
+    "next",
+    "year",
+    "research",
+    "infrastructure",
+    "data",
+    "quality",
+    "issues",
+    "remain",
+    "open",
+    "while",
+    "deployment",
+    "continues",
+    "across",
+    "regions",
+];
 
 pub fn prose(r: &mut StdRng, bytes: usize) -> String {
     let mut s = String::with_capacity(bytes + 16);
@@ -193,7 +373,9 @@ pub fn prose(r: &mut StdRng, bytes: usize) -> String {
 
 /// Real source files from the local cargo registry, up to `max_bytes`, in a stable order.
 pub fn registry_sources(max_bytes: usize) -> Vec<(PathBuf, String)> {
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let root = home.join(".cargo/registry/src");
     let mut files = Vec::new();
     collect(&root, &mut files);
@@ -216,12 +398,17 @@ pub fn registry_sources(max_bytes: usize) -> Vec<(PathBuf, String)> {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
             collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs" || x == "md" || x == "toml") {
+        } else if p
+            .extension()
+            .is_some_and(|x| x == "rs" || x == "md" || x == "toml")
+        {
             out.push(p);
         }
     }

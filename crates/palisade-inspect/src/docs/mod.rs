@@ -142,6 +142,8 @@ pub struct DocHit {
 #[derive(Debug, Default)]
 pub struct DocIndex {
     docs: Vec<ProtectedDoc>,
+    /// Fingerprints shared by many protected documents: genre boilerplate, not content.
+    common: HashSet<u64>,
     by_print: HashMap<u64, Vec<u32>>,
     by_term: HashMap<u64, Vec<(u32, f32)>>,
     containment: f64,
@@ -160,9 +162,35 @@ impl DocIndex {
     pub fn new(docs: Vec<ProtectedDoc>, containment: f64, salient_overlap: f64) -> Self {
         let mut by_print: HashMap<u64, Vec<u32>> = HashMap::new();
         let mut by_term: HashMap<u64, Vec<(u32, f32)>> = HashMap::new();
+        // A fingerprint in more than max(2, 10%) of the documents is the genre's boilerplate
+        // ("pending board approval"): it says nothing about which document leaked.
+        let max_df = (docs.len() / 10).max(2);
+        let mut df: HashMap<u64, usize> = HashMap::new();
+        for d in &docs {
+            for p in &d.prints {
+                *df.entry(*p).or_default() += 1;
+            }
+        }
+        let common: HashSet<u64> = df
+            .into_iter()
+            .filter(|(_, n)| *n > max_df)
+            .map(|(h, _)| h)
+            .collect();
+        // The same for salient terms: a term most documents share is the genre's vocabulary.
+        let mut tdf: HashMap<u64, usize> = HashMap::new();
+        for d in &docs {
+            for (t, _) in &d.salient {
+                *tdf.entry(*t).or_default() += 1;
+            }
+        }
+        let mut docs = docs;
+        for d in &mut docs {
+            d.salient
+                .retain(|(t, _)| tdf.get(t).copied().unwrap_or(0) <= max_df);
+        }
         for (i, d) in docs.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
-            for p in &d.prints {
+            for p in d.prints.iter().filter(|p| !common.contains(p)) {
                 by_print.entry(*p).or_default().push(i);
             }
             for (t, w) in &d.salient {
@@ -171,6 +199,7 @@ impl DocIndex {
         }
         Self {
             docs,
+            common,
             by_print,
             by_term,
             containment,
@@ -197,6 +226,7 @@ impl DocIndex {
         let total: HashSet<u64> = units
             .iter()
             .flat_map(|u| u.prints.iter().map(|p| p.hash))
+            .filter(|h| !self.common.contains(h))
             .collect();
         // doc -> shared distinct prints
         let mut shared: HashMap<u32, HashSet<u64>> = HashMap::new();

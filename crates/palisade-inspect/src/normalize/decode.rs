@@ -109,7 +109,11 @@ pub fn base64_runs(text: &str, out: &mut Vec<Decoded>) {
         let run = b.get(start..end).unwrap_or_default();
         if looks_encoded(run) {
             if let Some(s) = decode_b64(run).and_then(readable) {
-                out.push(Decoded { start, end, text: s });
+                out.push(Decoded {
+                    start,
+                    end,
+                    text: s,
+                });
             }
         }
     });
@@ -137,7 +141,11 @@ pub fn hex_runs(text: &str, out: &mut Vec<Decoded>) {
                     .and_then(|r| hex::decode(r).ok())
                     .and_then(readable)
                 {
-                    out.push(Decoded { start, end: start + len, text: t });
+                    out.push(Decoded {
+                        start,
+                        end: start + len,
+                        text: t,
+                    });
                 }
             }
         }
@@ -155,7 +163,10 @@ pub fn percent_runs(text: &str, out: &mut Vec<Decoded>) {
         let hi = (p + MAX_PERCENT_RUN).min(b.len());
         let start = b
             .get(lo..p)
-            .and_then(|h| h.iter().rposition(|c| c.is_ascii_whitespace() || *c == b'"'))
+            .and_then(|h| {
+                h.iter()
+                    .rposition(|c| c.is_ascii_whitespace() || *c == b'"')
+            })
             .map_or(lo, |x| lo + x + 1);
         let end = b
             .get(p..hi)

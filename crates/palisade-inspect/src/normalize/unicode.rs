@@ -63,7 +63,9 @@ pub fn normalize(input: &str) -> Normalized {
                 break;
             }
         }
-        let Some(c) = rest(i).chars().next() else { break };
+        let Some(c) = rest(i).chars().next() else {
+            break;
+        };
         if is_invisible(c) {
             invisible += 1;
             i += c.len_utf8();

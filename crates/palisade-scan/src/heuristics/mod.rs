@@ -85,7 +85,7 @@ pub fn analyze_source(
         let direct = find_in(
             decode_exec_re(),
             bytes,
-            &hits.windows(G_DECODE, 8, 4600, len),
+            &hits.windows(G_DECODE, 8, 65_536, len),
         );
         if let Some((at, _)) = direct {
             push(
@@ -330,6 +330,16 @@ mod tests {
             [rules::SRC_LOOKALIKE_DOMAIN]
         );
         assert!(rules_of("URL = 'https://docs.litellm.ai/x'", Some(ctx)).is_empty());
+    }
+
+    #[test]
+    fn decoded_blob_larger_than_a_window_is_still_found() {
+        // Payload blobs are often kilobytes long; the window must reach the `'base64'` argument.
+        let blob = "QUFB".repeat(5000);
+        let js = format!("{}\neval(Buffer.from('{blob}', 'base64').toString());\n", "x.exec(y);".repeat(50));
+        assert_eq!(rules_of(&js, None), [rules::SRC_DECODE_EXEC]);
+        let minified = format!("{}eval(atob('{blob}'))", "var a=1;".repeat(20_000));
+        assert_eq!(rules_of(&minified, None), [rules::SRC_DECODE_EXEC]);
     }
 
     #[test]

@@ -22,6 +22,7 @@ const GROUPS: usize = 8;
 
 /// Keywords of the prefilter and the rule group each one feeds.
 const KEYWORDS: &[(&str, usize)] = &[
+    ("execSync", G_DOWNLOAD),
     ("exec", G_DECODE),
     ("eval", G_DECODE),
     ("new Function", G_DECODE),
@@ -60,7 +61,6 @@ const KEYWORDS: &[(&str, usize)] = &[
     ("http.get", G_DOWNLOAD),
     ("https.get", G_DOWNLOAD),
     ("axios", G_DOWNLOAD),
-    ("execSync", G_DOWNLOAD),
     ("OAEP", G_CRYPTO),
     ("import_key", G_CRYPTO),
     ("importkey", G_CRYPTO),
@@ -83,7 +83,9 @@ fn prefilter() -> &'static AhoCorasick {
         #[allow(clippy::expect_used)]
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
+            // Leftmost-first, non-overlapping: lets the automaton use its memchr prefilter.
+            // Where keywords share a prefix the longer one is listed first (`execSync`).
+            .match_kind(MatchKind::LeftmostFirst)
             .build(KEYWORDS.iter().map(|(k, _)| k))
             .expect("keyword automaton builds")
     })
@@ -100,7 +102,7 @@ impl Hits {
     /// One pass over `text`.
     pub fn find(text: &[u8]) -> Self {
         let mut h = Self::default();
-        for m in prefilter().find_overlapping_iter(text) {
+        for m in prefilter().find_iter(text) {
             if let Some((_, g)) = KEYWORDS.get(m.pattern().as_usize()) {
                 if let Some(v) = h.pos.get_mut(*g) {
                     v.push(m.start());
@@ -180,15 +182,15 @@ macro_rules! regexes {
 
 regexes! {
     /// exec/eval/Function applied to base64/zlib/hex/marshal-decoded data in one expression.
-    decode_exec_re = r#"\b(exec|eval|Function)\s*\([^;\n)]{0,200}?(b64decode|decodebytes|a85decode|b32decode|zlib\.decompress|bz2\.decompress|lzma\.decompress|marshal\.loads|fromhex|codecs\.decode|atob\s*\(|Buffer\.from\s*\([^)]{0,4000}['"](base64|hex)['"])"#;
+    decode_exec_re = r#"\b(exec|eval|Function)\s*\([^;\n)]*(b64decode|decodebytes|a85decode|b32decode|zlib\.decompress|bz2\.decompress|lzma\.decompress|marshal\.loads|fromhex|codecs\.decode|atob\s*\(|Buffer\.from\s*\(\s*(['"][A-Za-z0-9+/=_\-]*['"]|[A-Za-z0-9_$.\[\]]+)\s*,\s*['"](base64|hex)['"])"#;
     /// `name = <decode call>` so `exec(name)` on a later line is caught too.
-    decoded_assign_re = r#"(?m)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*[^\n]{0,200}?(b64decode|decodebytes|zlib\.decompress|marshal\.loads|fromhex|atob\s*\(|Buffer\.from\s*\([^)]*['"]base64['"])"#;
+    decoded_assign_re = r#"(?m)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*[^\n;=]*(b64decode|decodebytes|zlib\.decompress|marshal\.loads|fromhex|atob\s*\(|Buffer\.from\s*\([^)\n]*['"]base64['"])"#;
     /// Shell download piped into a shell, or node/python fetch fed to exec/eval/child_process.
-    download_exec_re = r#"(?i)\b(curl|wget)\b[^|\n]{0,300}\|\s*(sudo\s+)?(ba|z|da)?sh\b|\b(urlopen|requests\.get|httpx\.get|urllib\.request)\b[^\n]{0,200}\b(exec|eval)\s*\(|\b(exec|eval)\s*\([^\n]{0,200}\b(urlopen|requests\.get|httpx\.get)\b|\b(https?\.get|fetch|axios(\.get)?)\s*\([^\n]{0,300}\b(eval|new Function|execSync|spawnSync)\b|\bexecSync\s*\(\s*['"`](curl|wget)\b"#;
+    download_exec_re = r#"(?i)\b(curl|wget)\b[^|\n;'"`]*\|\s*(sudo\s+)?(ba|z|da)?sh\b|\b(urlopen|requests\.get|httpx\.get|urllib\.request)\b[^\n;]*\b(exec|eval)\s*\(|\b(exec|eval)\s*\([^\n;]*\b(urlopen|requests\.get|httpx\.get)\b|\b(https?\.get|fetch|axios(\.get)?)\s*\([^\n;]*\b(eval|new Function|execSync|spawnSync)\b|\bexecSync\s*\(\s*['"`](curl|wget)\b"#;
     /// Download to a file (checked at file level with chmod and a process call).
     urlretrieve_re = r#"\burlretrieve\s*\("#;
     /// chmod to an executable mode.
-    chmod_exec_re = r#"chmod\s*\([^\n]{0,120}0o?7[0-7][0-7]|chmod\s+\+x|chmodSync\s*\([^\n]{0,120}0o?7"#;
+    chmod_exec_re = r#"chmod\s*\([^\n;]*0o?7[0-7][0-7]|chmod\s+\+x|chmodSync\s*\([^\n;]*0o?7"#;
     /// Starting a process.
     process_re = r#"\b(subprocess\.|os\.system|os\.exec|Popen|child_process|execSync|spawn\()"#;
     /// systemd user units, crontab edits.
@@ -196,11 +198,11 @@ regexes! {
     /// Shell rc files as paths (persistence only together with a nearby write).
     rc_file_re = r#"[/'"`]\.(bashrc|zshrc|bash_profile|zprofile|profile)\b"#;
     /// A write or append, or a shell `>>` inside a process call.
-    write_re = r#"open\s*\([^;\n]{0,200}['"](a|w|ab|wb|a\+|w\+)['"]|appendFileSync|appendFile\s*\(|writeFileSync|writeFile\s*\(|\.write_text\(|\.open\(\s*['"]a['"]|\b(system|popen|execSync|exec|spawn|run|call|Popen)\s*\([^;\n]{0,200}>>"#;
+    write_re = r#"open\s*\([^;\n]*['"](a|w|ab|wb|a\+|w\+)['"]|appendFileSync|appendFile\s*\(|writeFileSync|writeFile\s*\(|\.write_text\(|\.open\(\s*['"]a['"]|\b(system|popen|execSync|exec|spawn|run|call|Popen)\s*\([^;\n]*>>"#;
     /// /proc/<pid>/mem of another process, ptrace attach, process_vm_readv.
     proc_mem_re = r#"/proc/(\{[^}\n]{1,40}\}|%[ds]|\$\{[^}\n]{1,40}\}|\d+|['"]\s*\+[^\n]{1,40}\+\s*['"])/mem\b|\bptrace\s*\(\s*(PTRACE_ATTACH|PTRACE_SEIZE|PTRACE_PEEKDATA)|\bprocess_vm_readv\b"#;
     /// AI coding CLIs with their permission-bypass flags.
-    ai_bypass_re = r#"--dangerously-skip-permissions|--dangerously-bypass-approvals-and-sandbox|--trust-all-tools|\bgemini\b[^\n]{0,200}--yolo\b|--yolo\b[^\n]{0,200}\bgemini\b|\bcodex\b[^\n]{0,200}--full-auto\b"#;
+    ai_bypass_re = r#"--dangerously-skip-permissions|--dangerously-bypass-approvals-and-sandbox|--trust-all-tools|\bgemini\b[^\n;]*--yolo\b|--yolo\b[^\n;]*\bgemini\b|\bcodex\b[^\n;]*--full-auto\b"#;
     /// Public-key encryption.
     pubkey_re = r#"PKCS1_OAEP|RSA\.import_?key|load_pem_public_key|publicEncrypt|RSA_PKCS1_OAEP|rsa\.encrypt\(|-----BEGIN (RSA )?PUBLIC KEY-----|padding\.OAEP"#;
     /// AES.

@@ -289,7 +289,7 @@ fn fmt_thousands(n: u32) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && matches!((s.len() - i) % 3, 0) {
             out.push(',');
         }
         out.push(ch);

@@ -352,3 +352,23 @@ fn permitted_wraps_only_allowed_values() {
         .unwrap_err();
     assert_eq!(denied.decision.policy_ids, ["labeling-never-research"]);
 }
+
+#[test]
+fn status_change_between_calls_is_seen_despite_entity_memo() {
+    // Entities are memoized per (principal, resource); a quarantine must still deny at once.
+    let e = engine();
+    let r = model("research-llm", "research", DestinationClass::Internal);
+    let mut id = research_agent();
+    assert!(e.authorize(&id, "invoke_model", &r, &quiet()).is_allowed());
+    id.status = IdentityStatus::Quarantined;
+    assert_eq!(
+        ids(&e.authorize(&id, "invoke_model", &r, &quiet())),
+        ["principal-must-be-active"]
+    );
+    id.status = IdentityStatus::Active;
+    id.attestation_kinds.clear();
+    assert_eq!(
+        ids(&e.authorize(&id, "invoke_model", &r, &quiet())),
+        ["principal-must-be-attested"]
+    );
+}

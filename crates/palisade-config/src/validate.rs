@@ -110,6 +110,18 @@ pub(crate) fn validate(
             )
         }
     };
+    // Sections owned by domain crates carry their own semantic checks; run them here so
+    // `palisade config check` catches every mistake before a start does.
+    if let Some(a) = &raw.audit {
+        if let Err(e) = a.validate() {
+            return cx.err("audit", None, e.to_string());
+        }
+    }
+    if let Some(b) = &raw.behavior {
+        if let Err(e) = b.validate() {
+            return cx.err("behavior", None, e.to_string());
+        }
+    }
     Ok(Config {
         server,
         upstreams,

@@ -1,9 +1,4 @@
-//! The `[audit]` section: settings of the audit stage. Empty until that stage's issue fills it;
-//! fields added here need no change in the root config.
+//! The `[audit]` section: the audit log's own strict config type (`palisade_audit::AuditConfig`),
+//! so the file format and the log's defaults are defined in exactly one place.
 
-use serde::Deserialize;
-
-/// Raw and validated `[audit]` settings (strict: unknown fields are refused).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AuditSection {}
+pub use palisade_audit::AuditConfig as AuditSection;

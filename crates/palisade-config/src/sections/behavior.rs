@@ -1,9 +1,4 @@
-//! The `[behavior]` section: settings of the behavior stage. Empty until that stage's issue fills it;
-//! fields added here need no change in the root config.
+//! The `[behavior]` section: behaviour analysis's own strict config type
+//! (`palisade_behavior::BehaviorConfig`), defined once in that crate.
 
-use serde::Deserialize;
-
-/// Raw and validated `[behavior]` settings (strict: unknown fields are refused).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BehaviorSection {}
+pub use palisade_behavior::BehaviorConfig as BehaviorSection;

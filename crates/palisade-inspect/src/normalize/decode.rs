@@ -83,73 +83,91 @@ fn in_class(c: &u8) -> bool {
 /// table lookup per byte; short runs (ordinary identifiers) are skipped without work.
 fn runs(text: &str, min: usize, mut f: impl FnMut(usize, usize)) {
     let b = text.as_bytes();
-    let mut i = 0;
-    while let Some(p) = b.get(i..).and_then(|r| r.iter().position(in_class)) {
-        let s = i + p;
-        let len = b
-            .get(s..)
-            .and_then(|r| r.iter().position(|c| !in_class(c)))
-            .unwrap_or(b.len() - s);
-        i = s + len;
-        if len >= min {
-            f(s, i);
+    let mut start = 0;
+    let mut inside = false;
+    // A tight state machine (one table lookup per byte): most runs are short identifiers.
+    for (i, c) in b.iter().enumerate() {
+        let k = in_class(c);
+        if k != inside {
+            if inside && i - start >= min {
+                f(start, i);
+            }
+            start = i;
+            inside = k;
         }
+    }
+    if inside && b.len() - start >= min {
+        f(start, b.len());
     }
 }
 
 /// Base64 (standard or URL-safe) runs that decode to readable text.
 pub fn base64_runs(text: &str, out: &mut Vec<Decoded>) {
-    let b = text.as_bytes();
-    runs(text, MIN_B64, |start, mut end| {
-        let mut pad = 0;
-        while pad < 2 && b.get(end) == Some(&b'=') {
-            end += 1;
-            pad += 1;
-        }
-        let run = b.get(start..end).unwrap_or_default();
-        if looks_encoded(run) {
-            if let Some(s) = decode_b64(run).and_then(readable) {
-                out.push(Decoded {
-                    start,
-                    end,
-                    text: s,
-                });
-            }
-        }
-    });
+    runs(text, MIN_B64, |s, e| base64_run(text, s, e, out));
 }
 
 /// Hex runs (even length) that decode to readable text.
 pub fn hex_runs(text: &str, out: &mut Vec<Decoded>) {
+    runs(text, MIN_HEX, |s, e| hex_run(text, s, e, out));
+}
+
+/// Base64 and hex in one pass over the text (what `Layers::build` uses).
+pub fn encoded_runs(text: &str, out: &mut Vec<Decoded>) {
+    runs(text, MIN_HEX.min(MIN_B64), |s, e| {
+        if e - s >= MIN_B64 {
+            base64_run(text, s, e, out);
+        }
+        hex_run(text, s, e, out);
+    });
+}
+
+fn base64_run(text: &str, start: usize, mut end: usize, out: &mut Vec<Decoded>) {
     let b = text.as_bytes();
-    runs(text, MIN_HEX, |s, e| {
-        // Hex sub-runs inside the base64-class run.
-        let mut i = s;
-        while i < e {
-            if !b.get(i).is_some_and(u8::is_ascii_hexdigit) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < e && b.get(i).is_some_and(u8::is_ascii_hexdigit) {
-                i += 1;
-            }
-            let len = (i - start) & !1;
-            if len >= MIN_HEX {
-                if let Some(t) = b
-                    .get(start..start + len)
-                    .and_then(|r| hex::decode(r).ok())
-                    .and_then(readable)
-                {
-                    out.push(Decoded {
-                        start,
-                        end: start + len,
-                        text: t,
-                    });
-                }
+    let mut pad = 0;
+    while pad < 2 && b.get(end) == Some(&b'=') {
+        end += 1;
+        pad += 1;
+    }
+    let run = b.get(start..end).unwrap_or_default();
+    if looks_encoded(run) {
+        if let Some(s) = decode_b64(run).and_then(readable) {
+            out.push(Decoded {
+                start,
+                end,
+                text: s,
+            });
+        }
+    }
+}
+
+/// Hex sub-runs of a base64-class run (hex is a subset of the class).
+fn hex_run(text: &str, s: usize, e: usize, out: &mut Vec<Decoded>) {
+    let b = text.as_bytes();
+    let mut i = s;
+    while i < e {
+        if !b.get(i).is_some_and(u8::is_ascii_hexdigit) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < e && b.get(i).is_some_and(u8::is_ascii_hexdigit) {
+            i += 1;
+        }
+        let len = (i - start) & !1;
+        if len >= MIN_HEX {
+            if let Some(t) = b
+                .get(start..start + len)
+                .and_then(|r| hex::decode(r).ok())
+                .and_then(readable)
+            {
+                out.push(Decoded {
+                    start,
+                    end: start + len,
+                    text: t,
+                });
             }
         }
-    });
+    }
 }
 
 /// Whitespace-delimited runs with at least two `%XX` escapes, percent-decoded.

@@ -51,8 +51,7 @@ impl Layers {
             }
             let mut found = Vec::new();
             if let Some(l) = layers.get(i) {
-                decode::base64_runs(&l.text, &mut found);
-                decode::hex_runs(&l.text, &mut found);
+                decode::encoded_runs(&l.text, &mut found);
                 decode::percent_runs(&l.text, &mut found);
             }
             for d in found {

@@ -7,7 +7,7 @@ Endpoints it expects on `base_url` (the gateway):
   -> ``{"access_token", "token_type": "DPoP", "expires_in"}``. ``proof`` is a DPoP proof
   (htm POST, htu the enroll URL) whose ``nonce`` claim is the challenge nonce: it proves the
   workload holds the key it enrolls.
-- ``POST /v1/token/refresh`` (empty body; ``Authorization: DPoP <token>`` and a ``DPoP`` proof
+- ``POST /v1/enroll/refresh`` (empty body; ``Authorization: DPoP <token>`` and a ``DPoP`` proof
   for that URL) -> same shape as ``/v1/enroll``: a fresh token with the same key binding, never
   past the original appraisal's expiry. Tried first when the token is about to expire; on any
   refusal the client enrolls again with fresh evidence.
@@ -122,7 +122,7 @@ class PalisadeAuth(httpx.Auth):
         """Trades the current (still valid) token for a fresh one; False if refused."""
         if self._token is None or self._clock() >= self._expires_at:
             return False
-        url = self.base_url + "/v1/token/refresh"
+        url = self.base_url + "/v1/enroll/refresh"
         headers = {
             "Authorization": f"DPoP {self._token}",
             "DPoP": self.key.proof("POST", url, access_token=self._token, nonce=self._server_nonce),

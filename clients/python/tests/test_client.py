@@ -104,7 +104,7 @@ class FakeGateway:
             tok = f"token-{len(self.tokens)}"
             self.tokens[tok] = jwk_thumbprint(body["jwk"])
             return httpx.Response(200, json={"access_token": tok, "token_type": "DPoP", "expires_in": self.expires_in})
-        if path == "/v1/token/refresh":
+        if path == "/v1/enroll/refresh":
             scheme, tok = request.headers["Authorization"].split(" ", 1)
             claims = verify(request.headers["DPoP"])
             if not self.allow_refresh or tok not in self.tokens or claims["htu"] != str(request.url):

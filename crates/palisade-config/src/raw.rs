@@ -2,7 +2,7 @@
 //! values that later validation may reject are `Spanned` so the error can point at their line.
 
 use crate::sections::{
-    AuditSection, BehaviorSection, IdentitySection, InspectSection, PolicySection,
+    AttestSection, AuditSection, BehaviorSection, IdentitySection, InspectSection, PolicySection,
 };
 use serde::Deserialize;
 use std::time::Duration;
@@ -32,6 +32,8 @@ pub struct RawConfig {
     pub behavior: Option<BehaviorSection>,
     /// `[audit]`.
     pub audit: Option<AuditSection>,
+    /// `[attest]`.
+    pub attest: Option<AttestSection>,
 }
 
 /// `[server]`.

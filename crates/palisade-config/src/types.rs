@@ -2,7 +2,7 @@
 //! gateway never re-validates.
 
 use crate::sections::{
-    AuditSection, BehaviorSection, IdentitySection, InspectSection, PolicySection,
+    AttestSection, AuditSection, BehaviorSection, IdentitySection, InspectSection, PolicySection,
 };
 use palisade_core::DestinationClass;
 use std::net::SocketAddr;
@@ -30,6 +30,8 @@ pub struct Config {
     pub behavior: Option<BehaviorSection>,
     /// `[audit]`, as written.
     pub audit: Option<AuditSection>,
+    /// `[attest]`, as written.
+    pub attest: Option<AttestSection>,
 }
 
 impl Config {
@@ -132,6 +134,8 @@ pub struct ModelRoute {
 pub enum AuthMode {
     /// No authentication: development only, must be written explicitly as `mode = "none"`.
     None,
+    /// Attested non-human identities with short-lived sender-bound tokens (`[identity]`).
+    Identity,
 }
 
 /// `[auth]`, validated.

@@ -102,11 +102,14 @@ pub(crate) fn validate(
         "none" => AuthConfig {
             mode: AuthMode::None,
         },
+        "identity" => AuthConfig {
+            mode: AuthMode::Identity,
+        },
         other => {
             return cx.err(
                 "auth.mode",
                 Some(raw.auth.mode.span()),
-                format!("unknown mode `{other}` (expected: none)"),
+                format!("unknown mode `{other}` (expected: identity or none)"),
             )
         }
     };
@@ -116,6 +119,18 @@ pub(crate) fn validate(
         if let Err(e) = a.validate() {
             return cx.err("audit", None, e.to_string());
         }
+    }
+    if let Some(i) = &raw.identity {
+        if let Err(e) = i.validate() {
+            return cx.err("identity", None, e.to_string());
+        }
+    }
+    if auth.mode == AuthMode::Identity && raw.identity.is_none() {
+        return cx.err(
+            "identity",
+            None,
+            "auth.mode = \"identity\" needs an [identity] section (trust domain, issuer, audience)",
+        );
     }
     if let Some(b) = &raw.behavior {
         if let Err(e) = b.validate() {
@@ -132,6 +147,7 @@ pub(crate) fn validate(
         inspect: raw.inspect,
         behavior: raw.behavior,
         audit: raw.audit,
+        attest: raw.attest,
     })
 }
 

@@ -2,12 +2,13 @@
 //! streaming. The only crate of the workspace that knows hyper.
 //!
 //! ```text
-//! let stages = Stages { authenticator, inspector, behavior, authorizer, audit, clock };
+//! let stages = Stages { authenticator, inspector, behavior, authorizer, audit, clock, control };
 //! let gw = Gateway::new(config, stages, &credentials)?.bind().await?;
 //! gw.serve(shutdown_signal).await?;
 //! ```
 
 mod body;
+mod control;
 mod credentials;
 pub mod dev;
 mod error;
@@ -21,6 +22,7 @@ mod stream;
 mod tls;
 mod upstream;
 
+pub use control::{ControlPlane, ControlRequest, ControlResponse};
 pub use credentials::{CredentialError, CredentialSource, StaticCredentials};
 pub use error::ApiError;
 pub use server::{BoundGateway, Gateway, GatewayError};

@@ -1,9 +1,12 @@
-//! Maps method + path to a handler: the model APIs go through the pipeline; health, readiness,
-//! metrics and the model list are answered directly (they carry no content and reach no upstream).
+//! Maps method + path to a handler: the model APIs go through the pipeline; the control-plane
+//! paths go to the configured `ControlPlane` before any authentication (they authenticate
+//! themselves); health, readiness, metrics and the model list are answered directly (they carry
+//! no content and reach no upstream).
 
 use crate::body::{full, GwBody};
+use crate::control::is_control_path;
 use crate::error::ApiError;
-use crate::pipeline::{authenticate_only, model_call, ConnInfo, Shared};
+use crate::pipeline::{authenticate_only, control_call, model_call, ConnInfo, Shared};
 use http::{HeaderValue, Method, StatusCode};
 use hyper::body::Incoming;
 use palisade_core::ApiKind;
@@ -23,51 +26,36 @@ pub(crate) async fn handle(
     let _enter = span.enter();
     let started = Instant::now();
     let path = req.uri().path().to_owned();
-    let api = match path.as_str() {
-        "/v1/chat/completions" => Some(ApiKind::OpenAiChat),
-        "/v1/responses" => Some(ApiKind::OpenAiResponses),
-        "/v1/embeddings" => Some(ApiKind::OpenAiEmbeddings),
-        "/v1/messages" => Some(ApiKind::AnthropicMessages),
-        _ => None,
-    };
     drop(_enter);
-    let mut resp = match (req.method(), api, path.as_str()) {
-        (&Method::POST, Some(api), _) => {
-            use tracing::Instrument;
-            model_call(shared, conn, api, req, request_id.clone())
-                .instrument(span.clone())
-                .await
-        }
-        (_, Some(api), _) => ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "use POST",
-        )
-        .response(api),
-        (&Method::GET, None, "/v1/models") => match authenticate_only(shared, conn, &req) {
-            Ok(()) => models(shared),
-            Err(e) => e.response(ApiKind::OpenAiModels),
-        },
-        (&Method::GET, None, "/healthz") => text(StatusCode::OK, "ok\n"),
-        (&Method::GET, None, "/readyz") if ready.load(Ordering::Relaxed) => {
-            text(StatusCode::OK, "ready\n")
-        }
-        (&Method::GET, None, "/readyz") => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
-        (&Method::GET, None, "/metrics") => {
-            let mut r = text(StatusCode::OK, shared.metrics.render());
-            r.headers_mut().insert(
-                http::header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; version=0.0.4"),
-            );
-            r
-        }
-        _ => ApiError::unknown_route(&path).response(ApiKind::OpenAiChat),
+    let control = shared
+        .stages
+        .control
+        .clone()
+        .filter(|_| is_control_path(&path));
+    let mut resp = if let Some(plane) = control {
+        use tracing::Instrument;
+        control_call(shared, conn, plane, req, request_id.clone())
+            .instrument(span.clone())
+            .await
+    } else {
+        route(shared, conn, ready, req, &path, &request_id, &span).await
     };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-request-id", v);
     }
     tracing::info!(parent: &span, status = resp.status().as_u16(), latency_us = started.elapsed().as_micros() as u64, "response");
     resp
+}
+
+/// The model API a path names, if any.
+fn api_of(path: &str) -> Option<ApiKind> {
+    match path {
+        "/v1/chat/completions" => Some(ApiKind::OpenAiChat),
+        "/v1/responses" => Some(ApiKind::OpenAiResponses),
+        "/v1/embeddings" => Some(ApiKind::OpenAiEmbeddings),
+        "/v1/messages" => Some(ApiKind::AnthropicMessages),
+        _ => None,
+    }
 }
 
 fn text(status: StatusCode, body: impl Into<bytes::Bytes>) -> http::Response<GwBody> {
@@ -94,4 +82,49 @@ fn models(shared: &Shared) -> http::Response<GwBody> {
         HeaderValue::from_static("application/json"),
     );
     r
+}
+
+/// The routes outside the control plane.
+async fn route(
+    shared: &Shared,
+    conn: &ConnInfo,
+    ready: &AtomicBool,
+    req: http::Request<Incoming>,
+    path: &str,
+    request_id: &str,
+    span: &tracing::Span,
+) -> http::Response<GwBody> {
+    let api = api_of(path);
+    match (req.method(), api, path) {
+        (&Method::POST, Some(api), _) => {
+            use tracing::Instrument;
+            model_call(shared, conn, api, req, request_id.to_owned())
+                .instrument(span.clone())
+                .await
+        }
+        (_, Some(api), _) => ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "use POST",
+        )
+        .response(api),
+        (&Method::GET, None, "/v1/models") => match authenticate_only(shared, conn, &req) {
+            Ok(()) => models(shared),
+            Err(e) => e.response(ApiKind::OpenAiModels),
+        },
+        (&Method::GET, None, "/healthz") => text(StatusCode::OK, "ok\n"),
+        (&Method::GET, None, "/readyz") if ready.load(Ordering::Relaxed) => {
+            text(StatusCode::OK, "ready\n")
+        }
+        (&Method::GET, None, "/readyz") => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
+        (&Method::GET, None, "/metrics") => {
+            let mut r = text(StatusCode::OK, shared.metrics.render());
+            r.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4"),
+            );
+            r
+        }
+        _ => ApiError::unknown_route(path).response(ApiKind::OpenAiChat),
+    }
 }

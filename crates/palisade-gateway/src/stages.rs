@@ -1,6 +1,7 @@
 //! The stage implementations the pipeline calls, behind the traits of `palisade_core::stages`.
 //! The gateway owns no domain logic: whoever builds `Stages` decides what runs.
 
+use crate::control::ControlPlane;
 use palisade_core::{AuditSink, Authenticator, Authorizer, BehaviorScorer, Inspector, SharedClock};
 use std::sync::Arc;
 
@@ -19,6 +20,9 @@ pub struct Stages {
     pub audit: Arc<dyn AuditSink>,
     /// Time for audit records, observations and the authorization context.
     pub clock: SharedClock,
+    /// Enrollment, discovery and admin endpoints (`/v1/enroll*`, `/.well-known/*`, `/admin/*`),
+    /// answered before authentication; `None` answers 404 there.
+    pub control: Option<Arc<dyn ControlPlane>>,
 }
 
 impl std::fmt::Debug for Stages {
@@ -26,6 +30,7 @@ impl std::fmt::Debug for Stages {
         f.debug_struct("Stages")
             .field("inspector", &self.inspector.is_some())
             .field("behavior", &self.behavior.is_some())
+            .field("control", &self.control.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -2,7 +2,7 @@
 //! token (DPoP proof on the refresh request, or its mTLS certificate) gets a fresh token with
 //! the same binding and evidence summary, never past the original appraisal's expiry
 //! (`att_exp`). This keeps join-token-bootstrapped workloads alive for the appraisal lifetime
-//! without a second join token. Route: `POST /v1/token/refresh`.
+//! without a second join token. Route: `POST /v1/enroll/refresh`.
 
 use crate::authn::{Authenticated, SenderBinding};
 use crate::enroll::{Enrollment, Grant, IssuedToken};
@@ -39,7 +39,7 @@ impl Enrollment {
 }
 
 impl IdentityService {
-    /// `POST /v1/token/refresh`: authenticates the request like any call, then refreshes.
+    /// `POST /v1/enroll/refresh`: authenticates the request like any call, then refreshes.
     /// Returns the status, the JSON body and, on a nonce challenge, the `DPoP-Nonce` value.
     pub fn handle_refresh_http(
         &self,

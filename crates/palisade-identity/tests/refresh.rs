@@ -6,7 +6,7 @@ use palisade_core::RequestCredentials;
 use palisade_identity::StatusAction;
 use std::time::Duration;
 
-const REFRESH: &str = "https://gw.example/v1/token/refresh";
+const REFRESH: &str = "https://gw.example/v1/enroll/refresh";
 
 fn refresh(h: &H, tok: &str, key: &TestKey) -> (u16, serde_json::Value) {
     let proof = key.proof("POST", REFRESH, h.now_s(), Some(tok));

@@ -38,7 +38,11 @@ fn main() {
         palisade_inspect::normalize::decode::hex_runs(&code, &mut v);
         v.len()
     });
-    time("encoded(b64+hex)", &|| { let mut v = Vec::new(); palisade_inspect::normalize::decode::encoded_runs(&code, &mut v); v.len() });
+    time("encoded(b64+hex)", &|| {
+        let mut v = Vec::new();
+        palisade_inspect::normalize::decode::encoded_runs(&code, &mut v);
+        v.len()
+    });
     time("percent", &|| {
         let mut v = Vec::new();
         palisade_inspect::normalize::decode::percent_runs(&code, &mut v);

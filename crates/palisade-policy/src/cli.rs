@@ -68,6 +68,16 @@ pub fn run_cases(dir: &Path, cases_file: &Path) -> Result<CaseReport, PolicyErro
     run_cases_with(dir, cases_file, &PolicyConfig::for_dir(dir))
 }
 
+/// `palisade policy test CASES.toml`: runs the case file against the policy directory that
+/// holds it (the layout of `examples/policies`).
+pub fn run_case_file(cases_file: &Path) -> Result<CaseReport, PolicyError> {
+    let dir = cases_file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    run_cases(dir, cases_file)
+}
+
 /// Runs a case file against `dir` with the gateway's policy settings (anomaly threshold).
 pub fn run_cases_with(
     dir: &Path,

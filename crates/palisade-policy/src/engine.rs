@@ -13,10 +13,12 @@ use crate::metrics::{PolicyMetrics, PolicyMetricsSnapshot};
 use crate::permitted::Permitted;
 use crate::request::{build_call_checked, CallParts};
 use crate::vocab::Vocabulary;
+use crate::watch::PolicyWatcher;
 use arc_swap::ArcSwap;
 use palisade_core::{Authorizer, AuthzContext, Decision, Identity, ResourceRef};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// One loaded generation of policies.
 #[derive(Debug)]
@@ -168,6 +170,21 @@ impl PolicyEngine {
         } else {
             Err(Box::new(eval))
         }
+    }
+
+    /// Starts the polling watcher when `config.watch` is set (`None` otherwise). The binary
+    /// wires SIGHUP to [`PolicyEngine::reload`] itself.
+    pub fn watch_configured(self: &Arc<Self>) -> Result<Option<PolicyWatcher>, PolicyError> {
+        if !self.config.watch {
+            return Ok(None);
+        }
+        let dir = self
+            .current()
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.config.dir.clone());
+        let interval = Duration::from_millis(self.config.poll_interval_ms);
+        crate::watch::watch(Arc::clone(self), dir, interval).map(Some)
     }
 
     /// Re-reads the directory the engine was loaded from.

@@ -26,8 +26,9 @@ mod watch;
 
 pub use cases::{render_case_report, Case, CaseFile, CaseReport, CaseResult};
 pub use cli::{
-    explain, explain_with, render_error, render_explanation, render_validation_report, run_cases,
-    run_cases_with, validate_dir, Explanation, FileReport, ValidationReport,
+    explain, explain_with, render_error, render_explanation, render_validation_report,
+    run_case_file, run_cases, run_cases_with, validate_dir, Explanation, FileReport,
+    ValidationReport,
 };
 pub use config::{PolicyConfig, DEFAULT_CASES_FILE};
 pub use engine::{LoadedPolicies, PolicyEngine, ReloadOutcome};

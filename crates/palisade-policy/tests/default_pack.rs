@@ -35,6 +35,8 @@ fn pack_case_file_passes() {
     assert!(failures.is_empty(), "{failures:#?}");
     assert!(report.results.len() >= 20);
     assert_eq!(report.exit_code(), 0);
+    let same = palisade_policy::run_case_file(&pack_dir().join("cases.toml")).unwrap();
+    assert_eq!(same.passed(), report.passed());
 }
 
 #[test]

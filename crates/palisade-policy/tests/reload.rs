@@ -233,3 +233,28 @@ fn watcher_reloads_on_change_and_counts_refusals() {
     assert_eq!(d2.policy_ids, ["gen-bb"]);
     w.stop();
 }
+
+#[test]
+fn watch_helper_is_off_unless_configured_and_free_function_works() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(d.path().join("a.cedar"), permit_as("gen-a")).unwrap();
+    let e = Arc::new(PolicyEngine::load(&PolicyConfig::for_dir(d.path())).unwrap());
+    assert!(e.watch_configured().unwrap().is_none());
+    let w = watch(
+        Arc::clone(&e),
+        d.path().to_path_buf(),
+        Duration::from_millis(100),
+    )
+    .unwrap();
+    fs::write(d.path().join("a.cedar"), permit_as("gen-ccc")).unwrap();
+    let start = Instant::now();
+    while e.metrics().reloads_ok == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "watcher did not react"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(w);
+    assert_eq!(e.current().generation, 2);
+}

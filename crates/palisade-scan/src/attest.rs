@@ -3,7 +3,7 @@
 //! Ed25519 keys from PKCS#8 PEM or raw files, and key generation. Verification for enrollment
 //! lives in `attest_verify.rs`.
 
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use palisade_core::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use serde::{Deserialize, Serialize};
@@ -91,6 +91,44 @@ impl AttestKey {
     pub fn keyid(&self) -> String {
         keyid_of(&self.verifying_key())
     }
+}
+
+/// Loads a trusted public key for verification: SPKI PEM (`BEGIN PUBLIC KEY`), 32 raw bytes or
+/// 64 hex characters.
+pub fn load_verifying_key(path: &Path) -> Result<VerifyingKey, ScanError> {
+    let bytes = std::fs::read(path).map_err(|e| ScanError::io(path, e))?;
+    let bad = |reason| ScanError::Key {
+        path: path.to_owned(),
+        reason,
+    };
+    let raw: [u8; 32] = if bytes.starts_with(b"-----BEGIN") {
+        let pem = std::str::from_utf8(&bytes).map_err(|_| bad("pem is not utf-8"))?;
+        return VerifyingKey::from_public_key_pem(pem)
+            .map_err(|_| bad("not an spki ed25519 public key"));
+    } else if bytes.len() == 32 {
+        bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| bad("expected 32 bytes"))?
+    } else {
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| bad("expected pem, 32 raw bytes or 64 hex characters"))?;
+        let v = hex::decode(text.trim())
+            .map_err(|_| bad("expected pem, 32 raw bytes or 64 hex characters"))?;
+        v.as_slice()
+            .try_into()
+            .map_err(|_| bad("hex key must be 32 bytes"))?
+    };
+    VerifyingKey::from_bytes(&raw).map_err(|_| bad("not a valid ed25519 point"))
+}
+
+/// SPKI PEM of a public key (what `load_verifying_key` reads back).
+pub fn verifying_key_pem(vk: &VerifyingKey) -> Result<String, ScanError> {
+    vk.to_public_key_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        .map_err(|e| ScanError::Serialize {
+            what: "public key",
+            reason: e.to_string(),
+        })
 }
 
 /// Generates a new key, writes it as PKCS#8 PEM to `path` (mode 0600, never overwriting) and

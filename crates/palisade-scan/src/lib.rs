@@ -28,7 +28,10 @@ mod text;
 pub mod workflows;
 
 pub use advisories::{import_advisories, Advisory, AdvisoryDb, AdvisoryKind, ImportStats};
-pub use attest::{generate_attest_key, sign_scan_attestation, AttestKey, SCAN_PREDICATE_TYPE};
+pub use attest::{
+    generate_attest_key, load_verifying_key, sign_scan_attestation, verifying_key_pem, AttestKey,
+    SCAN_PREDICATE_TYPE,
+};
 pub use attest_verify::{verify_scan_attestation, ScanAttestError, ScanAttestationSummary};
 pub use baseline::Baseline;
 pub use engine::scan;

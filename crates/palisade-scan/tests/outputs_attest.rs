@@ -116,6 +116,9 @@ fn cli_handlers_import_scan_and_attest_end_to_end() {
     let keys = tempfile::tempdir().unwrap();
     let key_path = keys.path().join("scan.pem");
     let vk = generate_attest_key(&key_path).unwrap();
+    let pub_path = keys.path().join("scan.pub.pem");
+    std::fs::write(&pub_path, palisade_scan::verifying_key_pem(&vk).unwrap()).unwrap();
+    assert_eq!(palisade_scan::load_verifying_key(&pub_path).unwrap(), vk);
     assert!(
         generate_attest_key(&key_path).is_err(),
         "never overwrites a key"

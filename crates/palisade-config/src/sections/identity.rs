@@ -1,9 +1,4 @@
-//! The `[identity]` section: settings of the identity stage. Empty until that stage's issue fills it;
-//! fields added here need no change in the root config.
+//! The `[identity]` section: the identity stage's own strict config type
+//! (`palisade_identity::IdentityConfig`), defined once in that crate.
 
-use serde::Deserialize;
-
-/// Raw and validated `[identity]` settings (strict: unknown fields are refused).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct IdentitySection {}
+pub use palisade_identity::IdentityConfig as IdentitySection;

@@ -13,7 +13,7 @@ use palisade_core::SystemClock;
 use std::sync::Arc;
 
 /// The development stage set: open auth, allow-all authorization, in-memory audit, no
-/// inspection or behaviour. Refused unless the config explicitly selects `mode = "none"`.
+/// inspection, behaviour or control plane. Refused unless the config explicitly selects `mode = "none"`.
 pub fn development_stages(
     config: &Config,
 ) -> Result<(Stages, Arc<MemoryAuditSink>), DevModeRefused> {
@@ -25,6 +25,7 @@ pub fn development_stages(
         authorizer: Arc::new(AllowAllAuthorizer::new(&config.auth)?),
         audit: audit.clone(),
         clock: Arc::new(SystemClock),
+        control: None,
     };
     Ok((stages, audit))
 }

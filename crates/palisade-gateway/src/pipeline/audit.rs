@@ -2,12 +2,15 @@
 //! fills in the draft as it learns things; the record is appended when the response head is
 //! known (for streams: before the first byte is relayed) and the gateway waits until the sink
 //! reports it durable. If the append fails the call fails closed: nothing is answered that the
-//! log did not record.
+//! log did not record. A non-streamed response is buffered before its head is known, so its one
+//! event carries the response size, hash and findings; a stream gets a second event at its end
+//! (`response_complete`, see `stream_audit`).
 
 use crate::error::ApiError;
 use palisade_core::{
     AnomalyScore, AuditEvent, AuditOutcome, AuditSink, Decision, Effect, Finding, Identity,
 };
+use super::stream_audit::TailSlot;
 use sha2::{Digest, Sha256};
 use std::time::Instant;
 
@@ -25,7 +28,31 @@ pub(crate) struct AuditDraft {
     pub anomaly: Option<AnomalyScore>,
     pub bytes_in: u64,
     pub request_sha256: Option<String>,
+    /// Response-side facts of a buffered (non-streamed) response.
+    pub response: Option<ResponseFacts>,
+    /// Set for a streamed response: filled with the head event once it is durable, so the
+    /// stream can append its `response_complete` event.
+    pub tail: Option<TailSlot>,
     pub started: Instant,
+}
+
+/// What the client received in a buffered response (after redaction), and what response
+/// inspection found.
+#[derive(Debug, Default)]
+pub(crate) struct ResponseFacts {
+    pub bytes: u64,
+    pub sha256: String,
+    pub findings: Vec<Finding>,
+}
+
+impl ResponseFacts {
+    pub(crate) fn of(body: &[u8], findings: Vec<Finding>) -> Self {
+        Self {
+            bytes: body.len() as u64,
+            sha256: hex::encode(Sha256::digest(body)),
+            findings,
+        }
+    }
 }
 
 impl AuditDraft {
@@ -42,6 +69,8 @@ impl AuditDraft {
             anomaly: None,
             bytes_in: 0,
             request_sha256: None,
+            response: None,
+            tail: None,
             started: Instant::now(),
         }
     }
@@ -53,19 +82,25 @@ impl AuditDraft {
     }
 }
 
-/// Appends the event for a call that ended with `status`; waits for durability.
-pub(crate) async fn record(
-    sink: &dyn AuditSink,
-    now_ms: u64,
-    draft: AuditDraft,
-    status: u16,
-) -> Result<u64, ApiError> {
-    let outcome = match status {
-        200..=399 => AuditOutcome::Completed,
+/// The outcome recorded for an HTTP status.
+pub(crate) fn outcome_of(status: u16) -> AuditOutcome {
+    match status {
+        100..=399 => AuditOutcome::Completed,
         401 => AuditOutcome::Unauthenticated,
         403 => AuditOutcome::Denied,
         _ => AuditOutcome::Error,
-    };
+    }
+}
+
+/// Appends the event for a call that ended with `status`; waits for durability. Returns the
+/// event (the template of a stream's `response_complete`).
+pub(crate) async fn record(
+    sink: &dyn AuditSink,
+    now_ms: u64,
+    mut draft: AuditDraft,
+    status: u16,
+) -> Result<AuditEvent, ApiError> {
+    let outcome = outcome_of(status);
     let decision = draft.decision.clone().unwrap_or_else(|| Decision {
         effect: if outcome == AuditOutcome::Completed {
             Effect::Allow
@@ -75,6 +110,9 @@ pub(crate) async fn record(
         policy_ids: Vec::new(),
         errors: Vec::new(),
     });
+    let response = draft.response.take().unwrap_or_default();
+    let mut findings = draft.findings;
+    findings.extend(response.findings);
     let event = AuditEvent {
         time_ms: now_ms,
         request_id: draft.request_id.clone(),
@@ -91,18 +129,29 @@ pub(crate) async fn record(
             Effect::Deny
         },
         policy_ids: decision.policy_ids,
-        findings: draft.findings,
+        findings,
         anomaly_score: draft.anomaly.map(|a| a.score),
         bytes_in: draft.bytes_in,
-        // Streams are recorded at their start; their length is not known yet.
-        bytes_out: 0,
+        // A stream's length, hash and response findings are in its `response_complete` event.
+        bytes_out: response.bytes,
         latency_us: draft.started.elapsed().as_micros() as u64,
         status,
         outcome,
         request_sha256: draft.request_sha256,
-        response_sha256: None,
+        response_sha256: (!response.sha256.is_empty()).then_some(response.sha256),
         detail: None,
     };
+    append_durable(sink, event.clone()).await?;
+    if let Some(slot) = draft.tail {
+        *slot.lock() = Some((event.clone(), draft.started));
+    }
+    Ok(event)
+}
+
+/// Appends one event and waits until the sink reports it durable; any failure is the 503 that
+/// fails the call closed.
+pub(crate) async fn append_durable(sink: &dyn AuditSink, event: AuditEvent) -> Result<u64, ApiError> {
+    let request_id = event.request_id.clone();
     let (tx, rx) = tokio::sync::oneshot::channel();
     sink.append(
         event,
@@ -113,11 +162,11 @@ pub(crate) async fn record(
     match rx.await {
         Ok(Ok(index)) => Ok(index),
         Ok(Err(e)) => {
-            tracing::error!(request_id = %draft.request_id, error = %e, "audit append failed; failing the call closed");
+            tracing::error!(request_id = %request_id, error = %e, "audit append failed; failing the call closed");
             Err(audit_unavailable())
         }
         Err(_) => {
-            tracing::error!(request_id = %draft.request_id, "audit sink dropped the completion; failing the call closed");
+            tracing::error!(request_id = %request_id, "audit sink dropped the completion; failing the call closed");
             Err(audit_unavailable())
         }
     }

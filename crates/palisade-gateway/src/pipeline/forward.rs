@@ -1,11 +1,16 @@
-//! Stage 9 — forward and stream back. Sends the permitted request, then relays the response:
-//! frame by frame as it arrives (no whole-body buffering, so time to first byte is kept), through
-//! the SSE filter when an inspector is configured. Non-streamed responses with an inspector are
-//! inspected whole (bounded) before release. The in-flight guard rides inside the body, and
-//! dropping the body (client gone) drops the upstream connection, which cancels upstream work.
+//! Stage 9 — forward and stream back. Sends the permitted request, then relays the response.
+//! Event streams go frame by frame as they arrive (no whole-body buffering, so time to first
+//! byte is kept), through the SSE filter when an inspector is configured, and are recorded at
+//! their end (`stream_audit`). Non-streamed responses are buffered (bounded) and inspected whole
+//! before release, so their single audit event has the response size, hash and findings. The
+//! in-flight guard rides inside a streamed body, and dropping the body (client gone) drops the
+//! upstream connection, which cancels upstream work.
 
+use super::audit::{AuditDraft, ResponseFacts};
 use super::authorize::Permitted;
 use super::inspect::{apply_redactions, blocked};
+use super::stream_audit::{StreamEnd, StreamRecorder};
+use super::Shared;
 use crate::body::{full, BodyError, GwBody};
 use crate::error::ApiError;
 use crate::metrics::{InFlight, Metrics};
@@ -16,8 +21,7 @@ use bytes::Bytes;
 use http::header;
 use http_body_util::{BodyExt, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
-use palisade_core::{ApiKind, Exchange, Inspector, LeafKind};
-use std::sync::Arc;
+use palisade_core::{ApiKind, Exchange, Finding, Inspector, LeafKind};
 
 /// Largest non-streamed upstream response that is buffered for inspection.
 const MAX_INSPECTED_RESPONSE: usize = 32 * 1024 * 1024;
@@ -52,14 +56,17 @@ pub(crate) async fn send(
     })
 }
 
-/// Builds the caller's response from the upstream's.
+/// Builds the caller's response from the upstream's. Event streams are relayed frame by frame
+/// (through the SSE filter when an inspector is configured) and recorded at their end; every
+/// other response is buffered (bounded), inspected when an inspector is configured, and its
+/// size, hash and findings go into the call's single audit event.
 pub(crate) async fn relay(
+    shared: &Shared,
     api: ApiKind,
     resp: http::Response<Incoming>,
-    inspector: Option<Arc<dyn Inspector>>,
     guard: InFlight,
-    metrics: Metrics,
     upstream: String,
+    draft: &mut AuditDraft,
 ) -> Result<http::Response<GwBody>, ApiError> {
     let (mut parts, body) = resp.into_parts();
     for h in HOP_BY_HOP {
@@ -70,117 +77,137 @@ pub(crate) async fn relay(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("text/event-stream"));
-    let body = match inspector {
-        None => passthrough(body, guard, metrics, upstream),
-        Some(insp) if is_sse => match SseFilter::new(api, insp) {
-            Some(filter) => {
-                parts.headers.remove(header::CONTENT_LENGTH);
-                filtered(body, filter, guard, metrics, upstream)
-            }
-            None => passthrough(body, guard, metrics, upstream),
-        },
-        Some(insp) => {
-            let bytes = inspect_whole(api, body, insp.as_ref()).await?;
-            parts
-                .headers
-                .insert(header::CONTENT_LENGTH, bytes.len().into());
-            drop(guard);
-            full(bytes)
+    let inspector = shared.stages.inspector.clone();
+    let body = if is_sse {
+        let filter = inspector.and_then(|insp| SseFilter::new(api, insp));
+        if filter.is_some() {
+            parts.headers.remove(header::CONTENT_LENGTH);
         }
+        let (rec, slot) =
+            StreamRecorder::new(shared.stages.audit.clone(), shared.stages.clock.clone());
+        draft.tail = Some(slot);
+        let state = Relay {
+            body,
+            filter,
+            rec,
+            _guard: guard,
+            metrics: shared.metrics.clone(),
+            upstream,
+            done: false,
+        };
+        let stream = futures_util::stream::unfold(state, |mut st| async move {
+            let item = st.next().await?;
+            Some((item, st))
+        });
+        StreamBody::new(stream).boxed_unsync()
+    } else {
+        let bytes = read_whole(body).await?;
+        let (bytes, findings) = match inspector {
+            None => (bytes, Vec::new()),
+            Some(insp) => match inspect_whole(api, bytes, insp.as_ref()) {
+                Ok(r) => r,
+                Err((e, findings)) => {
+                    draft.response = Some(ResponseFacts {
+                        findings,
+                        ..Default::default()
+                    });
+                    return Err(e);
+                }
+            },
+        };
+        draft.response = Some(ResponseFacts::of(&bytes, findings));
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, bytes.len().into());
+        drop(guard);
+        full(bytes)
     };
     Ok(http::Response::from_parts(parts, body))
 }
 
-fn passthrough(body: Incoming, guard: InFlight, metrics: Metrics, upstream: String) -> GwBody {
-    let stream = futures_util::stream::unfold(Some((body, guard)), move |state| {
-        let metrics = metrics.clone();
-        let upstream = upstream.clone();
-        async move {
-            let (mut body, guard) = state?;
-            match body.frame().await {
-                None => None,
-                Some(Ok(frame)) => Some((Ok(frame), Some((body, guard)))),
-                Some(Err(e)) => {
-                    metrics.upstream_error(&upstream, "stream");
-                    tracing::warn!(upstream = %upstream, error = %e, "upstream stream broke");
-                    Some((Err(BodyError::from("upstream stream ended abruptly")), None))
-                }
-            }
-        }
-    });
-    StreamBody::new(stream).boxed_unsync()
-}
-
-struct FilterState {
+/// One streamed response in flight: the upstream body, the optional filter, the recorder of
+/// what the client got, and the in-flight guard (dropped with the body).
+struct Relay {
     body: Incoming,
-    filter: SseFilter,
+    filter: Option<SseFilter>,
+    rec: StreamRecorder,
     _guard: InFlight,
+    metrics: Metrics,
+    upstream: String,
     done: bool,
 }
 
-fn filtered(
-    body: Incoming,
-    filter: SseFilter,
-    guard: InFlight,
-    metrics: Metrics,
-    upstream: String,
-) -> GwBody {
-    let init = FilterState {
-        body,
-        filter,
-        _guard: guard,
-        done: false,
-    };
-    let stream = futures_util::stream::unfold(init, move |mut st| {
-        let metrics = metrics.clone();
-        let upstream = upstream.clone();
-        async move {
-            loop {
-                if st.done {
-                    return None;
+fn audit_withheld() -> BodyError {
+    BodyError::from("the end of the stream could not be recorded in the audit log")
+}
+
+impl Relay {
+    /// The next frame for the client; `None` at the end.
+    async fn next(&mut self) -> Option<Result<Frame<Bytes>, BodyError>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            match self.body.frame().await {
+                None => {
+                    self.done = true;
+                    let out = Bytes::from(self.filter.as_mut().map(SseFilter::finish).unwrap_or_default());
+                    self.take_findings();
+                    self.rec.sent(&out);
+                    if self.rec.finish(StreamEnd::Completed).await.is_err() {
+                        return Some(Err(audit_withheld()));
+                    }
+                    return (!out.is_empty()).then(|| Ok(Frame::data(out)));
                 }
-                match st.body.frame().await {
-                    None => {
-                        st.done = true;
-                        let out = st.filter.finish();
-                        return Some((Ok(Frame::data(Bytes::from(out))), st));
-                    }
-                    Some(Ok(frame)) => {
-                        let Ok(data) = frame.into_data() else {
-                            continue;
-                        };
-                        let out = st.filter.push(&data);
-                        if st.filter.is_cut() {
-                            // Ending here drops the upstream body: the upstream call is cancelled.
-                            st.done = true;
-                            tracing::warn!(upstream = %upstream, "stream cut by inspection");
+                Some(Ok(frame)) => {
+                    let data = match frame.into_data() {
+                        Ok(d) => d,
+                        // Trailers pass through unfiltered streams; a filtered stream drops them.
+                        Err(other) if self.filter.is_none() => return Some(Ok(other)),
+                        Err(_) => continue,
+                    };
+                    let out = match self.filter.as_mut() {
+                        None => data,
+                        Some(f) => Bytes::from(f.push(&data)),
+                    };
+                    self.take_findings();
+                    self.rec.sent(&out);
+                    if self.filter.as_ref().is_some_and(SseFilter::is_cut) {
+                        // Ending here drops the upstream body: the upstream call is cancelled.
+                        self.done = true;
+                        tracing::warn!(upstream = %self.upstream, "stream cut by inspection");
+                        if self.rec.finish(StreamEnd::Cut).await.is_err() {
+                            return Some(Err(audit_withheld()));
                         }
-                        if out.is_empty() && !st.done {
-                            continue;
-                        }
-                        return Some((Ok(Frame::data(Bytes::from(out))), st));
+                        return Some(Ok(Frame::data(out)));
                     }
-                    Some(Err(_)) => {
-                        metrics.upstream_error(&upstream, "stream");
-                        st.done = true;
-                        return Some((Err(BodyError::from("upstream stream ended abruptly")), st));
+                    if out.is_empty() {
+                        continue;
                     }
+                    return Some(Ok(Frame::data(out)));
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    self.metrics.upstream_error(&self.upstream, "stream");
+                    tracing::warn!(upstream = %self.upstream, error = %e, "upstream stream broke");
+                    // The client sees a truncated stream either way; the record says why.
+                    let _ = self.rec.finish(StreamEnd::UpstreamError).await;
+                    return Some(Err(BodyError::from("upstream stream ended abruptly")));
                 }
             }
         }
-    });
-    StreamBody::new(stream).boxed_unsync()
+    }
+
+    fn take_findings(&mut self) {
+        if let Some(f) = self.filter.as_mut() {
+            self.rec.found(std::mem::take(&mut f.findings));
+        }
+    }
 }
 
-/// Buffers a non-streamed response (bounded), inspects every string of it as assistant text,
-/// and returns the bytes to send: unchanged, redacted, or refused when blocked. Error bodies from
-/// the upstream are inspected the same way.
-async fn inspect_whole(
-    api: ApiKind,
-    body: Incoming,
-    insp: &dyn Inspector,
-) -> Result<Bytes, ApiError> {
-    let bytes = Limited::new(body, MAX_INSPECTED_RESPONSE)
+/// Reads a non-streamed upstream response, bounded.
+async fn read_whole(body: Incoming) -> Result<Bytes, ApiError> {
+    Ok(Limited::new(body, MAX_INSPECTED_RESPONSE)
         .collect()
         .await
         .map_err(|_| {
@@ -190,7 +217,17 @@ async fn inspect_whole(
                 "the upstream response could not be read",
             )
         })?
-        .to_bytes();
+        .to_bytes())
+}
+
+/// Inspects every string of a buffered response as assistant text and returns the bytes to
+/// send (unchanged or redacted) with the findings, or the refusal (with the findings) when
+/// blocked. Error bodies from the upstream are inspected the same way.
+fn inspect_whole(
+    api: ApiKind,
+    bytes: Bytes,
+    insp: &dyn Inspector,
+) -> Result<(Bytes, Vec<Finding>), (ApiError, Vec<Finding>)> {
     let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
         // Not JSON: inspect it as one text.
         let ex = Exchange {
@@ -206,9 +243,10 @@ async fn inspect_whole(
         };
         let ins = insp.inspect(&ex);
         if ins.block || !ins.redactions.is_empty() {
-            return Err(blocked(&ins));
+            // Redactions cannot be applied to text that is not JSON: refuse instead.
+            return Err((blocked(&ins), ins.findings));
         }
-        return Ok(bytes);
+        return Ok((bytes, ins.findings));
     };
     let mut ex = Exchange {
         api,
@@ -237,11 +275,13 @@ async fn inspect_whole(
     );
     let ins = insp.inspect(&ex);
     if ins.block {
-        return Err(blocked(&ins));
+        return Err((blocked(&ins), ins.findings));
     }
     if ins.redactions.is_empty() {
-        return Ok(bytes);
+        return Ok((bytes, ins.findings));
     }
-    apply_redactions(&mut json, &ins.redactions)?;
-    Ok(Bytes::from(json.to_string()))
+    if let Err(e) = apply_redactions(&mut json, &ins.redactions) {
+        return Err((e, ins.findings));
+    }
+    Ok((Bytes::from(json.to_string()), ins.findings))
 }

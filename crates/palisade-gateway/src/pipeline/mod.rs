@@ -16,13 +16,16 @@ mod audit;
 mod authenticate;
 mod authorize;
 mod behavior;
+mod control;
 mod forward;
 mod inspect;
 mod limits;
 mod normalize;
 mod route;
+mod stream_audit;
 
 pub(crate) use authorize::Permitted;
+pub(crate) use control::control_call;
 
 use crate::body::GwBody;
 use crate::error::ApiError;
@@ -231,13 +234,5 @@ async fn stages_2_to_9(
     if let Some(b) = &stages.behavior {
         b.outcome(&identity, false, sent.is_err(), stages.clock.now_millis());
     }
-    forward::relay(
-        api,
-        sent?,
-        stages.inspector.clone(),
-        guard,
-        shared.metrics.clone(),
-        upstream_name,
-    )
-    .await
+    forward::relay(shared, api, sent?, guard, upstream_name, draft).await
 }

@@ -33,6 +33,34 @@ fn readable(bytes: Vec<u8>) -> Option<String> {
     (ok * 100 >= total * 95).then_some(s)
 }
 
+fn b64_value(c: u8) -> Option<u32> {
+    Some(u32::from(match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => return None,
+    }))
+}
+
+/// Cheap rejection before decoding a whole run: the first 4 characters must decode to 3 bytes
+/// that can start readable text (printable ASCII, whitespace or UTF-8 lead/continuation bytes).
+/// Identifiers such as `HashMapIterator` fail here without an allocation.
+fn prefix_readable(run: &[u8]) -> bool {
+    let mut v: u32 = 0;
+    for c in run.iter().take(4) {
+        match b64_value(*c) {
+            Some(x) => v = (v << 6) | x,
+            None => return false,
+        }
+    }
+    v.to_be_bytes()
+        .iter()
+        .skip(1)
+        .all(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e | 0x80..=0xf4))
+}
+
 fn decode_b64(run: &[u8]) -> Option<Vec<u8>> {
     let trimmed: &[u8] = {
         let mut end = run.len();
@@ -129,7 +157,7 @@ fn base64_run(text: &str, start: usize, mut end: usize, out: &mut Vec<Decoded>) 
         pad += 1;
     }
     let run = b.get(start..end).unwrap_or_default();
-    if looks_encoded(run) {
+    if looks_encoded(run) && prefix_readable(run) {
         if let Some(s) = decode_b64(run).and_then(readable) {
             out.push(Decoded {
                 start,

@@ -336,7 +336,10 @@ mod tests {
     fn decoded_blob_larger_than_a_window_is_still_found() {
         // Payload blobs are often kilobytes long; the window must reach the `'base64'` argument.
         let blob = "QUFB".repeat(5000);
-        let js = format!("{}\neval(Buffer.from('{blob}', 'base64').toString());\n", "x.exec(y);".repeat(50));
+        let js = format!(
+            "{}\neval(Buffer.from('{blob}', 'base64').toString());\n",
+            "x.exec(y);".repeat(50)
+        );
         assert_eq!(rules_of(&js, None), [rules::SRC_DECODE_EXEC]);
         let minified = format!("{}eval(atob('{blob}'))", "var a=1;".repeat(20_000));
         assert_eq!(rules_of(&minified, None), [rules::SRC_DECODE_EXEC]);

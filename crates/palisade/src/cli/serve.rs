@@ -4,7 +4,10 @@
 use super::vault_credentials::VaultCredentials;
 use anyhow::{Context, Result};
 use clap::Args;
-use palisade_gateway::{Gateway, Stages};
+use crate::runtime::Runtime;
+use palisade_core::SystemClock;
+use palisade_gateway::Gateway;
+use std::sync::Arc;
 use std::path::PathBuf;
 
 /// Arguments of `serve`.
@@ -15,13 +18,6 @@ pub struct ServeArgs {
     pub config: PathBuf,
 }
 
-/// Builds the request-path stages for a config. Until the identity, policy, inspection,
-/// behaviour and audit crates are wired in, only the explicit development mode exists.
-pub fn stages_for(config: &palisade_config::Config) -> Result<Stages> {
-    let (stages, _audit) = palisade_gateway::dev::development_stages(config)?;
-    tracing::warn!("[auth] mode = \"none\": every caller is allowed (development only)");
-    Ok(stages)
-}
 
 /// Runs the gateway.
 pub fn run(args: ServeArgs) -> Result<()> {
@@ -31,8 +27,8 @@ pub fn run(args: ServeArgs) -> Result<()> {
     rt.block_on(async move {
         let vault =
             palisade_vault::Vault::open(&config.server.data_dir).context("opening the vault")?;
-        let stages = stages_for(&config)?;
-        let gateway = Gateway::new(config, stages, &VaultCredentials(vault))?;
+        let runtime = Runtime::build(&config, &vault, Arc::new(SystemClock))?;
+        let gateway = Gateway::new(config, runtime.stages.clone(), &VaultCredentials(vault))?;
         let bound = gateway.bind().await?;
         if let Some(ca) = bound.dev_ca() {
             eprintln!(
@@ -43,7 +39,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
             );
         }
         eprintln!("palisade: listening on https://{}", bound.local_addr());
-        bound.serve(shutdown_signal()).await?;
+        let served = bound.serve(shutdown_signal()).await;
+        runtime.shutdown();
+        served?;
         Ok(())
     })
 }

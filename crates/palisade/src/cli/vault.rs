@@ -1,22 +1,13 @@
 //! `palisade vault put NAME | list | rotate-master`: the sealed provider keys in the data dir.
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use palisade_vault::Vault;
 use secrecy::SecretString;
 use std::io::Read;
-use std::path::PathBuf;
 
-/// Where the vault lives: a data dir, or the one a config file names.
-#[derive(Debug, Args)]
-pub struct VaultLocation {
-    /// Gateway config whose `server.data_dir` holds the vault.
-    #[arg(long, conflicts_with = "data_dir")]
-    pub config: Option<PathBuf>,
-    /// Data directory holding the vault.
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-}
+/// Where the vault lives (the shared `--config | --data-dir` location).
+pub use super::location::Location as VaultLocation;
 
 /// `palisade vault ...`
 #[derive(Debug, Subcommand)]
@@ -42,12 +33,7 @@ pub enum VaultCommand {
 
 /// Opens the vault at a location.
 pub fn open(at: &VaultLocation) -> Result<Vault> {
-    let dir = match (&at.config, &at.data_dir) {
-        (Some(c), _) => palisade_config::load(c)?.server.data_dir,
-        (None, Some(d)) => d.clone(),
-        (None, None) => bail!("give --config FILE or --data-dir DIR"),
-    };
-    Vault::open(&dir).with_context(|| format!("opening the vault in {}", dir.display()))
+    at.resolve()?.open_vault()
 }
 
 /// Runs a vault subcommand.

@@ -1,0 +1,143 @@
+//! The control-plane hook: enrollment (`/v1/enroll*`), discovery (`/.well-known/*`) and the
+//! admin API (`/admin/*`) are answered by a transport-agnostic handler that another crate
+//! implements (the identity crate). The gateway owns only the transport around it: limits,
+//! request ids, metrics and the audit record; the handler authenticates its callers itself.
+
+use serde_json::Value;
+
+/// One control-plane request, as the gateway hands it to the handler.
+///
+/// `Debug` prints neither headers nor body: they carry admin credentials, attestation evidence
+/// and tokens.
+#[derive(Clone, Copy)]
+pub struct ControlRequest<'a> {
+    /// HTTP method (`GET`, `POST`, ...).
+    pub method: &'a str,
+    /// Path without query (`/admin/v1/identities/x`).
+    pub path: &'a str,
+    /// Raw query string without the `?`, if any.
+    pub query: Option<&'a str>,
+    /// Request headers as received (including `Authorization`).
+    pub headers: &'a http::HeaderMap,
+    /// The whole body, already read under the gateway's body-size limit.
+    pub body: &'a [u8],
+    /// SHA-256 of the DER client certificate presented in the TLS handshake, if any.
+    pub client_cert_sha256: Option<[u8; 32]>,
+    /// The gateway's request id (also in the `x-request-id` response header and the audit log).
+    pub request_id: &'a str,
+}
+
+impl std::fmt::Debug for ControlRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControlRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("body_len", &self.body.len())
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The handler's answer. The body is sent as `application/json`.
+///
+/// `Debug` prints only the status and header names: bodies carry tokens.
+#[derive(Clone, PartialEq)]
+pub struct ControlResponse {
+    /// HTTP status (100–999; anything else is answered as a gateway error).
+    pub status: u16,
+    /// JSON body.
+    pub body: Value,
+    /// Extra response headers (e.g. `cache-control`, `dpop-nonce`, `www-authenticate`).
+    /// Framing headers (`content-length`, `transfer-encoding`, `connection`) are ignored.
+    pub headers: Vec<(String, String)>,
+}
+
+impl ControlResponse {
+    /// A response with a status and JSON body and no extra headers.
+    pub fn json(status: u16, body: Value) -> Self {
+        Self {
+            status,
+            body,
+            headers: Vec::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ControlResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("ControlResponse")
+            .field("status", &self.status)
+            .field("headers", &names)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answers control-plane requests. Called on a blocking thread (it may touch storage or verify
+/// evidence), before any gateway authentication: the handler authenticates its own callers.
+pub trait ControlPlane: Send + Sync {
+    /// `None` means "not mine": the gateway answers 404 as for any unknown route.
+    fn handle(&self, req: &ControlRequest<'_>) -> Option<ControlResponse>;
+}
+
+/// Whether `path` belongs to the control plane: `/v1/enroll` and below, `/.well-known/*`,
+/// `/admin/*`. Segment-exact, so `/v1/enrollment` or `/administrator` are not matched.
+pub(crate) fn is_control_path(path: &str) -> bool {
+    under(path, "/v1/enroll") || under(path, "/.well-known") || under(path, "/admin")
+}
+
+fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_paths_are_matched_by_whole_segments() {
+        for p in [
+            "/v1/enroll",
+            "/v1/enroll/challenge",
+            "/.well-known/jwks.json",
+            "/admin/v1/identities",
+            "/admin",
+        ] {
+            assert!(is_control_path(p), "{p}");
+        }
+        for p in [
+            "/v1/enrollment",
+            "/administrator",
+            "/v1/chat/completions",
+            "/.well-knownx",
+            "/",
+        ] {
+            assert!(!is_control_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_bodies_and_header_values() {
+        let mut h = http::HeaderMap::new();
+        h.insert("authorization", "Bearer adm-SECRET".parse().unwrap());
+        let req = ControlRequest {
+            method: "POST",
+            path: "/v1/enroll",
+            query: None,
+            headers: &h,
+            body: b"{\"evidence\":\"EVIDENCE-SECRET\"}",
+            client_cert_sha256: None,
+            request_id: "r1",
+        };
+        let d = format!("{req:?}");
+        assert!(!d.contains("SECRET"), "{d}");
+        let resp = ControlResponse {
+            status: 200,
+            body: serde_json::json!({"access_token": "tok-SECRET"}),
+            headers: vec![("dpop-nonce".into(), "nonce-SECRET".into())],
+        };
+        let d = format!("{resp:?}");
+        assert!(!d.contains("SECRET") && d.contains("200"), "{d}");
+    }
+}

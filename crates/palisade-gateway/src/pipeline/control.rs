@@ -1,0 +1,231 @@
+//! The control-plane route (`/v1/enroll*`, `/.well-known/*`, `/admin/*`). It skips stages 3–9:
+//! these endpoints authenticate their callers themselves (attestation evidence, admin
+//! credential), so the gateway applies only the limits, runs the handler off the reactor under
+//! the request timeout, and audits every call (event_type `control`, no body content) before
+//! answering — failing closed with 503 when the record cannot be made. Bodies are never logged.
+
+use super::audit::{append_durable, outcome_of};
+use super::{limits, ConnInfo, Shared};
+use crate::body::{full, GwBody};
+use crate::control::{ControlPlane, ControlRequest, ControlResponse};
+use crate::error::ApiError;
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use http::StatusCode;
+use hyper::body::Incoming;
+use palisade_core::{ApiKind, AuditEvent, Effect};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Response headers a handler may not set: the gateway frames the body itself.
+const FRAMING: &[&str] = &[
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "trailer",
+];
+
+/// Handles one control-plane request: limits, handler, audit, response.
+pub(crate) async fn control_call(
+    shared: &Shared,
+    conn: &ConnInfo,
+    plane: Arc<dyn ControlPlane>,
+    req: http::Request<Incoming>,
+    request_id: String,
+) -> http::Response<GwBody> {
+    let started = Instant::now();
+    let _guard = shared.metrics.in_flight();
+    let (parts, body) = req.into_parts();
+    let action = format!("{} {}", parts.method, parts.uri.path());
+    let server = &shared.config.server;
+    let mut bytes_in = 0u64;
+    let mut request_sha256 = None;
+    let result = async {
+        limits::check_declared_length(&parts.headers, server.body_limit_bytes)?;
+        let body = limits::read_body(body, server.body_limit_bytes, server.request_timeout).await?;
+        bytes_in = body.len() as u64;
+        request_sha256 = Some(hex::encode(Sha256::digest(&body)));
+        let answer = run_handler(plane, &parts, body, conn, &request_id, server.request_timeout)
+            .await?;
+        match answer {
+            Some(r) => render(r),
+            None => Err(ApiError::unknown_route(parts.uri.path())),
+        }
+    }
+    .await;
+    let (status, bytes_out, response_sha256) = match &result {
+        Ok((status, _, body)) => (
+            status.as_u16(),
+            body.len() as u64,
+            Some(hex::encode(Sha256::digest(body))),
+        ),
+        Err(e) => (e.status.as_u16(), 0, None),
+    };
+    let outcome = outcome_of(status);
+    let event = AuditEvent {
+        time_ms: shared.stages.clock.now_millis(),
+        request_id,
+        event_type: "control".into(),
+        identity: None,
+        segment: None,
+        action,
+        resource: None,
+        upstream: None,
+        destination: None,
+        decision: if status < 400 {
+            Effect::Allow
+        } else {
+            Effect::Deny
+        },
+        policy_ids: Vec::new(),
+        findings: Vec::new(),
+        anomaly_score: None,
+        bytes_in,
+        bytes_out,
+        latency_us: started.elapsed().as_micros() as u64,
+        status,
+        outcome,
+        request_sha256,
+        response_sha256,
+        detail: None,
+    };
+    let response = match append_durable(shared.stages.audit.as_ref(), event).await {
+        Err(e) => e.response(ApiKind::OpenAiChat),
+        Ok(_) => match result {
+            Err(e) => e.response(ApiKind::OpenAiChat),
+            Ok((status, headers, body)) => {
+                let mut r = http::Response::new(full(body));
+                *r.status_mut() = status;
+                *r.headers_mut() = headers;
+                r
+            }
+        },
+    };
+    shared.metrics.record(
+        "control",
+        response.status().as_u16(),
+        None,
+        started.elapsed(),
+    );
+    response
+}
+
+/// Runs the handler on a blocking thread (it may touch storage or verify evidence) under the
+/// request timeout. A panic or a timeout is a gateway error, never the handler's detail.
+async fn run_handler(
+    plane: Arc<dyn ControlPlane>,
+    parts: &http::request::Parts,
+    body: Bytes,
+    conn: &ConnInfo,
+    request_id: &str,
+    timeout: std::time::Duration,
+) -> Result<Option<ControlResponse>, ApiError> {
+    let method = parts.method.as_str().to_owned();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
+    let headers = parts.headers.clone();
+    let cert = conn.client_cert_sha256;
+    let rid = request_id.to_owned();
+    let task = tokio::task::spawn_blocking(move || {
+        plane.handle(&ControlRequest {
+            method: &method,
+            path: &path,
+            query: query.as_deref(),
+            headers: &headers,
+            body: &body,
+            client_cert_sha256: cert,
+            request_id: &rid,
+        })
+    });
+    match tokio::time::timeout(timeout, task).await {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(_)) => {
+            tracing::error!("control-plane handler panicked");
+            Err(ApiError::internal("control_plane_failed"))
+        }
+        Err(_) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "control_plane_timeout",
+            "the control plane did not answer in time",
+        )),
+    }
+}
+
+/// Status, headers and JSON body of the handler's answer; an answer that cannot be sent as
+/// given (bad status, bad header) is a 500 rather than a silently altered response.
+fn render(r: ControlResponse) -> Result<(StatusCode, http::HeaderMap, Bytes), ApiError> {
+    let invalid = || ApiError::internal("control_plane_invalid_response");
+    let status = StatusCode::from_u16(r.status).map_err(|_| invalid())?;
+    let body = serde_json::to_vec(&r.body).map_err(|_| invalid())?;
+    let mut headers = http::HeaderMap::new();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    // Enrollment answers carry tokens (RFC 6749 §5.1); a handler may relax this (JWKS).
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for (name, value) in r.headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+        if FRAMING.contains(&name.as_str()) {
+            continue;
+        }
+        let value = HeaderValue::from_str(&value).map_err(|_| invalid())?;
+        if name == CONTENT_TYPE || name == CACHE_CONTROL {
+            headers.insert(name, value);
+        } else {
+            headers.append(name, value);
+        }
+    }
+    Ok((status, headers, Bytes::from(body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn render_sets_json_no_store_and_drops_framing_headers() {
+        let (s, h, b) = render(ControlResponse {
+            status: 201,
+            body: json!({"ok": true}),
+            headers: vec![
+                ("content-length".into(), "999".into()),
+                ("dpop-nonce".into(), "n1".into()),
+            ],
+        })
+        .unwrap();
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(h[CONTENT_TYPE], "application/json");
+        assert_eq!(h[CACHE_CONTROL], "no-store");
+        assert_eq!(h["dpop-nonce"], "n1");
+        assert!(h.get("content-length").is_none());
+        assert_eq!(&b[..], br#"{"ok":true}"#);
+        let jwks = render(ControlResponse {
+            status: 200,
+            body: json!({}),
+            headers: vec![("Cache-Control".into(), "max-age=300".into())],
+        })
+        .unwrap();
+        assert_eq!(jwks.1[CACHE_CONTROL], "max-age=300");
+    }
+
+    #[test]
+    fn render_refuses_bad_status_and_headers() {
+        for bad in [
+            ControlResponse::json(42, json!({})),
+            ControlResponse {
+                status: 200,
+                body: json!({}),
+                headers: vec![("bad name".into(), "v".into())],
+            },
+            ControlResponse {
+                status: 200,
+                body: json!({}),
+                headers: vec![("x".into(), "line\nbreak".into())],
+            },
+        ] {
+            assert_eq!(render(bad).unwrap_err().status, 500);
+        }
+    }
+}

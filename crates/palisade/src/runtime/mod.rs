@@ -1,0 +1,128 @@
+//! Assembles the request-path stages from a validated config: the real domain crates behind the
+//! gateway's stage traits, in the order of DESIGN.md §2. `serve` and `demo` both start the
+//! gateway through here, so the demo exercises exactly what production runs.
+
+mod control;
+mod evidence;
+pub mod quarantine;
+
+use anyhow::{bail, Context, Result};
+use palisade_audit::AuditLog;
+use palisade_behavior::Baselines;
+use palisade_config::{AuthMode, Config};
+use palisade_core::{AuditSink, Authenticator, Authorizer, BehaviorScorer, SharedClock};
+use palisade_gateway::Stages;
+use palisade_identity::IdentityService;
+use palisade_store::Store;
+use palisade_vault::Vault;
+use std::sync::Arc;
+
+/// Everything a running gateway holds besides the gateway itself.
+pub struct Runtime {
+    /// The stages handed to the gateway.
+    pub stages: Stages,
+    /// The state database.
+    pub store: Arc<Store>,
+    /// Identities, enrollment and tokens (auth mode `identity`).
+    pub identity: Option<Arc<IdentityService>>,
+    /// The audit log.
+    pub audit: Arc<AuditLog>,
+    /// Behavioural baselines (`[behavior]`).
+    pub behavior: Option<Arc<Baselines>>,
+}
+
+impl Runtime {
+    /// Builds every stage the config asks for. Anything missing that a secure mode needs is an
+    /// error here, at start, rather than an open door later.
+    pub fn build(config: &Config, vault: &Vault, clock: SharedClock) -> Result<Runtime> {
+        let data_dir = &config.server.data_dir;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating data dir {}", data_dir.display()))?;
+        let store = Arc::new(Store::open(data_dir).context("opening the state database")?);
+
+        let audit_cfg = config.audit.clone().unwrap_or_default();
+        let audit = Arc::new(AuditLog::open(data_dir, &audit_cfg, vault).context("opening the audit log")?);
+        let audit_sink: Arc<dyn AuditSink> = audit.clone();
+
+        // Development stages exist only for `mode = "none"` (their constructors refuse otherwise).
+        let dev = match config.auth.mode {
+            AuthMode::None => Some(palisade_gateway::dev::development_stages(config)?.0),
+            AuthMode::Identity => None,
+        };
+        let (authenticator, identity): (Arc<dyn Authenticator>, _) = match &dev {
+            Some(dev) => {
+                tracing::warn!("[auth] mode = \"none\": every caller is allowed (development only)");
+                (dev.authenticator.clone(), None)
+            }
+            None => {
+                let cfg = config.identity.clone().unwrap_or_default();
+                let mut svc = IdentityService::open(cfg, store.clone(), data_dir, clock.clone())
+                    .context("opening the identity service")?;
+                if let Some(attest) = &config.attest {
+                    for v in evidence::verifiers(attest)? {
+                        svc.add_verifier(v);
+                    }
+                }
+                let svc = Arc::new(svc);
+                (svc.authenticator.clone() as Arc<dyn Authenticator>, Some(svc))
+            }
+        };
+
+        let authorizer: Arc<dyn Authorizer> = match &dev {
+            Some(dev) => dev.authorizer.clone(),
+            None => bail!(
+                "auth.mode = \"identity\" needs a [policy] section: without policy every call would be denied"
+            ),
+        };
+
+        let behavior = match &config.behavior {
+            Some(cfg) => Some(Arc::new(
+                Baselines::open(store.clone(), cfg.clone(), clock.clone())
+                    .context("opening behavioural baselines")?,
+            )),
+            None => None,
+        };
+        let behavior_stage: Option<Arc<dyn BehaviorScorer>> = behavior.as_ref().map(|b| {
+            Arc::new(quarantine::EnforcingBehavior {
+                inner: b.clone(),
+                registry: identity.as_ref().map(|s| s.registry.clone()),
+                audit: audit_sink.clone(),
+                clock: clock.clone(),
+            }) as Arc<dyn BehaviorScorer>
+        });
+
+        let stages = Stages {
+            authenticator,
+            inspector: None,
+            behavior: behavior_stage,
+            authorizer,
+            audit: audit_sink,
+            clock,
+            control: identity.as_ref().map(|svc| {
+                Arc::new(control::IdentityControl {
+                    identity: svc.clone(),
+                    behavior: behavior.clone(),
+                }) as Arc<dyn palisade_gateway::ControlPlane>
+            }),
+        };
+        Ok(Runtime {
+            stages,
+            store,
+            identity,
+            audit,
+            behavior,
+        })
+    }
+
+    /// Makes state durable before exit: audit checkpoint, behaviour snapshot.
+    pub fn shutdown(&self) {
+        if let Some(b) = &self.behavior {
+            if let Err(e) = b.flush() {
+                tracing::error!(error = %e, "behaviour snapshot failed at shutdown");
+            }
+        }
+        if let Err(e) = self.audit.close() {
+            tracing::error!(error = %e, "audit log close failed");
+        }
+    }
+}

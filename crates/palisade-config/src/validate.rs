@@ -34,7 +34,11 @@ impl Ctx<'_> {
         })
     }
     fn path(&self, p: &str) -> PathBuf {
-        let p = Path::new(p);
+        self.resolve(Path::new(p))
+    }
+
+    /// Resolves a path from a domain section against the config file's directory.
+    fn resolve(&self, p: &Path) -> PathBuf {
         if p.is_absolute() {
             p.to_path_buf()
         } else {
@@ -132,6 +136,30 @@ pub(crate) fn validate(
             "auth.mode = \"identity\" needs an [identity] section (trust domain, issuer, audience)",
         );
     }
+    let mut policy = raw.policy;
+    if let Some(p) = &mut policy {
+        p.dir = cx.resolve(&p.dir);
+        p.cases = p.cases.as_ref().map(|c| cx.resolve(c));
+        if let Err(e) = p.validate() {
+            return cx.err("policy", None, e.to_string());
+        }
+    }
+    let mut attest = raw.attest;
+    if let Some(a) = &mut attest {
+        if let Some(snp) = &mut a.sev_snp {
+            for f in snp.amd_chain_files.values_mut() {
+                *f = cx.resolve(f);
+            }
+        }
+        if let Some(s) = &mut a.sigstore {
+            s.trusted_root_file = cx.resolve(&s.trusted_root_file);
+        }
+        if let Some(s) = &mut a.scan {
+            for f in &mut s.trusted_key_files {
+                *f = cx.resolve(f);
+            }
+        }
+    }
     if let Some(b) = &raw.behavior {
         if let Err(e) = b.validate() {
             return cx.err("behavior", None, e.to_string());
@@ -143,11 +171,11 @@ pub(crate) fn validate(
         models,
         auth,
         identity: raw.identity,
-        policy: raw.policy,
+        policy,
         inspect: raw.inspect,
         behavior: raw.behavior,
         audit: raw.audit,
-        attest: raw.attest,
+        attest,
     })
 }
 

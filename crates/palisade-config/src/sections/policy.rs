@@ -1,9 +1,5 @@
-//! The `[policy]` section: settings of the policy stage. Empty until that stage's issue fills it;
-//! fields added here need no change in the root config.
+//! The `[policy]` section: the policy engine's own strict config type
+//! (`palisade_policy::PolicyConfig`), defined once in that crate. Relative paths are resolved
+//! against the config file's directory at validation.
 
-use serde::Deserialize;
-
-/// Raw and validated `[policy]` settings (strict: unknown fields are refused).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PolicySection {}
+pub use palisade_policy::PolicyConfig as PolicySection;

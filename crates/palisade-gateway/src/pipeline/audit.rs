@@ -6,11 +6,11 @@
 //! event carries the response size, hash and findings; a stream gets a second event at its end
 //! (`response_complete`, see `stream_audit`).
 
+use super::stream_audit::TailSlot;
 use crate::error::ApiError;
 use palisade_core::{
     AnomalyScore, AuditEvent, AuditOutcome, AuditSink, Decision, Effect, Finding, Identity,
 };
-use super::stream_audit::TailSlot;
 use sha2::{Digest, Sha256};
 use std::time::Instant;
 
@@ -150,7 +150,10 @@ pub(crate) async fn record(
 
 /// Appends one event and waits until the sink reports it durable; any failure is the 503 that
 /// fails the call closed.
-pub(crate) async fn append_durable(sink: &dyn AuditSink, event: AuditEvent) -> Result<u64, ApiError> {
+pub(crate) async fn append_durable(
+    sink: &dyn AuditSink,
+    event: AuditEvent,
+) -> Result<u64, ApiError> {
     let request_id = event.request_id.clone();
     let (tx, rx) = tokio::sync::oneshot::channel();
     sink.append(

@@ -48,8 +48,15 @@ pub(crate) async fn control_call(
         let body = limits::read_body(body, server.body_limit_bytes, server.request_timeout).await?;
         bytes_in = body.len() as u64;
         request_sha256 = Some(hex::encode(Sha256::digest(&body)));
-        let answer = run_handler(plane, &parts, body, conn, &request_id, server.request_timeout)
-            .await?;
+        let answer = run_handler(
+            plane,
+            &parts,
+            body,
+            conn,
+            &request_id,
+            server.request_timeout,
+        )
+        .await?;
         match answer {
             Some(r) => render(r),
             None => Err(ApiError::unknown_route(parts.uri.path())),

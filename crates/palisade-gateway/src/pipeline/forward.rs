@@ -151,7 +151,12 @@ impl Relay {
             match self.body.frame().await {
                 None => {
                     self.done = true;
-                    let out = Bytes::from(self.filter.as_mut().map(SseFilter::finish).unwrap_or_default());
+                    let out = Bytes::from(
+                        self.filter
+                            .as_mut()
+                            .map(SseFilter::finish)
+                            .unwrap_or_default(),
+                    );
                     self.take_findings();
                     self.rec.sent(&out);
                     if self.rec.finish(StreamEnd::Completed).await.is_err() {

@@ -28,6 +28,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
         let vault =
             palisade_vault::Vault::open(&config.server.data_dir).context("opening the vault")?;
         let runtime = Runtime::build(&config, &vault, Arc::new(SystemClock))?;
+        if let Some(policy) = runtime.policy.clone() {
+            tokio::spawn(reload_policy_on_sighup(policy));
+        }
         let gateway = Gateway::new(config, runtime.stages.clone(), &VaultCredentials(vault))?;
         let bound = gateway.bind().await?;
         if let Some(ca) = bound.dev_ca() {
@@ -44,6 +47,29 @@ pub fn run(args: ServeArgs) -> Result<()> {
         served?;
         Ok(())
     })
+}
+
+/// SIGHUP re-reads the policy directory: the new set is validated and run against its case file
+/// before it replaces the old one; a refused set is logged and the old one keeps serving.
+async fn reload_policy_on_sighup(policy: Arc<palisade_policy::PolicyEngine>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; policy reload only by file watch");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let p = policy.clone();
+            match tokio::task::spawn_blocking(move || p.reload()).await {
+                Ok(Ok(o)) => tracing::info!(generation = o.generation, policies = o.policies, "policy reloaded"),
+                Ok(Err(e)) => tracing::error!(error = %e, "policy reload refused; the previous set keeps serving"),
+                Err(e) => tracing::error!(error = %e, "policy reload task failed"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = policy;
 }
 
 /// Resolves on SIGINT or SIGTERM.

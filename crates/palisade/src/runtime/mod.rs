@@ -13,6 +13,7 @@ use palisade_config::{AuthMode, Config};
 use palisade_core::{AuditSink, Authenticator, Authorizer, BehaviorScorer, SharedClock};
 use palisade_gateway::Stages;
 use palisade_identity::IdentityService;
+use palisade_policy::PolicyEngine;
 use palisade_store::Store;
 use palisade_vault::Vault;
 use std::sync::Arc;
@@ -29,6 +30,10 @@ pub struct Runtime {
     pub audit: Arc<AuditLog>,
     /// Behavioural baselines (`[behavior]`).
     pub behavior: Option<Arc<Baselines>>,
+    /// The policy engine (`[policy]`); `reload()` on SIGHUP.
+    pub policy: Option<Arc<PolicyEngine>>,
+    /// Polls the policy directory when `[policy] watch = true`; stops when dropped.
+    pub policy_watcher: Option<palisade_policy::PolicyWatcher>,
 }
 
 impl Runtime {
@@ -68,9 +73,20 @@ impl Runtime {
             }
         };
 
-        let authorizer: Arc<dyn Authorizer> = match &dev {
-            Some(dev) => dev.authorizer.clone(),
-            None => bail!(
+        let policy = match &config.policy {
+            Some(cfg) => Some(Arc::new(
+                PolicyEngine::load(cfg).context("loading the policy set")?,
+            )),
+            None => None,
+        };
+        let policy_watcher = match &policy {
+            Some(p) => p.watch_configured().context("watching the policy directory")?,
+            None => None,
+        };
+        let authorizer: Arc<dyn Authorizer> = match (&policy, &dev) {
+            (Some(p), _) => p.clone(),
+            (None, Some(dev)) => dev.authorizer.clone(),
+            (None, None) => bail!(
                 "auth.mode = \"identity\" needs a [policy] section: without policy every call would be denied"
             ),
         };
@@ -111,6 +127,8 @@ impl Runtime {
             identity,
             audit,
             behavior,
+            policy,
+            policy_watcher,
         })
     }
 

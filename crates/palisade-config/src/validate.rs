@@ -144,6 +144,15 @@ pub(crate) fn validate(
             return cx.err("policy", None, e.to_string());
         }
     }
+    let mut inspect = raw.inspect;
+    if let Some(i) = &mut inspect {
+        if let Some(edm) = &mut i.edm {
+            edm.csv = cx.resolve(&edm.csv);
+        }
+        if let Err(e) = i.validate() {
+            return cx.err("inspect", None, e.to_string());
+        }
+    }
     let mut attest = raw.attest;
     if let Some(a) = &mut attest {
         if let Some(snp) = &mut a.sev_snp {
@@ -172,7 +181,7 @@ pub(crate) fn validate(
         auth,
         identity: raw.identity,
         policy,
-        inspect: raw.inspect,
+        inspect,
         behavior: raw.behavior,
         audit: raw.audit,
         attest,

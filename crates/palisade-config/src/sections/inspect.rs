@@ -1,9 +1,4 @@
-//! The `[inspect]` section: settings of the inspect stage. Empty until that stage's issue fills it;
-//! fields added here need no change in the root config.
+//! The `[inspect]` section: the inspection engine's own strict config type
+//! (`palisade_inspect::InspectConfig`), defined once in that crate.
 
-use serde::Deserialize;
-
-/// Raw and validated `[inspect]` settings (strict: unknown fields are refused).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct InspectSection {}
+pub use palisade_inspect::InspectConfig as InspectSection;

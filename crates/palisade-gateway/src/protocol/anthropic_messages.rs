@@ -97,53 +97,55 @@ mod tests {
         });
         let ex = parse(&body).unwrap();
         assert!(!ex.stream);
-        let got: Vec<(&str, LeafKind, &str)> = ex
+        // Sorted by path: key order inside a JSON object depends on serde_json's
+        // `preserve_order` feature, which another crate of the workspace may switch on.
+        let mut got: Vec<(&str, LeafKind, &str)> = ex
             .leaves
             .iter()
             .map(|l| (l.path.as_str(), l.kind, l.text.as_str()))
             .collect();
-        assert_eq!(
-            got,
-            vec![
-                ("/system/0/text", LeafKind::System, "Be careful."),
-                (
-                    "/messages/0/content",
-                    LeafKind::User,
-                    "What's the weather in SF?"
-                ),
-                (
-                    "/messages/1/content/0/text",
-                    LeafKind::Assistant,
-                    "Checking."
-                ),
-                (
-                    "/messages/1/content/1/input/location",
-                    LeafKind::ToolCallArguments,
-                    "San Francisco, CA"
-                ),
-                (
-                    "/messages/1/content/1/name",
-                    LeafKind::ToolCallArguments,
-                    "get_weather"
-                ),
-                (
-                    "/messages/2/content/0/content/0/text",
-                    LeafKind::ToolResult,
-                    "15 degrees"
-                ),
-                ("/tools/0/name", LeafKind::ToolDefinition, "get_weather"),
-                (
-                    "/tools/0/description",
-                    LeafKind::ToolDefinition,
-                    "Get the weather"
-                ),
-                (
-                    "/tools/0/input_schema/properties/location/description",
-                    LeafKind::ToolDefinition,
-                    "City and state"
-                ),
-            ]
-        );
+        got.sort_by(|a, b| a.0.cmp(b.0));
+        let mut want = vec![
+            ("/system/0/text", LeafKind::System, "Be careful."),
+            (
+                "/messages/0/content",
+                LeafKind::User,
+                "What's the weather in SF?",
+            ),
+            (
+                "/messages/1/content/0/text",
+                LeafKind::Assistant,
+                "Checking.",
+            ),
+            (
+                "/messages/1/content/1/input/location",
+                LeafKind::ToolCallArguments,
+                "San Francisco, CA",
+            ),
+            (
+                "/messages/1/content/1/name",
+                LeafKind::ToolCallArguments,
+                "get_weather",
+            ),
+            (
+                "/messages/2/content/0/content/0/text",
+                LeafKind::ToolResult,
+                "15 degrees",
+            ),
+            ("/tools/0/name", LeafKind::ToolDefinition, "get_weather"),
+            (
+                "/tools/0/description",
+                LeafKind::ToolDefinition,
+                "Get the weather",
+            ),
+            (
+                "/tools/0/input_schema/properties/location/description",
+                LeafKind::ToolDefinition,
+                "City and state",
+            ),
+        ];
+        want.sort_by(|a, b| a.0.cmp(b.0));
+        assert_eq!(got, want);
         for l in &ex.leaves {
             assert_eq!(
                 body.pointer(&l.path).and_then(Value::as_str),

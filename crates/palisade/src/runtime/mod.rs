@@ -4,6 +4,7 @@
 
 mod control;
 mod evidence;
+pub mod keys;
 pub mod quarantine;
 
 use anyhow::{bail, Context, Result};
@@ -30,6 +31,8 @@ pub struct Runtime {
     pub audit: Arc<AuditLog>,
     /// Behavioural baselines (`[behavior]`).
     pub behavior: Option<Arc<Baselines>>,
+    /// The inspection engine (`[inspect]`).
+    pub inspect: Option<Arc<palisade_inspect::Engine>>,
     /// The policy engine (`[policy]`); `reload()` on SIGHUP.
     pub policy: Option<Arc<PolicyEngine>>,
     /// Polls the policy directory when `[policy] watch = true`; stops when dropped.
@@ -107,9 +110,17 @@ impl Runtime {
             }) as Arc<dyn BehaviorScorer>
         });
 
+        let inspect = match &config.inspect {
+            Some(cfg) => Some(Arc::new(
+                palisade_inspect::Engine::load(cfg, data_dir, keys::inspect_hash_key(vault)?)
+                    .context("loading the inspection engine")?,
+            )),
+            None => None,
+        };
+
         let stages = Stages {
             authenticator,
-            inspector: None,
+            inspector: inspect.clone().map(|e| e as Arc<dyn palisade_core::Inspector>),
             behavior: behavior_stage,
             authorizer,
             audit: audit_sink,
@@ -127,6 +138,7 @@ impl Runtime {
             identity,
             audit,
             behavior,
+            inspect,
             policy,
             policy_watcher,
         })

@@ -11,11 +11,6 @@ use palisade_inspect::{Engine, InspectConfig, Report, ScanOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Label under which the vault wraps the inspection hash key.
-pub const HASH_KEY_LABEL: &str = "palisade-inspect/hash-key/v1";
-/// File holding the wrapped hash key, inside `<data_dir>/inspect/`.
-pub const HASH_KEY_FILE: &str = "hash-key.wrapped";
-
 /// Arguments of `inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -46,40 +41,19 @@ pub struct InspectArgs {
     pub at: OptionalLocation,
 }
 
-/// The engine settings of a location: the config's `[inspect]`, else the defaults.
-pub fn inspect_config(_r: &Resolved) -> InspectConfig {
-    // palisade-config's `[inspect]` section is still an empty placeholder (a config that sets
-    // any inspect key is refused at load), so the defaults are what the gateway runs too.
-    InspectConfig::default()
+/// The engine settings of a location: the config's `[inspect]`, else the defaults (as the
+/// gateway does).
+pub fn inspect_config(r: &Resolved) -> InspectConfig {
+    r.config
+        .as_ref()
+        .and_then(|c| c.inspect.clone())
+        .unwrap_or_default()
 }
 
-/// The per-deployment key of finding hashes and fingerprints: random, wrapped by the data
-/// dir's vault, created on first use. The gateway must load the same key, or protected
-/// documents and EDM rows fingerprinted here would never match inline.
+/// The deployment's inspection hash key (sealed in the data dir's vault, shared with `serve`),
+/// so fingerprints and EDM rows recorded offline match inline and vice versa.
 pub fn hash_key(r: &Resolved) -> Result<[u8; 32]> {
-    let vault = r.open_vault()?;
-    let dir = palisade_inspect::state::inspect_dir(&r.data_dir);
-    let path = dir.join(HASH_KEY_FILE);
-    match std::fs::read(&path) {
-        Ok(wrapped) => {
-            let key = vault
-                .unwrap_key(&wrapped, HASH_KEY_LABEL)
-                .with_context(|| format!("unwrapping {}", path.display()))?;
-            Ok(*key)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = random_key();
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("creating {}", dir.display()))?;
-            let tmp = path.with_extension("wrapped.tmp");
-            std::fs::write(&tmp, vault.wrap_key(&key, HASH_KEY_LABEL))
-                .with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, &path)
-                .with_context(|| format!("writing {}", path.display()))?;
-            Ok(key)
-        }
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
-    }
+    crate::runtime::keys::inspect_hash_key(&r.open_vault()?)
 }
 
 fn random_key() -> [u8; 32] {

@@ -1,12 +1,14 @@
-//! `palisade policy validate DIR | test CASES.toml [--dir DIR] | explain --request FILE
-//! [--dir DIR]`: the Cedar policy set, checked offline with palisade-policy's handlers exactly
-//! as the gateway loads it. Invalid policies and failing cases exit 1 (CI); unreadable input
-//! exits 2.
+//! `palisade policy validate [DIR] | test [CASES.toml] [--dir DIR] | explain --request FILE
+//! [--dir DIR]`, each with an optional `--config FILE` whose `[policy]` section supplies the
+//! directory, case file and anomaly threshold the gateway uses: the Cedar policy set, checked
+//! offline with palisade-policy's handlers exactly as the gateway loads it. Invalid policies and
+//! failing cases exit 1 (CI); unreadable input exits 2. (There is no `--data-dir`: policies
+//! live in their own directory, not in the data dir.)
 
 use super::Failed;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Subcommand;
-use palisade_policy::{PolicyError, RequestSpec};
+use palisade_policy::{PolicyConfig, PolicyError, RequestSpec};
 use std::path::{Path, PathBuf};
 
 /// `palisade policy ...`
@@ -14,40 +16,64 @@ use std::path::{Path, PathBuf};
 pub enum PolicyCommand {
     /// Parse, check `@id`s and validate every policy strictly against the shipped schema.
     Validate {
-        /// Directory of `*.cedar` files.
-        dir: PathBuf,
+        /// Directory of `*.cedar` files (default: the config's `[policy] dir`).
+        dir: Option<PathBuf>,
+        /// Gateway config whose `[policy]` section applies.
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// JSON report instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Run a case file (expected decisions and policy ids); exit 1 if any case fails.
     Test {
-        /// The case file (TOML).
-        cases: PathBuf,
-        /// Policy directory (default: the case file's directory).
+        /// The case file (TOML; default: the config's case file).
+        cases: Option<PathBuf>,
+        /// Policy directory (default: the config's, else the case file's directory).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Gateway config whose `[policy]` section applies.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Decide one request and say which policies decided it.
     Explain {
         /// The request (TOML: principal, action, resource, context); `-` reads stdin.
         #[arg(long)]
         request: PathBuf,
-        /// Policy directory (default: the request file's directory).
+        /// Policy directory (default: the config's, else the request file's directory).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Gateway config whose `[policy]` section applies.
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
     },
 }
 
-/// A directory given, or the directory of `file`.
-fn dir_or_parent(dir: Option<PathBuf>, file: &Path) -> PathBuf {
-    dir.unwrap_or_else(|| match file.parent() {
+/// The `[policy]` settings of a config (if given and present).
+fn policy_config(config: Option<&Path>) -> Result<Option<PolicyConfig>> {
+    match config {
+        Some(c) => Ok(palisade_config::load(c)?.policy),
+        None => Ok(None),
+    }
+}
+
+/// The settings to run with: the config's, with `--dir` (else the config's directory, else the
+/// directory of `file`) as the policy directory.
+fn settings(dir: Option<PathBuf>, cfg: Option<PolicyConfig>, file: Option<&Path>) -> PolicyConfig {
+    let parent = || match file.and_then(Path::parent) {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
-    })
+    };
+    match (dir, cfg) {
+        (Some(d), Some(c)) => PolicyConfig { dir: d, ..c },
+        (Some(d), None) => PolicyConfig::for_dir(d),
+        (None, Some(c)) => c,
+        (None, None) => PolicyConfig::for_dir(parent()),
+    }
 }
 
 /// Invalid policies are a finding (exit 1) with every located problem; I/O is internal.
@@ -62,7 +88,12 @@ fn map_err(e: PolicyError) -> anyhow::Error {
 /// Runs a policy subcommand.
 pub fn run(cmd: PolicyCommand) -> Result<()> {
     match cmd {
-        PolicyCommand::Validate { dir, json } => {
+        PolicyCommand::Validate { dir, config, json } => {
+            let dir = match (dir, policy_config(config.as_deref())?) {
+                (Some(d), _) => d,
+                (None, Some(c)) => c.dir,
+                (None, None) => bail!("give a policy DIR or a --config with a [policy] section"),
+            };
             let report = palisade_policy::validate_dir(&dir).map_err(map_err)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -70,9 +101,13 @@ pub fn run(cmd: PolicyCommand) -> Result<()> {
                 print!("{}", palisade_policy::render_validation_report(&report));
             }
         }
-        PolicyCommand::Test { cases, dir } => {
-            let dir = dir_or_parent(dir, &cases);
-            let report = palisade_policy::run_cases(&dir, &cases).map_err(map_err)?;
+        PolicyCommand::Test { cases, dir, config } => {
+            let cfg = settings(dir, policy_config(config.as_deref())?, cases.as_deref());
+            let Some(cases) = cases.or_else(|| cfg.cases_for(&cfg.dir)) else {
+                bail!("no case file: give CASES.toml or a config whose policy dir has one");
+            };
+            let report =
+                palisade_policy::run_cases_with(&cfg.dir, &cases, &cfg).map_err(map_err)?;
             print!("{}", palisade_policy::render_case_report(&report));
             if report.failed() > 0 {
                 return Err(Failed(format!(
@@ -83,19 +118,26 @@ pub fn run(cmd: PolicyCommand) -> Result<()> {
                 .into());
             }
         }
-        PolicyCommand::Explain { request, dir, json } => {
-            let (text, dir) = if request.as_os_str() == "-" {
+        PolicyCommand::Explain {
+            request,
+            dir,
+            config,
+            json,
+        } => {
+            let stdin = request.as_os_str() == "-";
+            let text = if stdin {
                 let mut s = String::new();
                 std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
                     .context("reading the request from stdin")?;
-                (s, dir.unwrap_or_else(|| PathBuf::from(".")))
+                s
             } else {
-                let s = std::fs::read_to_string(&request)
-                    .with_context(|| format!("reading {}", request.display()))?;
-                (s, dir_or_parent(dir, &request))
+                std::fs::read_to_string(&request)
+                    .with_context(|| format!("reading {}", request.display()))?
             };
+            let file = (!stdin).then_some(request.as_path());
+            let cfg = settings(dir, policy_config(config.as_deref())?, file);
             let spec = RequestSpec::from_toml(&text)?;
-            let x = palisade_policy::explain(&dir, &spec).map_err(map_err)?;
+            let x = palisade_policy::explain_with(&cfg.dir, &spec, &cfg).map_err(map_err)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&x)?);
             } else {

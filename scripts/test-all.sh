@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test of Palisade, in order of cost: formatting, lints, the Rust tests of every
+# crate (with the test-only `demo`/`sample-tee` features, so the breach replay runs as a test),
+# then the interop tests with the official Python SDKs against a running gateway.
+#
+# Fixtures are read in place from ../shared/fixtures (override with PALISADE_FIXTURES).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PALISADE_FIXTURES="${PALISADE_FIXTURES:-$(cd .. && pwd)/shared/fixtures}"
+if [[ ! -d "$PALISADE_FIXTURES" ]]; then
+  echo "test fixtures not found at $PALISADE_FIXTURES (set PALISADE_FIXTURES)" >&2
+  exit 2
+fi
+
+features="palisade/demo"
+
+echo "== cargo fmt"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --features "$features" -- -D warnings
+echo "== cargo test"
+cargo test --workspace --features "$features"
+echo "== interop (official Python SDKs)"
+tests/interop/run.sh

@@ -237,3 +237,19 @@ impl BoundGateway {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod size_probe {
+    use super::*;
+    fn fut_size<F: Future>(
+        _: impl Fn(&'static Shared, &'static ConnInfo, &'static AtomicBool, http::Request<hyper::body::Incoming>) -> F,
+    ) -> usize {
+        std::mem::size_of::<F>()
+    }
+    #[test]
+    fn probe() {
+        eprintln!("handle future: {} bytes", fut_size(crate::router::handle));
+        eprintln!("ServerConnection: {} bytes", std::mem::size_of::<rustls::ServerConnection>());
+        eprintln!("TlsStream: {} bytes", std::mem::size_of::<tokio_rustls::server::TlsStream<tokio::net::TcpStream>>());
+    }
+}

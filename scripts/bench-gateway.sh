@@ -4,9 +4,12 @@
 # Gateway: `palisade serve` over TLS 1.3 in front of it, development stages (auth none).
 # Prints: latency percentiles at concurrency 1, req/s at concurrency 64, gateway RSS with 1000
 # open connections. Not a test: figures go to docs/bench-gateway.md.
+# BENCH_IDLE_FIRST=1 measures the 1000 idle connections on the fresh process before any load
+# (the figure that isolates per-connection memory from allocator high-water after load);
+# BENCH_ONLY_IDLE=1 stops after that.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${PALISADE_BIN:-$root/target/release/palisade}"
+bin="${PALISADE_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/palisade}"
 dur="${BENCH_DURATION:-10s}"
 command -v wrk >/dev/null || { echo "install wrk: apt-get install -y wrk" >&2; exit 1; }
 ulimit -n 65536 2>/dev/null || true
@@ -27,6 +30,21 @@ RUST_LOG=warn "$bin" serve --config "$work/p.toml" 2> "$work/gw.log" & gw_pid=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$work/gw.log" && break; sleep 0.1; done
 grep -E "VmRSS" /proc/$gw_pid/status | sed "s/^/at start /"
 
+idle_conns() {
+  python3 "$root/scripts/hold-connections.py" 127.0.0.1 "$gw_port" "$work/data/tls/ca.pem" 1000 8 > "$work/hold.txt" & h=$!
+  for _ in $(seq 1 300); do grep -q holding "$work/hold.txt" 2>/dev/null && break; sleep 0.1; done
+  sleep 1
+  cat "$work/hold.txt"
+  echo "established: $(ss -Htn state established "( sport = :$gw_port )" | wc -l)"
+  grep -E "VmRSS" /proc/$gw_pid/status | sed "s/^/with 1000 idle connections ($1) /"
+  wait $h
+}
+if [ "${BENCH_IDLE_FIRST:-0}" = 1 ] || [ "${BENCH_ONLY_IDLE:-0}" = 1 ]; then
+  echo "== 1000 open idle keep-alive TLS connections, fresh process"
+  idle_conns "fresh process"
+  [ "${BENCH_ONLY_IDLE:-0}" = 1 ] && exit 0
+fi
+
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}'
@@ -41,13 +59,8 @@ echo "== concurrency 1, direct";  wrk -t1 -c1 -d"$dur" --latency -s "$work/direc
 echo "== concurrency 1, gateway"; wrk -t1 -c1 -d"$dur" --latency -s "$work/post.lua" "$gw"
 echo "== concurrency 64, direct";  wrk -t2 -c64 -d"$dur" -s "$work/direct.lua" "$direct"
 echo "== concurrency 64, gateway"; wrk -t2 -c64 -d"$dur" -s "$work/post.lua" "$gw"
-echo "== 1000 open idle keep-alive TLS connections to the gateway"
-python3 "$root/scripts/hold-connections.py" 127.0.0.1 "$gw_port" "$work/data/tls/ca.pem" 1000 8 > "$work/hold.txt" & h=$!
-for _ in $(seq 1 200); do grep -q holding "$work/hold.txt" 2>/dev/null && break; sleep 0.1; done
-cat "$work/hold.txt"
-echo "established: $(ss -Htn state established "( sport = :$gw_port )" | wc -l)"
-grep -E "VmRSS" /proc/$gw_pid/status | sed 's/^/with 1000 idle connections /'
-wait $h
+echo "== 1000 open idle keep-alive TLS connections to the gateway (after the load phases)"
+idle_conns "after load"
 echo "== 1000 busy connections to the gateway (wrk)"
 grep -E "VmRSS" /proc/$gw_pid/status | sed 's/^/idle /'
 wrk -t2 -c1000 -d"$dur" -s "$work/post.lua" "$gw" > "$work/c1000.txt" & w=$!

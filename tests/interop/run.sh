@@ -3,6 +3,8 @@
 # call a running `palisade serve` over TLS 1.3, trusting its generated CA, in front of the
 # SIMULATED upstream (`palisade dev fake-upstream`). Asserts the SDKs get exactly what the
 # simulated upstream sent, and that the upstream got the vault key, not the caller's.
+# test_identity_e2e.py adds a second gateway in auth mode `identity` (examples/identity.toml):
+# enrollment, refresh, expiry, revocation and copied tokens through clients/python.
 #
 # Usage: tests/interop/run.sh            (builds the debug binary)
 #        PALISADE_BIN=target/release/palisade tests/interop/run.sh
@@ -18,6 +20,10 @@ fi
 if [[ ! -x "$venv/bin/pytest" ]]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q -r "$here/requirements.txt"
+fi
+# The repo's own client package (PalisadeAuth), editable so the tests run the working tree.
+if ! "$venv/bin/python" -c 'import palisade_client' 2>/dev/null; then
+  "$venv/bin/pip" install -q -e "$root/clients/python"
 fi
 
 work="$(mktemp -d)"
@@ -52,6 +58,8 @@ export PALISADE_CA="$work/data/tls/ca.pem"
 export PALISADE_UPSTREAM="http://127.0.0.1:$up_port"
 export PALISADE_OPENAI_KEY="sk-interop-openai-provider-key"
 export PALISADE_ANTHROPIC_KEY="sk-ant-interop-provider-key"
+# test_identity_e2e.py starts its own gateway (auth mode identity, examples/identity.toml).
+export PALISADE_BIN
 "$venv/bin/pytest" -q "$here" "$@"
 # The provider keys must not be in the gateway's logs.
 if grep -q "interop-openai-provider-key\|interop-provider-key" "$work/gateway.log"; then

@@ -22,12 +22,12 @@ else re-enrollment). A 401 with a ``DPoP-Nonce`` header is retried once with tha
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
-from typing import Callable, Iterable, List, Optional, Union
+from typing import Any, Callable, Iterable, List, Optional, Union
 
-import httpx
-
+from ._http import AUTH_BASES, new_client
 from .dpop import DpopKey, binding
 
 Evidence = Union[List[dict], Callable[[str, bytes], List[dict]]]
@@ -42,8 +42,9 @@ class EnrollmentError(Exception):
         self.code = code
 
 
-class PalisadeAuth(httpx.Auth):
-    """httpx auth for Palisade. Works with ``openai.OpenAI(http_client=httpx.Client(auth=...))``."""
+class PalisadeAuth(*AUTH_BASES):  # type: ignore[misc]
+    """httpx/httpx2 auth for Palisade. Works with ``openai.OpenAI(http_client=httpx.Client(auth=...))``
+    and with ``httpx2.Client(auth=...)`` (the SDKs that ship with httpx2)."""
 
     def __init__(
         self,
@@ -51,9 +52,9 @@ class PalisadeAuth(httpx.Auth):
         identity: str,
         evidence: Evidence,
         key: Optional[DpopKey] = None,
-        verify: Union[bool, str] = True,
+        verify: Union[bool, str, ssl.SSLContext] = True,
         refresh_margin: float = 30.0,
-        enroll_transport: Optional[httpx.BaseTransport] = None,
+        enroll_transport: Optional[Any] = None,
         clock: Callable[[], float] = time.time,
     ):
         self.base_url = base_url.rstrip("/")
@@ -76,14 +77,17 @@ class PalisadeAuth(httpx.Auth):
 
     # ------------------------------------------------------------------ enrollment
 
-    def _client(self) -> httpx.Client:
-        if self._transport is not None:
-            return httpx.Client(transport=self._transport)
-        return httpx.Client(verify=self._verify)
+    def _client(self):
+        """An `httpx` (or `httpx2`) client for enrollment calls."""
+        return new_client(self._verify, self._transport)
 
     @staticmethod
-    def _check(resp: httpx.Response) -> dict:
-        body = resp.json()
+    def _check(resp) -> dict:
+        try:
+            body = resp.json()
+        except ValueError:
+            # Fail closed with the status only: the body may be a proxy's HTML page.
+            raise EnrollmentError(resp.status_code, "invalid_response", "the gateway's answer is not JSON")
         if resp.status_code != 200:
             err = body.get("error", {}) if isinstance(body, dict) else {}
             raise EnrollmentError(resp.status_code, err.get("code", "unknown"), err.get("message", ""))
@@ -151,14 +155,14 @@ class PalisadeAuth(httpx.Auth):
 
     # ------------------------------------------------------------------ per request
 
-    def _sign(self, request: httpx.Request, token: str) -> None:
+    def _sign(self, request, token: str) -> None:
         request.headers["Authorization"] = f"DPoP {token}"
         request.headers.pop("x-api-key", None)
         request.headers["DPoP"] = self.key.proof(
             request.method, str(request.url), access_token=token, nonce=self._server_nonce
         )
 
-    def auth_flow(self, request: httpx.Request) -> Iterable[httpx.Request]:
+    def auth_flow(self, request) -> Iterable:
         token = self.token()
         self._sign(request, token)
         response = yield request

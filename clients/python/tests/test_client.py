@@ -78,7 +78,8 @@ def test_proof_is_signed_and_carries_claims(alg):
 class FakeGateway:
     """Just enough of Palisade's enrollment and DPoP checks to exercise the client."""
 
-    def __init__(self, require_nonce=True, expires_in=60, allow_refresh=False):
+    def __init__(self, require_nonce=True, expires_in=60, allow_refresh=False, lib=httpx):
+        self.lib = lib
         self.allow_refresh = allow_refresh
         self.require_nonce = require_nonce
         self.expires_in = expires_in
@@ -87,48 +88,48 @@ class FakeGateway:
         self.calls = []
         self.evidence_seen = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request):
         path = request.url.path
         if path == "/v1/enroll/challenge":
             n = f"nonce-{len(self.nonces)}"
             self.nonces[n] = json.loads(request.content)["identity"]
-            return httpx.Response(200, json={"nonce": n, "expires_at": 0})
+            return self.lib.Response(200, json={"nonce": n, "expires_at": 0})
         if path == "/v1/enroll":
             body = json.loads(request.content)
             if self.nonces.pop(body["nonce"], None) != body["identity"]:
-                return httpx.Response(401, json={"error": {"code": "nonce_reused", "message": "used"}})
+                return self.lib.Response(401, json={"error": {"code": "nonce_reused", "message": "used"}})
             claims = verify(body["proof"])
             assert claims["nonce"] == body["nonce"] and claims["htm"] == "POST"
             assert claims["htu"] == "https://gw.example/v1/enroll"
             self.evidence_seen.append((body["nonce"], body["evidence"], jwk_thumbprint(body["jwk"])))
             tok = f"token-{len(self.tokens)}"
             self.tokens[tok] = jwk_thumbprint(body["jwk"])
-            return httpx.Response(200, json={"access_token": tok, "token_type": "DPoP", "expires_in": self.expires_in})
+            return self.lib.Response(200, json={"access_token": tok, "token_type": "DPoP", "expires_in": self.expires_in})
         if path == "/v1/enroll/refresh":
             scheme, tok = request.headers["Authorization"].split(" ", 1)
             claims = verify(request.headers["DPoP"])
             if not self.allow_refresh or tok not in self.tokens or claims["htu"] != str(request.url):
-                return httpx.Response(401, json={"error": {"code": "refused"}})
+                return self.lib.Response(401, json={"error": {"code": "refused"}})
             new = f"token-{len(self.tokens)}"
             self.tokens[new] = self.tokens[tok]
-            return httpx.Response(200, json={"access_token": new, "token_type": "DPoP", "expires_in": self.expires_in})
+            return self.lib.Response(200, json={"access_token": new, "token_type": "DPoP", "expires_in": self.expires_in})
         scheme, tok = request.headers["Authorization"].split(" ", 1)
         claims = verify(request.headers["DPoP"])
         self.calls.append((tok, claims))
         assert scheme == "DPoP" and tok in self.tokens
         assert claims["htu"] == str(request.url).split("?")[0]
         if self.require_nonce and claims.get("nonce") != "srv-nonce":
-            return httpx.Response(401, headers={"DPoP-Nonce": "srv-nonce"}, json={"error": {"code": "use_dpop_nonce"}})
-        return httpx.Response(200, json={"ok": True, "token": tok})
+            return self.lib.Response(401, headers={"DPoP-Nonce": "srv-nonce"}, json={"error": {"code": "use_dpop_nonce"}})
+        return self.lib.Response(200, json={"ok": True, "token": tok})
 
 
-def make(gw, evidence, clock):
-    transport = httpx.MockTransport(gw)
+def make(gw, evidence, clock, lib=httpx):
+    transport = lib.MockTransport(gw)
     auth = PalisadeAuth(
         "https://gw.example", "spiffe://lab.example/research/a", evidence,
         enroll_transport=transport, clock=clock, refresh_margin=10,
     )
-    return auth, httpx.Client(transport=transport, auth=auth)
+    return auth, lib.Client(transport=transport, auth=auth)
 
 
 def test_enroll_call_nonce_retry_and_refresh():
@@ -197,3 +198,52 @@ def test_import_does_no_io():
         importlib.reload(palisade_client)
     finally:
         socket.socket = real
+
+
+def test_same_auth_works_with_httpx2():
+    """The SDKs of the openai 3 / anthropic 2 generation run on `httpx2`: its Client must accept
+    the auth (it checks isinstance against its own Auth), and enroll + refresh + the DPoP-Nonce
+    retry must work on its transport."""
+    httpx2 = pytest.importorskip("httpx2")
+    gw = FakeGateway(allow_refresh=True, lib=httpx2)
+    now = [0.0]
+    auth, client = make(gw, [{"kind": "join_token", "token": "pjt_once"}], lambda: now[0], lib=httpx2)
+    assert isinstance(auth, httpx2.Auth) and isinstance(auth, httpx.Auth)
+    assert client.get("https://gw.example/v1/models").json()["token"] == "token-0"
+    assert len(gw.calls) == 2, "DPoP-Nonce retry on httpx2"
+    now[0] += 55
+    assert client.get("https://gw.example/v1/models").json()["token"] == "token-1"
+    assert (auth.enrollments, auth.refreshes) == (1, 1)
+
+
+def test_non_json_enrollment_answer_fails_closed():
+    def html(request):
+        return httpx.Response(502, text="<html>bad gateway</html>")
+
+    _, client = make(html, [{"kind": "join_token", "token": "pjt_x"}], lambda: 0.0)
+    with pytest.raises(EnrollmentError) as e:
+        client.get("https://gw.example/v1/models")
+    assert (e.value.status, e.value.code) == (502, "invalid_response")
+
+
+@pytest.mark.parametrize("missing,present", [("httpx", "httpx2"), ("httpx2", "httpx")])
+def test_runs_with_only_one_http_library(missing, present):
+    """Import fallback: with one library absent the client still imports and its auth is
+    accepted by the other library's Client. Runs in a subprocess so the absence is real."""
+    pytest.importorskip(present)
+    import subprocess
+    import sys
+
+    code = (
+        f"import sys; sys.modules[{missing!r}] = None\n"
+        f"import {present} as lib\n"
+        "from palisade_client import PalisadeAuth\n"
+        "from palisade_client._http import AUTH_BASES\n"
+        "assert AUTH_BASES == (lib.Auth,), AUTH_BASES\n"
+        "a = PalisadeAuth('https://gw.example', 'spiffe://lab.example/research/a', [])\n"
+        "lib.Client(auth=a)\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"

@@ -158,7 +158,8 @@ impl BoundGateway {
         let ready = Arc::new(AtomicBool::new(true));
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let server_cfg = shared.config.server.clone();
-        let authority = self.local.to_string();
+        let header_timeout = server_cfg.header_timeout;
+        let authority: Arc<str> = Arc::from(self.local.to_string());
         tokio::pin!(shutdown);
         tracing::info!(addr = %self.local, "gateway listening");
         loop {
@@ -175,54 +176,15 @@ impl BoundGateway {
                 },
             };
             let _ = tcp.set_nodelay(true);
-            let acceptor = acceptor.clone();
-            let shared = shared.clone();
-            let ready = ready.clone();
-            let authority = authority.clone();
-            let cfg = server_cfg.clone();
+            let conn = Connection {
+                acceptor: acceptor.clone(),
+                shared: shared.clone(),
+                ready: ready.clone(),
+                authority: authority.clone(),
+                header_timeout,
+            };
             let watcher = graceful.watcher();
-            tokio::spawn(async move {
-                let tls = match tokio::time::timeout(cfg.header_timeout, acceptor.accept(tcp)).await
-                {
-                    Ok(Ok(s)) => s,
-                    Ok(Err(e)) => {
-                        tracing::debug!(%peer, error = %e, "tls handshake failed");
-                        return;
-                    }
-                    Err(_) => {
-                        tracing::debug!(%peer, "tls handshake timed out");
-                        return;
-                    }
-                };
-                let client_cert_sha256 = tls
-                    .get_ref()
-                    .1
-                    .peer_certificates()
-                    .and_then(|c| c.first())
-                    .map(|c| Sha256::digest(c.as_ref()).into());
-                let conn = Arc::new(ConnInfo {
-                    client_cert_sha256,
-                    authority,
-                });
-                let svc = service_fn(move |req| {
-                    let shared = shared.clone();
-                    let conn = conn.clone();
-                    let ready = ready.clone();
-                    async move {
-                        Ok::<_, std::convert::Infallible>(
-                            crate::router::handle(&shared, &conn, &ready, req).await,
-                        )
-                    }
-                });
-                let http = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(cfg.header_timeout)
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(tls), svc);
-                if let Err(e) = watcher.watch(http).await {
-                    tracing::debug!(%peer, error = %e, "connection ended with an error");
-                }
-            });
+            tokio::spawn(conn.run(tcp, peer, watcher));
         }
         ready.store(false, Ordering::Relaxed);
         drop(self.listener);
@@ -238,18 +200,73 @@ impl BoundGateway {
     }
 }
 
-#[cfg(test)]
-mod size_probe {
-    use super::*;
-    fn fut_size<F: Future>(
-        _: impl Fn(&'static Shared, &'static ConnInfo, &'static AtomicBool, http::Request<hyper::body::Incoming>) -> F,
-    ) -> usize {
-        std::mem::size_of::<F>()
-    }
-    #[test]
-    fn probe() {
-        eprintln!("handle future: {} bytes", fut_size(crate::router::handle));
-        eprintln!("ServerConnection: {} bytes", std::mem::size_of::<rustls::ServerConnection>());
-        eprintln!("TlsStream: {} bytes", std::mem::size_of::<tokio_rustls::server::TlsStream<tokio::net::TcpStream>>());
+/// Upper bound of hyper's per-connection read buffer. hyper starts every connection with 8 KiB
+/// and grows the buffer adaptively up to this bound for large bodies; the default (about
+/// 400 KiB) lets one large upload pin that much memory on a connection for as long as it stays
+/// open. 64 KiB still reads a body in few syscalls and bounds request heads at 64 KiB.
+const MAX_CONN_BUF: usize = 64 * 1024;
+
+/// What one accepted connection needs. Kept small on purpose: it lives as long as the
+/// connection (idle keep-alive connections included), once per connection.
+struct Connection {
+    acceptor: TlsAcceptor,
+    shared: Arc<Shared>,
+    ready: Arc<AtomicBool>,
+    authority: Arc<str>,
+    header_timeout: std::time::Duration,
+}
+
+impl Connection {
+    /// TLS handshake (under the header timeout), then HTTP/1.1 until the peer leaves or the
+    /// gateway shuts down.
+    async fn run(
+        self,
+        tcp: tokio::net::TcpStream,
+        peer: SocketAddr,
+        watcher: hyper_util::server::graceful::Watcher,
+    ) {
+        let tls = match tokio::time::timeout(self.header_timeout, self.acceptor.accept(tcp)).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                tracing::debug!(%peer, error = %e, "tls handshake failed");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!(%peer, "tls handshake timed out");
+                return;
+            }
+        };
+        let client_cert_sha256 = tls
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|c| c.first())
+            .map(|c| Sha256::digest(c.as_ref()).into());
+        let conn = Arc::new(ConnInfo {
+            client_cert_sha256,
+            authority: self.authority,
+        });
+        let shared = self.shared;
+        let ready = self.ready;
+        let svc = service_fn(move |req| {
+            let shared = shared.clone();
+            let conn = conn.clone();
+            let ready = ready.clone();
+            // hyper keeps one slot per connection as large as this future, allocated when the
+            // connection opens and kept while it idles; boxing the request handling here
+            // makes that slot a pointer and allocates the (large) pipeline future per request.
+            let handling =
+                Box::pin(async move { crate::router::handle(&shared, &conn, &ready, req).await });
+            async move { Ok::<_, std::convert::Infallible>(handling.await) }
+        });
+        let http = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_timeout)
+            .max_buf_size(MAX_CONN_BUF)
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(tls), svc);
+        if let Err(e) = watcher.watch(http).await {
+            tracing::debug!(%peer, error = %e, "connection ended with an error");
+        }
     }
 }

@@ -334,7 +334,7 @@ async fn a_failed_audit_append_fails_the_control_call_closed() {
 #[tokio::test]
 async fn control_bodies_and_credentials_never_reach_the_logs() {
     let plane = Arc::new(FakePlane::default());
-    let (h, _) = harness(Some(plane), |_| {}).await;
+    let (h, _) = harness(Some(plane.clone()), |_| {}).await;
     let auth = format!("Bearer {ADMIN}");
     let (s, hd, _) = call(
         &h,
@@ -346,8 +346,19 @@ async fn control_bodies_and_credentials_never_reach_the_logs() {
     .await;
     assert_eq!(s, 201);
     let rid = hd["x-request-id"].to_str().unwrap().to_owned();
-    let (s, _, _) = call(&h, "POST", "/v1/enroll", &[], "{not json").await;
+    let (s, _, body) = call(&h, "POST", "/v1/enroll", &[], "{not json").await;
     assert_eq!(s, 400);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        v["error"]["type"], "invalid_request_error",
+        "gateway-side, OpenAI format"
+    );
+    assert!(!body.contains("{not json"), "the input is not echoed");
+    assert_eq!(
+        plane.seen.lock().unwrap().len(),
+        1,
+        "malformed input never reaches the plane"
+    );
     h.shutdown().await;
     let text = String::from_utf8(logs().0.lock().unwrap().clone()).unwrap();
     assert!(

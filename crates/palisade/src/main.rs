@@ -2,6 +2,8 @@
 //! a new file, a variant in `Command`, and a match arm here.
 
 mod cli;
+#[cfg(feature = "demo")]
+mod demo;
 mod logging;
 mod runtime;
 
@@ -50,6 +52,9 @@ enum Command {
     /// Development tools (simulated upstreams).
     #[command(subcommand, hide = true)]
     Dev(cli::dev::DevCommand),
+    /// Replay the breach against a real gateway on loopback (simulated providers).
+    #[cfg(feature = "demo")]
+    Demo(cli::demo::DemoArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -67,6 +72,8 @@ fn main() -> std::process::ExitCode {
         Command::Scan(args) => cli::scan::run(args),
         Command::Advisories(cmd) => cli::advisories::run(cmd),
         Command::Dev(cmd) => cli::dev::run(cmd),
+        #[cfg(feature = "demo")]
+        Command::Demo(args) => cli::demo::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

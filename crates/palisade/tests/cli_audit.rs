@@ -35,7 +35,11 @@ fn event(i: u64) -> AuditEvent {
         resource: Some("gpt-test".into()),
         upstream: Some("openai".into()),
         destination: Some("external".into()),
-        decision: if i % 3 == 0 { Effect::Deny } else { Effect::Allow },
+        decision: if i.is_multiple_of(3) {
+            Effect::Deny
+        } else {
+            Effect::Allow
+        },
         policy_ids: vec!["own-segment".into()],
         findings: Vec::new(),
         anomaly_score: Some(1.0),
@@ -87,13 +91,19 @@ fn verify_passes_then_a_flipped_byte_exits_1_naming_the_first_bad_index() {
     write_log(dir.path(), 40);
     let ok = palisade(&["audit", "verify"], dir.path());
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
-    assert!(text(&ok.stdout).contains("ok: 40 entries"), "{}", text(&ok.stdout));
+    assert!(
+        text(&ok.stdout).contains("ok: 40 entries"),
+        "{}",
+        text(&ok.stdout)
+    );
 
     let segs = segments(dir.path());
     assert!(segs.len() >= 2, "the test needs several segments");
     let seg = &segs[1];
     let name = seg.file_name().unwrap().to_string_lossy().into_owned();
-    let first: u64 = name["seg-".len()..name.len() - ".log".len()].parse().unwrap();
+    let first: u64 = name["seg-".len()..name.len() - ".log".len()]
+        .parse()
+        .unwrap();
     assert!(first > 0);
     let mut bytes = std::fs::read(seg).unwrap();
     bytes[40] ^= 0x01;
@@ -103,7 +113,8 @@ fn verify_passes_then_a_flipped_byte_exits_1_naming_the_first_bad_index() {
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad.stderr));
     let err = text(&bad.stderr);
     assert!(
-        err.contains(&format!("entry {first}")) && err.contains(&format!("first bad index: {first}")),
+        err.contains(&format!("entry {first}"))
+            && err.contains(&format!("first bad index: {first}")),
         "{err}"
     );
 }
@@ -125,7 +136,14 @@ fn verify_against_a_trusted_checkpoint_detects_a_rollback() {
     assert!(key.starts_with("palisade.test/audit+"), "{key}");
     let cp_arg = cp.to_str().unwrap();
     let ok = palisade(
-        &["audit", "verify", "--trusted-checkpoint", cp_arg, "--verifier-key", key],
+        &[
+            "audit",
+            "verify",
+            "--trusted-checkpoint",
+            cp_arg,
+            "--verifier-key",
+            key,
+        ],
         dir.path(),
     );
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
@@ -146,12 +164,22 @@ fn verify_against_a_trusted_checkpoint_detects_a_rollback() {
     let own = palisade(&["audit", "verify"], fresh.path());
     assert_eq!(own.status.code(), Some(0), "{}", text(&own.stderr));
     let rolled = palisade(
-        &["audit", "verify", "--trusted-checkpoint", cp_arg, "--verifier-key", key],
+        &[
+            "audit",
+            "verify",
+            "--trusted-checkpoint",
+            cp_arg,
+            "--verifier-key",
+            key,
+        ],
         fresh.path(),
     );
     assert_eq!(rolled.status.code(), Some(1), "{}", text(&rolled.stderr));
     let err = text(&rolled.stderr);
-    assert!(err.contains("rollback") && err.contains("covers 30"), "{err}");
+    assert!(
+        err.contains("rollback") && err.contains("covers 30"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -163,16 +191,25 @@ fn show_tail_proofs_export_and_key() {
     assert!(show.status.success(), "{}", text(&show.stderr));
     let s = text(&show.stdout);
     assert!(s.contains("req-7"), "{s}");
-    assert!(s.contains(&format!("{DETAIL} #7")), "decrypted with the data dir's vault: {s}");
+    assert!(
+        s.contains(&format!("{DETAIL} #7")),
+        "decrypted with the data dir's vault: {s}"
+    );
 
     let tail = palisade(&["audit", "tail", "-n", "3"], dir.path());
     let t = text(&tail.stdout);
-    assert!(t.contains("req-11") && t.contains("req-9") && !t.contains("req-8"), "{t}");
+    assert!(
+        t.contains("req-11") && t.contains("req-9") && !t.contains("req-8"),
+        "{t}"
+    );
 
     let missing = palisade(&["audit", "show", "99"], dir.path());
     assert_eq!(missing.status.code(), Some(2));
 
-    let inc = palisade(&["audit", "proof", "inclusion", "3", "--size", "10"], dir.path());
+    let inc = palisade(
+        &["audit", "proof", "inclusion", "3", "--size", "10"],
+        dir.path(),
+    );
     assert!(inc.status.success(), "{}", text(&inc.stderr));
     assert!(!text(&inc.stdout).trim().is_empty());
     let cons = palisade(&["audit", "proof", "consistency", "4", "10"], dir.path());
@@ -195,5 +232,9 @@ fn show_tail_proofs_export_and_key() {
         .args(["audit", "verify"])
         .output()
         .unwrap();
-    assert_eq!(no_args.status.code(), Some(2), "no location is a usage error");
+    assert_eq!(
+        no_args.status.code(),
+        Some(2),
+        "no location is a usage error"
+    );
 }

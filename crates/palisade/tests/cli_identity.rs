@@ -43,8 +43,17 @@ fn create_list_quarantine_release_revoke_round_trip() {
     let d = dir.path();
     let out = ok(
         &[
-            "identity", "create", "research/agent-a", "--kind", "agent", "--owner", "team-r",
-            "--scope", "gpt-4o", "--max-ttl", "15m",
+            "identity",
+            "create",
+            "research/agent-a",
+            "--kind",
+            "agent",
+            "--owner",
+            "team-r",
+            "--scope",
+            "gpt-4o",
+            "--max-ttl",
+            "15m",
         ],
         d,
     );
@@ -53,34 +62,80 @@ fn create_list_quarantine_release_revoke_round_trip() {
     assert!(list.contains(ID) && list.contains("active"), "{list}");
 
     let dup = run(
-        &["identity", "create", "research/agent-a", "--kind", "agent", "--owner", "x"],
+        &[
+            "identity",
+            "create",
+            "research/agent-a",
+            "--kind",
+            "agent",
+            "--owner",
+            "x",
+        ],
         d,
     );
     assert_eq!(dup.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
 
-    ok(&["identity", "quarantine", "research/agent-a", "--reason", "bulk reads"], d);
+    ok(
+        &[
+            "identity",
+            "quarantine",
+            "research/agent-a",
+            "--reason",
+            "bulk reads",
+        ],
+        d,
+    );
     assert_eq!(status_of(d, "research/agent-a"), "quarantined");
     let list = ok(&["identity", "list", "--json"], d);
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(v[0]["status"], "quarantined");
 
-    let released = ok(&["identity", "release", "research/agent-a", "--reason", "reviewed"], d);
-    assert!(released.contains("no behaviour baseline recorded"), "{released}");
+    let released = ok(
+        &[
+            "identity",
+            "release",
+            "research/agent-a",
+            "--reason",
+            "reviewed",
+        ],
+        d,
+    );
+    assert!(
+        released.contains("no behaviour baseline recorded"),
+        "{released}"
+    );
     assert_eq!(status_of(d, "research/agent-a"), "active");
     let shown = ok(&["identity", "show", ID], d);
-    assert!(shown.contains("bulk reads") && shown.contains("reviewed"), "history: {shown}");
+    assert!(
+        shown.contains("bulk reads") && shown.contains("reviewed"),
+        "history: {shown}"
+    );
 
-    ok(&["identity", "revoke", "research/agent-a", "--reason", "left"], d);
+    ok(
+        &["identity", "revoke", "research/agent-a", "--reason", "left"],
+        d,
+    );
     assert_eq!(status_of(d, "research/agent-a"), "revoked");
-    let again = run(&["identity", "release", "research/agent-a", "--reason", "x"], d);
+    let again = run(
+        &["identity", "release", "research/agent-a", "--reason", "x"],
+        d,
+    );
     assert_eq!(again.status.code(), Some(2), "revoked is terminal");
     assert!(String::from_utf8_lossy(&again.stderr).contains("cannot release"));
 
     let missing = run(&["identity", "show", "research/nobody"], d);
     assert_eq!(missing.status.code(), Some(2));
     let bad_kind = run(
-        &["identity", "create", "research/b", "--kind", "robot", "--owner", "x"],
+        &[
+            "identity",
+            "create",
+            "research/b",
+            "--kind",
+            "robot",
+            "--owner",
+            "x",
+        ],
         d,
     );
     assert_eq!(bad_kind.status.code(), Some(2), "usage error");
@@ -90,9 +145,26 @@ fn create_list_quarantine_release_revoke_round_trip() {
 fn join_token_is_single_use_and_printed_once() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&["identity", "create", "labeling/cleaner", "--kind", "vendor", "--owner", "acme"], d);
-    let t1 = ok(&["identity", "join-token", "labeling/cleaner", "--ttl", "10m"], d);
-    let t2 = ok(&["identity", "join-token", "labeling/cleaner", "--ttl", "10m"], d);
+    ok(
+        &[
+            "identity",
+            "create",
+            "labeling/cleaner",
+            "--kind",
+            "vendor",
+            "--owner",
+            "acme",
+        ],
+        d,
+    );
+    let t1 = ok(
+        &["identity", "join-token", "labeling/cleaner", "--ttl", "10m"],
+        d,
+    );
+    let t2 = ok(
+        &["identity", "join-token", "labeling/cleaner", "--ttl", "10m"],
+        d,
+    );
     let token = |s: &str| {
         s.lines()
             .find_map(|l| l.strip_prefix("join token: "))
@@ -101,7 +173,16 @@ fn join_token_is_single_use_and_printed_once() {
     };
     assert_ne!(token(&t1), token(&t2));
     assert!(t1.contains("single use"));
-    let bad = run(&["identity", "join-token", "labeling/cleaner", "--ttl", "soon"], d);
+    let bad = run(
+        &[
+            "identity",
+            "join-token",
+            "labeling/cleaner",
+            "--ttl",
+            "soon",
+        ],
+        d,
+    );
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -109,8 +190,28 @@ fn join_token_is_single_use_and_printed_once() {
 fn release_lifts_a_behaviour_quarantine_offline_and_baseline_shows_it() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(&["identity", "create", "research/agent-a", "--kind", "agent", "--owner", "team-r"], d);
-    ok(&["identity", "quarantine", "research/agent-a", "--reason", "behaviour"], d);
+    ok(
+        &[
+            "identity",
+            "create",
+            "research/agent-a",
+            "--kind",
+            "agent",
+            "--owner",
+            "team-r",
+        ],
+        d,
+    );
+    ok(
+        &[
+            "identity",
+            "quarantine",
+            "research/agent-a",
+            "--reason",
+            "behaviour",
+        ],
+        d,
+    );
     // What the gateway's baselines would have stored after quarantining the identity.
     {
         let store = Store::open(d).unwrap();
@@ -128,7 +229,16 @@ fn release_lifts_a_behaviour_quarantine_offline_and_baseline_shows_it() {
     let table = ok(&["identity", "baseline", "agent-a"], d);
     assert!(!table.trim().is_empty());
 
-    let out = ok(&["identity", "release", "research/agent-a", "--reason", "reviewed"], d);
+    let out = ok(
+        &[
+            "identity",
+            "release",
+            "research/agent-a",
+            "--reason",
+            "reviewed",
+        ],
+        d,
+    );
     assert!(out.contains("behaviour quarantine lifted"), "{out}");
     let store = Store::open(d).unwrap();
     let loaded = persist::load(&store).unwrap();
@@ -151,11 +261,27 @@ fn trust_domain_comes_from_the_config() {
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(["identity", "create", "research/a", "--kind", "agent", "--owner", "o", "--config"])
+        .args([
+            "identity",
+            "create",
+            "research/a",
+            "--kind",
+            "agent",
+            "--owner",
+            "o",
+            "--config",
+        ])
         .arg(&cfg)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("spiffe://corp.test/research/a"));
-    assert!(dir.path().join("data/palisade.db").is_file(), "config's data dir used");
+    assert!(
+        dir.path().join("data/palisade.db").is_file(),
+        "config's data dir used"
+    );
 }

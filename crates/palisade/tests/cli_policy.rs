@@ -35,7 +35,11 @@ fn validate_accepts_the_shipped_pack_and_names_file_and_line_of_a_bad_policy() {
     let ex = examples();
     let out = palisade(&["policy", "validate", ex.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("valid ("), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("valid ("),
+        "{}",
+        text(&out.stdout)
+    );
 
     let json = palisade(&["policy", "validate", ex.to_str().unwrap(), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
@@ -50,7 +54,8 @@ fn validate_accepts_the_shipped_pack_and_names_file_and_line_of_a_bad_policy() {
     let out = palisade(&["policy", "validate", bad.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    assert!(err.contains("60-broken.cedar"), "{err}");
+    assert!(err.contains("60-broken.cedar:3:"), "file and line: {err}");
+    assert!(err.contains("no_such_field"), "{err}");
 
     let missing = palisade(&["policy", "validate", "/nonexistent/policies"]);
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
@@ -72,9 +77,16 @@ fn test_runs_the_case_file_and_exits_1_on_a_wrong_expectation() {
         "resource = \"training-checkpoint\"\nexpect = \"deny\"",
         1,
     );
-    assert_ne!(flipped, original, "the case file changed shape; update this test");
+    assert_ne!(
+        flipped, original,
+        "the case file changed shape; update this test"
+    );
     std::fs::write(bad.path().join("cases.toml"), flipped).unwrap();
-    let out = palisade(&["policy", "test", bad.path().join("cases.toml").to_str().unwrap()]);
+    let out = palisade(&[
+        "policy",
+        "test",
+        bad.path().join("cases.toml").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).contains("FAIL"), "{}", text(&out.stdout));
     assert!(text(&out.stderr).contains("1 of "), "{}", text(&out.stderr));
@@ -122,9 +134,20 @@ fn explain_names_the_deciding_policy_and_config_supplies_the_dir() {
     )
     .unwrap();
     let cfg = cfg.to_str().unwrap();
-    let out = palisade(&["policy", "explain", "--request", req.to_str().unwrap(), "--config", cfg]);
+    let out = palisade(&[
+        "policy",
+        "explain",
+        "--request",
+        req.to_str().unwrap(),
+        "--config",
+        cfg,
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).to_lowercase().contains("deny"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).to_lowercase().contains("deny"),
+        "{}",
+        text(&out.stdout)
+    );
     let out = palisade(&["policy", "test", "--config", cfg]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = palisade(&["policy", "validate", "--config", cfg]);

@@ -1,8 +1,9 @@
 //! The control-plane route (`/v1/enroll*`, `/.well-known/*`, `/admin/*`). It skips stages 3–9:
 //! these endpoints authenticate their callers themselves (attestation evidence, admin
-//! credential), so the gateway applies only the limits, runs the handler off the reactor under
-//! the request timeout, and audits every call (event_type `control`, no body content) before
-//! answering — failing closed with 503 when the record cannot be made. Bodies are never logged.
+//! credential), so the gateway applies only the limits (size, timeout, JSON syntax), runs the
+//! handler off the reactor under the request timeout, and audits every call (event_type
+//! `control`, no body content) before answering — failing closed with 503 when the record
+//! cannot be made. Bodies are never logged.
 
 use super::audit::{append_durable, outcome_of};
 use super::{limits, ConnInfo, Shared};
@@ -48,6 +49,11 @@ pub(crate) async fn control_call(
         let body = limits::read_body(body, server.body_limit_bytes, server.request_timeout).await?;
         bytes_in = body.len() as u64;
         request_sha256 = Some(hex::encode(Sha256::digest(&body)));
+        // Every control endpoint takes JSON: malformed input is refused here, uniformly in the
+        // OpenAI error format, before the handler sees it.
+        if !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+            return Err(ApiError::bad_request("the request body is not valid JSON"));
+        }
         let answer = run_handler(
             plane,
             &parts,

@@ -56,7 +56,7 @@ pub(crate) struct ConnInfo {
     /// SHA-256 of the client certificate (DER), if one was presented.
     pub client_cert_sha256: Option<[u8; 32]>,
     /// The `Host` the listener answers to when the request has none (for DPoP `htu`).
-    pub authority: String,
+    pub authority: Arc<str>,
 }
 
 /// The action name policy and behaviour see for each API.

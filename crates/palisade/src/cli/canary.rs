@@ -64,7 +64,10 @@ pub fn run(cmd: CanaryCommand) -> Result<()> {
         CanaryCommand::List { at } => {
             let dir = at.data_dir()?;
             for c in palisade_inspect::load_canaries(&dir)? {
-                println!("{}\t{:?}\t{}\t{}", c.id, c.kind, c.created, c.note);
+                // The kind's wire name (`aws-key`), as `mint --kind` takes it.
+                let kind = serde_json::to_value(c.kind)?;
+                let kind = kind.as_str().unwrap_or("?");
+                println!("{}\t{kind}\t{}\t{}", c.id, c.created, c.note);
             }
         }
     }

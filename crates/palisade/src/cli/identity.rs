@@ -12,10 +12,10 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use palisade_behavior::{BehaviorConfig, BehaviorError};
 use palisade_core::{Clock, IdentityKind, SystemClock};
-use palisade_store::Store;
 use palisade_identity::cli::{self as handlers, CreateArgs};
 use palisade_identity::record::parse_kind;
 use palisade_identity::{IdentityConfig, Registry, StatusAction};
+use palisade_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -161,6 +161,15 @@ fn status(args: StatusCli, action: StatusAction) -> Result<()> {
             Err(BehaviorError::UnknownIdentity(_)) => println!("no behaviour baseline recorded"),
             Err(e) => return Err(e).context("lifting the behaviour quarantine"),
         }
+        // The registry change reaches a running gateway at once; the behaviour release does
+        // not (its in-memory baseline wins at the next snapshot), hence the admin API.
+        eprintln!(
+            "note: this release works offline; while the gateway runs, release through its \
+             admin API instead (POST /admin/v1/identities/{}/{}/release), which lifts the \
+             in-memory behaviour quarantine too",
+            rec.id.segment(),
+            rec.id.name()
+        );
     }
     Ok(())
 }

@@ -121,7 +121,7 @@ fn scan(engine: &Engine, args: &InspectArgs) -> Result<Report> {
         let bar = indicatif::ProgressBar::new_spinner();
         let files: Vec<PathBuf> = files.into_iter().cloned().collect();
         report = palisade_inspect::scan_paths(engine, &files, &opts, &|p| {
-            if p.files % 64 == 0 {
+            if p.files.is_multiple_of(64) {
                 bar.set_message(format!("{} files, {} bytes", p.files, p.bytes));
                 bar.tick();
             }

@@ -15,7 +15,7 @@ pub struct Location {
     /// Gateway config whose `server.data_dir` holds the state (its sections apply too).
     #[arg(long, conflicts_with = "data_dir")]
     pub config: Option<PathBuf>,
-    /// Data directory holding the state (settings at their defaults).
+    /// Existing data directory holding the state (settings at their defaults).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
 }
@@ -40,6 +40,13 @@ impl Location {
                     config: Some(config),
                 })
             }
+            // A typo in `--data-dir` must not quietly start a new, empty deployment (a fresh
+            // vault, an empty registry): the directory has to exist. A config's data dir may
+            // be created, as `serve` does, so state can be prepared before the first start.
+            (None, Some(d)) if !d.is_dir() => bail!(
+                "data dir {} does not exist (create it, or give the gateway's --config)",
+                d.display()
+            ),
             (None, Some(d)) => Ok(Resolved {
                 data_dir: d.clone(),
                 config: None,

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod canary;
 pub mod config;
 pub mod dev;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod identity;
 pub mod inspect;
 pub mod location;

@@ -1,5 +1,5 @@
 //! `palisade scan PATH... [--format table|json|sarif] [--fail-on SEV] [--baseline FILE]
-//! [--attest KEYFILE --attest-out FILE]`: the supply-chain scanner (palisade_scan::cli::run_scan)
+//! [--write-baseline FILE] [--attest KEYFILE --attest-out FILE]`: the supply-chain scanner (palisade_scan::cli::run_scan)
 //! with the advisories imported into the data dir's store. Exit 0 clean, 1 findings at or
 //! above `--fail-on`, 2 error.
 
@@ -29,6 +29,9 @@ pub struct ScanCli {
     /// Accepted findings (JSON baseline) that are not reported again.
     #[arg(long)]
     pub baseline: Option<PathBuf>,
+    /// Write every finding of this run to FILE as a baseline of accepted findings.
+    #[arg(long, conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
     /// Ed25519 key (PEM) to sign the result as a DSSE in-toto statement.
     #[arg(long, requires = "attest_out")]
     pub attest: Option<PathBuf>,
@@ -87,6 +90,14 @@ pub fn run(args: ScanCli) -> Result<()> {
     bar.finish_and_clear();
     let outcome = outcome?;
     out.flush()?;
+    if let Some(path) = &args.write_baseline {
+        palisade_scan::Baseline::from_report(&outcome.report).save(path)?;
+        eprintln!(
+            "palisade: baseline of {} finding(s) written to {}",
+            outcome.report.findings.len(),
+            path.display()
+        );
+    }
     if let (Some(_), Some(path)) = (&outcome.attestation, &args.attest_out) {
         eprintln!("palisade: signed attestation written to {}", path.display());
     }

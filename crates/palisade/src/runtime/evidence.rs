@@ -28,7 +28,13 @@ where
         binding: &[u8; 32],
         now_ms: u64,
     ) -> Result<Appraisal, EvidenceError> {
-        let a = (self.verify)(evidence, binding, now_ms)
+        // Enrollment hands over the whole item; the attest verifiers parse their own fields
+        // strictly (unknown fields refused), so the routing member `kind` is removed first.
+        let mut item = evidence.clone();
+        if let Value::Object(map) = &mut item {
+            map.remove("kind");
+        }
+        let a = (self.verify)(&item, binding, now_ms)
             .map_err(|msg| EvidenceError::new(self.kind, "evidence_rejected", msg))?;
         Ok(Appraisal {
             kind: a.kind,

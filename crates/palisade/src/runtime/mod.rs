@@ -2,6 +2,7 @@
 //! gateway's stage traits, in the order of DESIGN.md §2. `serve` and `demo` both start the
 //! gateway through here, so the demo exercises exactly what production runs.
 
+mod attestation;
 mod control;
 mod evidence;
 pub mod keys;
@@ -72,7 +73,11 @@ impl Runtime {
                     }
                 }
                 let svc = Arc::new(svc);
-                (svc.authenticator.clone() as Arc<dyn Authenticator>, Some(svc))
+                let authn = svc.authenticator.clone() as Arc<dyn Authenticator>;
+                (
+                    Arc::new(attestation::PolicyFamilies(authn)) as Arc<dyn Authenticator>,
+                    Some(svc),
+                )
             }
         };
 

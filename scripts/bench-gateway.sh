@@ -6,7 +6,8 @@
 # open connections. Not a test: figures go to docs/bench-gateway.md.
 # BENCH_IDLE_FIRST=1 measures the 1000 idle connections on the fresh process before any load
 # (the figure that isolates per-connection memory from allocator high-water after load);
-# BENCH_ONLY_IDLE=1 stops after that.
+# BENCH_ONLY_IDLE=1 stops after that. BENCH_IDLE_BODY=N makes each held connection send one
+# chat completion with an N-byte message first (buffers grown by a large body stay visible).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="${PALISADE_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/palisade}"
@@ -31,8 +32,9 @@ for _ in $(seq 1 100); do grep -q "listening on" "$work/gw.log" && break; sleep 
 grep -E "VmRSS" /proc/$gw_pid/status | sed "s/^/at start /"
 
 idle_conns() {
-  python3 "$root/scripts/hold-connections.py" 127.0.0.1 "$gw_port" "$work/data/tls/ca.pem" 1000 8 > "$work/hold.txt" & h=$!
-  for _ in $(seq 1 300); do grep -q holding "$work/hold.txt" 2>/dev/null && break; sleep 0.1; done
+  grep -E "VmRSS" /proc/$gw_pid/status | sed "s/^/no connections ($1) /"
+  python3 "$root/scripts/hold-connections.py" 127.0.0.1 "$gw_port" "$work/data/tls/ca.pem" 1000 8 "${BENCH_IDLE_BODY:-0}" > "$work/hold.txt" & h=$!
+  for _ in $(seq 1 1200); do grep -q holding "$work/hold.txt" 2>/dev/null && break; sleep 0.1; done
   sleep 1
   cat "$work/hold.txt"
   echo "established: $(ss -Htn state established "( sport = :$gw_port )" | wc -l)"

@@ -24,7 +24,10 @@ pub fn run(args: DemoArgs) -> Result<()> {
         keep_dir: args.keep_dir,
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&crate::demo::output::json(&outcome))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::demo::output::json(&outcome))?
+        );
     } else {
         print!("{}", crate::demo::output::text(&outcome));
     }

@@ -10,13 +10,34 @@ use std::path::Path;
 
 /// The default policy pack, file by file.
 pub const POLICY_PACK: [(&str, &str); 7] = [
-    ("00-principals.cedar", include_str!("../../../../examples/policies/00-principals.cedar")),
-    ("10-segments.cedar", include_str!("../../../../examples/policies/10-segments.cedar")),
-    ("20-segment-guards.cedar", include_str!("../../../../examples/policies/20-segment-guards.cedar")),
-    ("30-egress.cedar", include_str!("../../../../examples/policies/30-egress.cedar")),
-    ("40-behavior.cedar", include_str!("../../../../examples/policies/40-behavior.cedar")),
-    ("50-injection.shadow.cedar", include_str!("../../../../examples/policies/50-injection.shadow.cedar")),
-    ("cases.toml", include_str!("../../../../examples/policies/cases.toml")),
+    (
+        "00-principals.cedar",
+        include_str!("../../../../examples/policies/00-principals.cedar"),
+    ),
+    (
+        "10-segments.cedar",
+        include_str!("../../../../examples/policies/10-segments.cedar"),
+    ),
+    (
+        "20-segment-guards.cedar",
+        include_str!("../../../../examples/policies/20-segment-guards.cedar"),
+    ),
+    (
+        "30-egress.cedar",
+        include_str!("../../../../examples/policies/30-egress.cedar"),
+    ),
+    (
+        "40-behavior.cedar",
+        include_str!("../../../../examples/policies/40-behavior.cedar"),
+    ),
+    (
+        "50-injection.shadow.cedar",
+        include_str!("../../../../examples/policies/50-injection.shadow.cedar"),
+    ),
+    (
+        "cases.toml",
+        include_str!("../../../../examples/policies/cases.toml"),
+    ),
 ];
 
 /// The roadmap template (`{{CANARY_URL}}`, `{{CANARY_DOC}}` are replaced by minted canaries).
@@ -79,7 +100,12 @@ const LAST: [&str; 16] = [
     "Okafor", "Zhang", "Novak", "Haddad", "Iyer", "Moreau", "Silva", "Tanaka", "Kowalski",
     "Mensah", "Larsen", "Rossi", "Nakamura", "Cohen", "Duarte", "Fischer",
 ];
-const DEPTS: [&str; 4] = ["Superintelligence", "AI Research", "Infrastructure", "Safety"];
+const DEPTS: [&str; 4] = [
+    "Superintelligence",
+    "AI Research",
+    "Infrastructure",
+    "Safety",
+];
 
 /// `n` employees from a fixed seed.
 pub fn employees(n: usize) -> Vec<Employee> {
@@ -102,7 +128,10 @@ pub fn employees(n: usize) -> Vec<Employee> {
 pub fn payroll_csv(staff: &[Employee]) -> String {
     let mut out = String::from("employee_id,name,salary,department\n");
     for e in staff {
-        out.push_str(&format!("{},{},{},{}\n", e.id, e.name, e.salary, e.department));
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            e.id, e.name, e.salary, e.department
+        ));
     }
     out
 }

@@ -16,32 +16,56 @@ fn refusal(a: &super::client::Answer) -> String {
 }
 
 fn message(a: &super::client::Answer) -> String {
-    a.json()["error"]["message"].as_str().unwrap_or("").to_owned()
+    a.json()["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
 }
 
 /// Link 8.
 pub async fn bad_workloads(scene: &Scene) -> Result<Step> {
     let t = &scene.transport;
-    register(scene, TRAINER_TAMPERED, IdentityKind::Workload, "training-infra", &["sample_tee", "dsse_provenance"])?;
-    register(scene, TRAINER_DEBUG, IdentityKind::Workload, "training-infra", &["sample_tee"])?;
+    register(
+        scene,
+        TRAINER_TAMPERED,
+        IdentityKind::Workload,
+        "training-infra",
+        &["sample_tee", "dsse_provenance"],
+    )?;
+    register(
+        scene,
+        TRAINER_DEBUG,
+        IdentityKind::Workload,
+        "training-infra",
+        &["sample_tee"],
+    )?;
     let genuine = scene.keys.provenance("trainer-image");
     let forged = tampered(&genuine, "trainer-image", "trainer-image-backdoored");
     let a = attempt(t, TRAINER_TAMPERED, |b| {
-        vec![sample_tee(b, false), provenance_item(&forged, "trainer-image-backdoored")]
+        vec![
+            sample_tee(b, false),
+            provenance_item(&forged, "trainer-image-backdoored"),
+        ]
     })
     .await?
     .answer;
-    let d = attempt(t, TRAINER_DEBUG, |b| vec![sample_tee(b, true)]).await?.answer;
-    let happened = format!("{} / {}", refusal(&a), refusal(&d));
+    let d = attempt(t, TRAINER_DEBUG, |b| vec![sample_tee(b, true)])
+        .await?
+        .answer;
+    let happened = if refusal(&a) == refusal(&d) {
+        format!("{} x2", refusal(&a))
+    } else {
+        format!("{} / {}", refusal(&a), refusal(&d))
+    };
     let why_ok = message(&a).contains("trusted key") && message(&d).contains("debug");
     Ok(Step::new(
         8,
-        "tampered DSSE; TEE debug=true",
-        "401 evidence_rejected / 401 evidence_rejected",
+        "tampered DSSE; TEE debug",
+        "401 evidence_rejected x2",
         happened,
         why_ok,
     )
-    .control("attest: DSSE signature; TEE debug")
+    .control("attest DSSE sig; TEE debug")
     .detail(format!("{} | {}", message(&a), message(&d)))
     .request(a.request_id))
 }
@@ -57,12 +81,22 @@ pub async fn poisoned_vendor(scene: &Scene) -> Result<Step> {
         .filter(|f| f.severity == Severity::Critical)
         .map(|f| format!("{} {}", f.rule_id, f.file))
         .collect();
-    register(scene, VENDOR_POISONED, IdentityKind::Vendor, "acme-labeling", &["join_token", "dsse_provenance", "scan_attestation"])?;
+    register(
+        scene,
+        VENDOR_POISONED,
+        IdentityKind::Vendor,
+        "acme-labeling",
+        &["join_token", "dsse_provenance", "scan_attestation"],
+    )?;
     let prov = scene.keys.provenance("acme-labeler");
     let verdict = cast::sign_verdict(scene, &report)?;
     let token = join(scene, VENDOR_POISONED)?;
     let with_verdict = attempt(t, VENDOR_POISONED, |_| {
-        vec![join_token(&token), provenance_item(&prov, "acme-labeler"), scan_item(&verdict)]
+        vec![
+            join_token(&token),
+            provenance_item(&prov, "acme-labeler"),
+            scan_item(&verdict),
+        ]
     })
     .await?
     .answer;
@@ -72,20 +106,33 @@ pub async fn poisoned_vendor(scene: &Scene) -> Result<Step> {
     })
     .await?
     .answer;
-    let happened = format!(
-        "{}, {} / {}",
-        if critical.is_empty() { "scan clean" } else { "scan critical" },
-        refusal(&with_verdict),
+    // Both refusals share a status here; the second is shown by its code alone.
+    let second = if with_verdict.status == without.status {
+        without.code()
+    } else {
         refusal(&without)
+    };
+    let happened = format!(
+        "{}; {} / {second}",
+        if critical.is_empty() {
+            "scan clean"
+        } else {
+            "critical"
+        },
+        refusal(&with_verdict),
     );
     Ok(Step::new(
         9,
-        "LiteLLM-shaped .pth vendor",
-        "scan critical, 401 evidence_rejected / 401 evidence_missing",
+        "poisoned .pth vendor env",
+        "critical; 401 evidence_rejected / evidence_missing",
         happened,
         true,
     )
-    .control("scan: .pth startup code; attest.scan")
-    .detail(format!("{} | {}", critical.join("; "), message(&with_verdict)))
+    .control("scan .pth + attest.scan")
+    .detail(format!(
+        "{} | {}",
+        critical.join("; "),
+        message(&with_verdict)
+    ))
     .request(with_verdict.request_id))
 }

@@ -10,35 +10,81 @@ use palisade_core::{Finding, Severity};
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Audit entries by request id: (index, findings).
-pub type ByRequest = HashMap<String, Vec<(u64, Vec<Finding>)>>;
+/// What the demo reads back from the log.
+#[derive(Debug, Default)]
+pub struct Entries {
+    /// Calls by request id: (index, findings).
+    pub by_request: HashMap<String, Vec<(u64, Vec<Finding>)>>,
+    /// Automatic behaviour actions: (index, identity, action).
+    pub behaviour: Vec<(u64, String, String)>,
+}
 
 /// Reads every entry of the log.
-pub fn index(data_dir: &Path) -> Result<ByRequest> {
+pub fn index(data_dir: &Path) -> Result<Entries> {
     let r = LogReader::open(data_dir, None).context("opening the audit log")?;
-    let mut out: ByRequest = HashMap::new();
+    let mut out = Entries::default();
     for i in 0..r.size() {
-        let e = r.show(i)?;
-        out.entry(e.entry.event.request_id.clone())
+        let ev = r.show(i)?.entry.event;
+        if ev.event_type == "behavior_action" {
+            out.behaviour.push((
+                i,
+                ev.identity.clone().unwrap_or_default(),
+                ev.action.clone(),
+            ));
+        }
+        out.by_request
+            .entry(ev.request_id.clone())
             .or_default()
-            .push((i, e.entry.event.findings.clone()));
+            .push((i, ev.findings));
     }
     Ok(out)
 }
 
+/// Link 7 must show in the log as a behaviour step-down, then a behaviour quarantine, both
+/// of `identity`; returns their indices.
+pub fn behaviour_sequence(entries: &Entries, identity: &str) -> Option<(u64, u64)> {
+    let of = |action: &str| {
+        entries
+            .behaviour
+            .iter()
+            .find(|(_, id, a)| id == identity && a == action)
+            .map(|(i, _, _)| *i)
+    };
+    let down = of("behavior_step_down")?;
+    let quarantine = of("behavior_quarantine")?;
+    (down < quarantine).then_some((down, quarantine))
+}
+
 /// Fills `audit_index` of every step and checks the findings a step depends on.
-pub fn resolve(steps: &mut [Step], entries: &ByRequest) {
+pub fn resolve(steps: &mut [Step], entries: &Entries) {
     for s in steps.iter_mut() {
-        let Some(list) = s.request_id.as_ref().and_then(|id| entries.get(id)) else {
+        if s.step == 7 {
+            match behaviour_sequence(entries, super::cast::VENDOR) {
+                Some((d, q)) => s
+                    .detail
+                    .push_str(&format!(" | audit: step-down #{d}, quarantine #{q}")),
+                None => {
+                    s.as_expected = false;
+                    s.detail
+                        .push_str(" | audit shows no step-down then quarantine");
+                }
+            }
+        }
+        let Some(list) = s
+            .request_id
+            .as_ref()
+            .and_then(|id| entries.by_request.get(id))
+        else {
             continue;
         };
         let Some(class) = s.want_class else {
             s.audit_index = list.first().map(|(i, _)| *i);
             continue;
         };
-        let hit = list.iter().rev().find(|(_, f)| {
-            f.iter().any(|f| f.data_class.as_str() == class)
-        });
+        let hit = list
+            .iter()
+            .rev()
+            .find(|(_, f)| f.iter().any(|f| f.data_class.as_str() == class));
         match hit {
             Some((i, findings)) => {
                 s.audit_index = Some(*i);
@@ -49,15 +95,18 @@ pub fn resolve(steps: &mut [Step], entries: &ByRequest) {
                     s.as_expected = false;
                     s.detail.push_str(" | canary finding not critical");
                 }
-                let mut classes: Vec<&str> = findings.iter().map(|f| f.data_class.as_str()).collect();
+                let mut classes: Vec<&str> =
+                    findings.iter().map(|f| f.data_class.as_str()).collect();
                 classes.sort_unstable();
                 classes.dedup();
-                s.detail.push_str(&format!(" | findings: {}", classes.join(",")));
+                s.detail
+                    .push_str(&format!(" | findings: {}", classes.join(",")));
             }
             None => {
                 s.audit_index = list.first().map(|(i, _)| *i);
                 s.as_expected = false;
-                s.detail.push_str(&format!(" | audit shows no {class} finding"));
+                s.detail
+                    .push_str(&format!(" | audit shows no {class} finding"));
             }
         }
     }
@@ -82,7 +131,10 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 pub fn tamper(data_dir: &Path, request_id: &str, target: u64) -> Result<Step> {
     let copy = data_dir.join("demo/tampered-copy");
     let _ = std::fs::remove_dir_all(&copy);
-    copy_dir(&palisade_audit::audit_dir(data_dir), &palisade_audit::audit_dir(&copy))?;
+    copy_dir(
+        &palisade_audit::audit_dir(data_dir),
+        &palisade_audit::audit_dir(&copy),
+    )?;
     let mut edited = false;
     for e in std::fs::read_dir(palisade_audit::audit_dir(&copy))? {
         let path = e?.path();
@@ -110,14 +162,18 @@ pub fn tamper(data_dir: &Path, request_id: &str, target: u64) -> Result<Step> {
         (false, _) => ("entry not found on disk".to_owned(), String::new()),
         (true, Ok(r)) => ("verify passed".to_owned(), format!("{} entries", r.entries)),
         (true, Err(e)) => (
-            e.first_bad_index()
-                .map_or_else(|| "verify fails, no index".to_owned(), |i| format!("verify fails at entry {i}")),
+            e.first_bad_index().map_or_else(
+                || "verify fails, no index".to_owned(),
+                |i| format!("verify fails at entry {i}"),
+            ),
             e.to_string(),
         ),
     };
-    Ok(Step::new(10, "one byte of the audit log edited", &expected, happened, true)
-        .control("audit: Merkle leaf hashes")
-        .detail(format!("on a copy in {}: {detail}", copy.display())))
+    Ok(
+        Step::new(10, "edit 1 byte of audit log", &expected, happened, true)
+            .control("audit Merkle leaf hash")
+            .detail(format!("on a copy in {}: {detail}", copy.display())),
+    )
     .map(|mut s| {
         s.audit_index = Some(target);
         s
@@ -127,6 +183,13 @@ pub fn tamper(data_dir: &Path, request_id: &str, target: u64) -> Result<Step> {
 /// Verifies the real log; the summary line.
 pub fn verify_real(data_dir: &Path) -> Result<String, String> {
     verify(data_dir, None)
-        .map(|r| palisade_audit::render::render_report(&r).trim_end().to_owned())
+        .map(|r| {
+            format!(
+                "ok, {} entries, {} signed checkpoint(s) verified, root {}",
+                r.entries,
+                r.checkpoints,
+                hex::encode(r.root).get(..16).unwrap_or("")
+            )
+        })
         .map_err(|e| e.to_string())
 }

@@ -1,7 +1,8 @@
 //! Link 7: the vendor's identity, credentials still valid, starts a bulk read of confidential
 //! material and then sends it out. Behaviour compares each call with the vendor's own
-//! baseline: the bulk read steps it down (internal destinations only), the egress that
-//! follows quarantines it (its status flips in the registry), and its next call is refused.
+//! baseline: the bulk read steps it down (and, scoring above the pack's anomaly threshold,
+//! is refused even on its own segment's model), the egress that follows quarantines it (its
+//! status flips in the registry), and its next call is refused at authentication.
 
 use super::cast::{Cast, VENDOR};
 use super::chain::denial;
@@ -13,7 +14,8 @@ use palisade_core::SpiffeId;
 
 /// One bulk-read request: many research notes at once, far above the vendor's usual size.
 fn bulk(i: usize) -> String {
-    let mut s = format!("Batch {i}: normalise the following research notes for the labeling queue.\n");
+    let mut s =
+        format!("Batch {i}: normalise the following research notes for the labeling queue.\n");
     s.push_str("CONFIDENTIAL\n");
     for n in 0..120 {
         s.push_str(&format!(
@@ -39,7 +41,8 @@ fn exfil() -> String {
 pub async fn bulk_then_exfil(scene: &Scene, cast: &Cast) -> Result<Step> {
     let mut bulk_status = Vec::new();
     for i in 0..3 {
-        bulk_status.push(cast.vendor.chat("labeling-small", &bulk(i), false).await?.status);
+        let a = cast.vendor.chat("labeling-small", &bulk(i), false).await?;
+        bulk_status.push(denial(&a, "anomaly-over-threshold"));
     }
     let view = scene
         .runtime
@@ -47,7 +50,9 @@ pub async fn bulk_then_exfil(scene: &Scene, cast: &Cast) -> Result<Step> {
         .as_ref()
         .map(|b| b.baseline(VENDOR))
         .transpose()?;
-    let stepped_down = view.as_ref().is_some_and(|v| v.step_down_until_ms.is_some());
+    let stepped_down = view
+        .as_ref()
+        .is_some_and(|v| v.step_down_until_ms.is_some());
     let out = cast.vendor.chat("gpt-4o", &exfil(), false).await?;
     let status = scene
         .identity()?
@@ -59,26 +64,36 @@ pub async fn bulk_then_exfil(scene: &Scene, cast: &Cast) -> Result<Step> {
         .chat("labeling-small", &labeling_prompt(99), false)
         .await?;
     let happened = format!(
-        "{}, {}, next {} {}",
-        if stepped_down { "step-down" } else { "no step-down" },
+        "{} > {} > {} {}",
+        if stepped_down {
+            "step-down"
+        } else {
+            "no step-down"
+        },
         status.as_str(),
         next.status,
         next.code()
     );
-    let reason = view
-        .as_ref()
-        .and_then(|v| v.recent_deviations.last().map(|d| format!("{d:?}")))
+    // Why it was quarantined, as the registry recorded it.
+    let reason = scene
+        .identity()?
+        .registry
+        .show(&VENDOR.parse::<SpiffeId>()?)?
+        .history
+        .last()
+        .map(|h| h.reason.clone())
         .unwrap_or_default();
     Ok(Step::new(
         7,
-        "vendor bulk read, then exfil",
-        "step-down, quarantined, next 403 identity_quarantined",
+        "vendor bulk read + exfil",
+        "step-down > quarantined > 403 identity_quarantined",
         happened,
         out.status == 403,
     )
-    .control("behavior: own baseline -> registry")
+    .control("behavior baseline -> registry")
     .detail(format!(
-        "bulk reads {bulk_status:?}; egress {}; {}",
+        "bulk reads (internal): {}; egress: {}; {}",
+        bulk_status.join(", "),
         denial(&out, "step-down-internal-only"),
         reason.chars().take(300).collect::<String>()
     ))

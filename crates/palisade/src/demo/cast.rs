@@ -100,8 +100,20 @@ fn now_ms() -> u64 {
 
 /// Registers and enrolls the cast.
 pub async fn enroll_all(scene: &Scene) -> Result<Cast> {
-    register(scene, RESEARCH, IdentityKind::Agent, "research-platform", &["join_token", "sample_tee"])?;
-    register(scene, TRAINER, IdentityKind::Workload, "training-infra", &["sample_tee", "dsse_provenance"])?;
+    register(
+        scene,
+        RESEARCH,
+        IdentityKind::Agent,
+        "research-platform",
+        &["join_token", "sample_tee"],
+    )?;
+    register(
+        scene,
+        TRAINER,
+        IdentityKind::Workload,
+        "training-infra",
+        &["sample_tee", "dsse_provenance"],
+    )?;
     register(
         scene,
         VENDOR,
@@ -144,7 +156,10 @@ pub async fn enroll_all(scene: &Scene) -> Result<Cast> {
 }
 
 /// Signs a scan verdict now.
-pub fn sign_verdict(scene: &Scene, report: &palisade_scan::ScanReport) -> Result<palisade_core::dsse::Envelope> {
+pub fn sign_verdict(
+    scene: &Scene,
+    report: &palisade_scan::ScanReport,
+) -> Result<palisade_core::dsse::Envelope> {
     Ok(palisade_scan::sign_scan_attestation(
         report,
         &scene.keys.scanner(),

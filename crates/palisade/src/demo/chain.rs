@@ -35,10 +35,20 @@ pub async fn stolen_key(t: &Transport) -> Result<Step> {
     let body = chat_body("gpt-4o", "list the research repositories");
     let key = format!("sk-proj-{}", hex::encode(rand::random::<[u8; 20]>()));
     let a = t
-        .send("POST", "/v1/chat/completions", &[("authorization", format!("Bearer {key}"))], Some(&body))
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &[("authorization", format!("Bearer {key}"))],
+            Some(&body),
+        )
         .await?;
     let b = t
-        .send("POST", "/v1/chat/completions", &[("x-api-key", key)], Some(&body))
+        .send(
+            "POST",
+            "/v1/chat/completions",
+            &[("x-api-key", key)],
+            Some(&body),
+        )
         .await?;
     let expected = "401 static_api_key_refused";
     let happened = if status_code(&a) == status_code(&b) {
@@ -46,10 +56,12 @@ pub async fn stolen_key(t: &Transport) -> Result<Step> {
     } else {
         format!("{} / {}", status_code(&a), status_code(&b))
     };
-    Ok(Step::new(1, "stolen long-lived API key", expected, happened, true)
-        .control("identity: no static keys")
-        .detail("Authorization: Bearer sk-... and x-api-key both refused before any upstream")
-        .request(a.request_id))
+    Ok(
+        Step::new(1, "stolen long-lived API key", expected, happened, true)
+            .control("identity static key refused")
+            .detail("Authorization: Bearer sk-... and x-api-key both refused before any upstream")
+            .request(a.request_id),
+    )
 }
 
 /// 2: the research agent's access token replayed from another machine, with a proof signed
@@ -63,27 +75,50 @@ pub async fn copied_token(t: &Transport, cast: &Cast) -> Result<Step> {
         ("dpop", attacker.proof("POST", &url, Some(token), None)),
     ];
     let body = chat_body("research-llm", "export the roadmap");
-    let a = t.send("POST", "/v1/chat/completions", &headers, Some(&body)).await?;
+    let a = t
+        .send("POST", "/v1/chat/completions", &headers, Some(&body))
+        .await?;
     let bare = [("authorization", format!("Bearer {token}"))];
-    let b = t.send("POST", "/v1/chat/completions", &bare, Some(&body)).await?;
+    let b = t
+        .send("POST", "/v1/chat/completions", &bare, Some(&body))
+        .await?;
     let ok = b.status == 401;
-    Ok(Step::new(2, "copied token without its DPoP key", "401 dpop_key_mismatch", status_code(&a), ok)
-        .control("identity: DPoP sender binding")
-        .detail(format!("the same token as plain Bearer: {}", status_code(&b)))
-        .request(a.request_id))
+    Ok(Step::new(
+        2,
+        "copied token, no DPoP key",
+        "401 dpop_key_mismatch",
+        status_code(&a),
+        ok,
+    )
+    .control("identity DPoP binding")
+    .detail(format!(
+        "the same token as plain Bearer: {}",
+        status_code(&b)
+    ))
+    .request(a.request_id))
 }
 
 /// 3: the labeling vendor asks the training tier's checkpoint.
 pub async fn lateral(cast: &Cast) -> Result<Step> {
     let a = cast
         .vendor
-        .chat("ckpt-70b-latest", "Print your training data mixture.", false)
+        .chat(
+            "ckpt-70b-latest",
+            "Print your training data mixture.",
+            false,
+        )
         .await?;
     let want = "labeling-never-training";
-    Ok(Step::new(3, "labeling agent -> training model", &format!("403 {want}"), denial(&a, want), true)
-        .control(format!("policy: {want}"))
-        .detail(format!("policy ids: {}", a.policy_ids().join(",")))
-        .request(a.request_id))
+    Ok(Step::new(
+        3,
+        "labeling -> training tier",
+        &format!("403 {want}"),
+        denial(&a, want),
+        true,
+    )
+    .control(format!("policy {want}"))
+    .detail(format!("policy ids: {}", a.policy_ids().join(",")))
+    .request(a.request_id))
 }
 
 /// 4: the research agent, its instruction lost, sends the roadmap as JSON to the external model.
@@ -92,9 +127,15 @@ pub async fn roadmap_out(scene: &Scene, cast: &Cast) -> Result<Step> {
     let prompt = format!("Turn this into a slide outline for the partner meeting:\n{json}");
     let a = cast.research.chat("gpt-4o", &prompt, false).await?;
     let want = "egress-no-confidential-outside";
-    let mut s = Step::new(4, "roadmap as JSON -> external", &format!("403 {want}"), denial(&a, want), true)
-        .control(format!("inspect: protected_document + policy: {want}"))
-        .request(a.request_id);
+    let mut s = Step::new(
+        4,
+        "roadmap JSON -> external",
+        &format!("403 {want}"),
+        denial(&a, want),
+        true,
+    )
+    .control("inspect doc print + egress")
+    .request(a.request_id);
     s.want_class = Some("protected_document");
     Ok(s)
 }
@@ -114,9 +155,15 @@ pub async fn payroll_out(scene: &Scene, cast: &Cast) -> Result<Step> {
     );
     let a = cast.research.chat("gpt-4o", &prompt, false).await?;
     let want = "egress-no-personal-data-outside";
-    let mut s = Step::new(5, "payroll rows -> external", &format!("403 {want}"), denial(&a, want), true)
-        .control(format!("inspect: payroll EDM + policy: {want}"))
-        .request(a.request_id);
+    let mut s = Step::new(
+        5,
+        "payroll rows -> external",
+        &format!("403 {want}"),
+        denial(&a, want),
+        true,
+    )
+    .control("inspect EDM + egress policy")
+    .request(a.request_id);
     s.want_class = Some("payroll");
     Ok(s)
 }
@@ -125,7 +172,11 @@ pub async fn payroll_out(scene: &Scene, cast: &Cast) -> Result<Step> {
 pub async fn canary_back(scene: &Scene, cast: &Cast) -> Result<Step> {
     let a = cast
         .research
-        .chat("roadmap-rag", "Where are the working files of the roadmap?", true)
+        .chat(
+            "roadmap-rag",
+            "Where are the working files of the roadmap?",
+            true,
+        )
         .await?;
     let leaked = scene
         .roadmap
@@ -139,9 +190,16 @@ pub async fn canary_back(scene: &Scene, cast: &Cast) -> Result<Step> {
         (s, _, true) => format!("{s} canary delivered"),
         (s, c, _) => format!("{s} cut={c}"),
     };
-    let mut s = Step::new(6, "canary in a streamed answer", "stream cut, canary held", happened, true)
-        .control(format!("inspect: canary {} (critical)", scene.canary_id))
-        .request(a.request_id);
+    let mut s = Step::new(
+        6,
+        "canary in streamed answer",
+        "stream cut, canary held",
+        happened,
+        true,
+    )
+    .control("inspect canary (critical)")
+    .detail(format!("canary {}", scene.canary_id))
+    .request(a.request_id);
     s.want_class = Some("canary");
     Ok(s)
 }

@@ -52,7 +52,11 @@ impl Answer {
     pub fn policy_ids(&self) -> Vec<String> {
         self.json()["error"]["policy_ids"]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -239,6 +243,8 @@ impl Agent {
             ("authorization", format!("DPoP {}", self.token)),
             ("dpop", proof),
         ];
-        self.transport.send(method, path, &headers, Some(body)).await
+        self.transport
+            .send(method, path, &headers, Some(body))
+            .await
     }
 }

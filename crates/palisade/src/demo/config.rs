@@ -174,8 +174,16 @@ origin = "palisade.demo/audit"
     )
 }
 
-/// Parses and validates the embedded config.
+/// Where the config is kept, so the other commands can read the demo's state with it.
+pub fn kept_file(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("palisade.toml")
+}
+
+/// Parses and validates the embedded config, and keeps a copy in the data dir.
 pub fn build(i: &ConfigInputs<'_>) -> Result<Config> {
-    palisade_config::parse(&text(i), "<embedded demo config>", i.data_dir)
-        .context("the embedded demo config did not validate")
+    let text = text(i);
+    let config = palisade_config::parse(&text, "<embedded demo config>", i.data_dir)
+        .context("the embedded demo config did not validate")?;
+    std::fs::write(kept_file(i.data_dir), &text).context("keeping the demo config")?;
+    Ok(config)
 }

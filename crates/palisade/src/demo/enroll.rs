@@ -23,7 +23,12 @@ pub async fn attempt(
 ) -> Result<Attempt> {
     let key = DpopKey::generate();
     let ch = transport
-        .send("POST", "/v1/enroll/challenge", &[], Some(&json!({"identity": id})))
+        .send(
+            "POST",
+            "/v1/enroll/challenge",
+            &[],
+            Some(&json!({"identity": id})),
+        )
         .await?;
     if ch.status != 200 {
         bail!("challenge for {id} refused: {} {}", ch.status, ch.code());
@@ -38,7 +43,9 @@ pub async fn attempt(
         "proof": key.proof("POST", &url, None, Some(&nonce)),
         "evidence": evidence(&bind),
     });
-    let answer = transport.send("POST", "/v1/enroll", &[], Some(&body)).await?;
+    let answer = transport
+        .send("POST", "/v1/enroll", &[], Some(&body))
+        .await?;
     Ok(Attempt { answer, key })
 }
 

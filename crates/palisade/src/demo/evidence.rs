@@ -66,7 +66,10 @@ impl DemoKeys {
 
 /// `sha256:<hex>` of an artifact name (stands for the workload image digest).
 pub fn digest_of(artifact: &str) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(artifact.as_bytes())))
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(artifact.as_bytes()))
+    )
 }
 
 fn statement(artifact: &str, digest: &str) -> Value {

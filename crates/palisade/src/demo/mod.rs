@@ -72,7 +72,10 @@ fn fresh_dir(keep: Option<PathBuf>) -> Result<PathBuf> {
         }
     };
     if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
-        bail!("{} is not empty: the demo needs a fresh data dir", dir.display());
+        bail!(
+            "{} is not empty: the demo needs a fresh data dir",
+            dir.display()
+        );
     }
     std::fs::create_dir_all(&dir)?;
     // Absolute, so the printed commands work from anywhere.
@@ -100,7 +103,13 @@ pub fn run(opts: &Options) -> Result<Outcome> {
         .and_then(|s| Some((s.request_id.clone()?, s.audit_index?)));
     let ten = match target {
         Some((id, index)) => audit::tamper(&data_dir, &id, index)?,
-        None => Step::new(10, "one byte of the audit log edited", "verify fails at entry ?", "no entry to edit".into(), false),
+        None => Step::new(
+            10,
+            "edit 1 byte of audit log",
+            "verify fails at entry ?",
+            "no entry to edit".into(),
+            false,
+        ),
     };
     say(&ten.progress_line());
     steps.push(ten);
@@ -115,14 +124,14 @@ pub fn run(opts: &Options) -> Result<Outcome> {
 }
 
 async fn replay(data_dir: &Path, say: &dyn Fn(&str)) -> Result<(Vec<Step>, u32)> {
-    say("palisade demo: the breach replayed against a real gateway (model providers are SIMULATED on loopback)");
+    say("palisade demo: the breach replayed against a real gateway; model providers are SIMULATED");
     let mut scene = scene::start(data_dir).await?;
     say(&format!(
-        "  gateway  https://{} (TLS 1.3, generated dev CA), config validated by palisade_config::parse",
+        "  gateway  https://{} (TLS 1.3, generated dev CA, embedded config)",
         scene.transport.url("").trim_start_matches("https://")
     ));
     say(&format!(
-        "  SIMULATED provider http://{} (lab-labeling, lab-training, lab-research: internal; external: third party) + simulated retrieval model (lab-rag)",
+        "  SIMULATED providers http://{} (internal lab models + one external), lab-rag (retrieval)",
         scene.provider.addr()
     ));
     let result = chain_of_events(&scene, say).await;
@@ -132,13 +141,16 @@ async fn replay(data_dir: &Path, say: &dyn Fn(&str)) -> Result<(Vec<Step>, u32)>
 
 async fn chain_of_events(scene: &scene::Scene, say: &dyn Fn(&str)) -> Result<(Vec<Step>, u32)> {
     let cast = cast::enroll_all(scene).await?;
-    say("  scene    research/summariser (join token + TEE), training/trainer-1 (TEE + DSSE), labeling/cleaner-7 vendor (join token + DSSE + clean scan) enrolled over HTTPS");
+    say("  scene    research agent, training workload, labeling vendor enrolled with evidence");
     say(&format!(
-        "           research-roadmap.md protected with planted canaries; {} synthetic payroll rows loaded for exact data match",
+        "           roadmap protected + canaries planted; {} payroll rows loaded for EDM",
         scene::STAFF
     ));
     let calls = traffic::run(&cast).await?;
-    say(&format!("  baseline {calls} ordinary calls (learning period {} requests per identity)", config::LEARNING_REQUESTS));
+    say(&format!(
+        "  baseline {calls} ordinary calls (learning period {} requests)",
+        config::LEARNING_REQUESTS
+    ));
     let t = &scene.transport;
     let mut steps = Vec::new();
     let mut push = |s: Step| {

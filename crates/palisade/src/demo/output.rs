@@ -1,19 +1,20 @@
 //! Prints the outcome: the table, the audit verification of the real log, and how to explore
 //! the kept data dir; or all of it as one JSON document.
 
-use super::cast::{RESEARCH, VENDOR};
 use super::Outcome;
 use serde_json::json;
 
 /// Commands to explore the kept data dir.
 pub fn explore(o: &Outcome) -> Vec<String> {
     let d = o.data_dir.display();
+    let c = super::config::kept_file(&o.data_dir);
+    let c = c.display();
     vec![
         format!("palisade audit tail -n 20 --data-dir {d}"),
         format!("palisade audit verify --data-dir {d}"),
-        format!("palisade identity show {VENDOR} --data-dir {d}"),
-        format!("palisade identity baseline {VENDOR} --data-dir {d}"),
-        format!("palisade identity show {RESEARCH} --data-dir {d}"),
+        format!("palisade identity show labeling/cleaner-7 --config {c}"),
+        format!("palisade identity baseline labeling/cleaner-7 --config {c}"),
+        format!("palisade identity show research/summariser --config {c}"),
     ]
 }
 
@@ -24,7 +25,7 @@ pub fn text(o: &Outcome) -> String {
     s.push_str(&super::report::table(&o.steps));
     s.push('\n');
     match &o.audit {
-        Ok(summary) => s.push_str(&format!("audit log: {}\n", summary.replace('\n', "; "))),
+        Ok(summary) => s.push_str(&format!("audit log: {summary}\n")),
         Err(e) => s.push_str(&format!("audit log: VERIFICATION FAILED: {e}\n")),
     }
     s.push_str(&format!("data dir:  {} (kept)\n", o.data_dir.display()));

@@ -70,12 +70,11 @@ impl Step {
     /// The progress line printed as the step completes.
     pub fn progress_line(&self) -> String {
         format!(
-            "[{:>2}/10] {} {}: {} -> {}",
+            "[{:>2}/10] {} {}: {}",
             self.step,
             if self.as_expected { "ok  " } else { "FAIL" },
             self.attack,
             self.happened,
-            self.control
         )
     }
 }
@@ -92,8 +91,8 @@ fn cut(s: &str, n: usize) -> String {
 /// The table (about 100 columns, one line per step).
 pub fn table(steps: &[Step]) -> String {
     let mut out = format!(
-        "{:<2} {:<30} {:<25} {:<4} {:<30} {:>5}\n",
-        "#", "attacker tried", "expected = happened", "ok", "deciding control", "audit"
+        "{:<2} {:<25} {:<50} {:<3} {:<30} {:>5}\n",
+        "#", "attacker tried", "happened (= expected when ok)", "ok", "deciding control", "audit"
     );
     for s in steps {
         let happened = if s.as_expected {
@@ -102,10 +101,10 @@ pub fn table(steps: &[Step]) -> String {
             format!("{} (expected {})", s.happened, s.expected)
         };
         out.push_str(&format!(
-            "{:<2} {:<30} {:<25} {:<4} {:<30} {:>5}\n",
+            "{:<2} {:<25} {:<50} {:<3} {:<30} {:>5}\n",
             s.step,
-            cut(&s.attack, 30),
-            cut(&happened, 25),
+            cut(&s.attack, 25),
+            cut(&happened, 50),
             if s.as_expected { "yes" } else { "NO" },
             cut(&s.control, 30),
             s.audit_index.map_or("-".to_owned(), |i| i.to_string())

@@ -77,8 +77,10 @@ pub async fn start(data_dir: &Path) -> Result<Scene> {
 
     // Canaries first: they are planted in the roadmap before it is registered.
     let base = palisade_inspect::InspectConfig::default().canary_url_base;
-    let url = palisade_inspect::canary_mint(data_dir, "url", "research-roadmap.md appendix", &base)?;
-    let doc = palisade_inspect::canary_mint(data_dir, "doc-id", "research-roadmap.md header", &base)?;
+    let url =
+        palisade_inspect::canary_mint(data_dir, "url", "research-roadmap.md appendix", &base)?;
+    let doc =
+        palisade_inspect::canary_mint(data_dir, "doc-id", "research-roadmap.md header", &base)?;
     let first = |c: &palisade_inspect::Canary| c.tokens.first().cloned().unwrap_or_default();
     let roadmap = assets::roadmap(&first(&url), &first(&doc));
     let roadmap_file = work.join("research-roadmap.md");

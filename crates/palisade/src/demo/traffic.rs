@@ -27,20 +27,42 @@ pub async fn run(cast: &Cast) -> Result<u32> {
     };
     for i in 0..LEARNING_REQUESTS + 2 {
         let stream = i % 4 == 3;
-        ok("vendor", cast.vendor.chat("labeling-small", &labeling_prompt(i), stream).await?)?;
+        ok(
+            "vendor",
+            cast.vendor
+                .chat("labeling-small", &labeling_prompt(i), stream)
+                .await?,
+        )?;
     }
     let research = [
-        ("research-llm", "Summarise the public abstract of the attention paper in two lines.", false),
-        ("research-llm", "List three open questions in retrieval augmented generation.", true),
+        (
+            "research-llm",
+            "Summarise the public abstract of the attention paper in two lines.",
+            false,
+        ),
+        (
+            "research-llm",
+            "List three open questions in retrieval augmented generation.",
+            true,
+        ),
         ("ckpt-70b-latest", "Evaluate: what is 17 times 23?", false),
         ("gpt-4o", "What is the capital of Portugal?", false),
     ];
     for (model, prompt, stream) in research {
-        ok("research agent", cast.research.chat(model, prompt, stream).await?)?;
+        ok(
+            "research agent",
+            cast.research.chat(model, prompt, stream).await?,
+        )?;
     }
     ok(
         "training workload",
-        cast.trainer.chat("ckpt-70b-latest", "Evaluate: translate 'good morning' to French.", false).await?,
+        cast.trainer
+            .chat(
+                "ckpt-70b-latest",
+                "Evaluate: translate 'good morning' to French.",
+                false,
+            )
+            .await?,
     )?;
     Ok(calls)
 }

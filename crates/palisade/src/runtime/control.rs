@@ -59,7 +59,9 @@ impl IdentityControl {
         let Some(b) = &self.behavior else { return };
         // /admin/v1/identities/<segment>/<name>/release
         let parts: Vec<&str> = path.trim_end_matches("/release").rsplitn(3, '/').collect();
-        let (Some(name), Some(segment)) = (parts.first(), parts.get(1)) else { return };
+        let (Some(name), Some(segment)) = (parts.first(), parts.get(1)) else {
+            return;
+        };
         match self.identity.registry.resolve(&format!("{segment}/{name}")) {
             Ok(id) => {
                 if let Err(e) = b.release(&id) {
@@ -82,16 +84,17 @@ impl ControlPlane for IdentityControl {
         }
         let routed = matches!(
             (req.method, path),
-            ("POST", "/v1/enroll/challenge") | ("POST", "/v1/enroll") | ("GET", "/.well-known/jwks.json")
+            ("POST", "/v1/enroll/challenge")
+                | ("POST", "/v1/enroll")
+                | ("GET", "/.well-known/jwks.json")
         );
         if !routed {
             return None;
         }
-        let (status, body) = self.identity.enrollment.handle_enroll_http_tls(
-            path,
-            req.body,
-            req.client_cert_sha256,
-        );
+        let (status, body) =
+            self.identity
+                .enrollment
+                .handle_enroll_http_tls(path, req.body, req.client_cert_sha256);
         Some(ControlResponse::json(status, body))
     }
 }

@@ -38,7 +38,7 @@ pub fn inspect_hash_key(vault: &Vault) -> Result<[u8; 32]> {
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -54,7 +54,8 @@ mod tests {
     #[test]
     fn key_is_created_once_and_then_stable() {
         let dir = tempfile::tempdir().unwrap();
-        let vault = Vault::open_with_master_key(dir.path(), zeroize::Zeroizing::new([7u8; 32])).unwrap();
+        let vault =
+            Vault::open_with_master_key(dir.path(), zeroize::Zeroizing::new([7u8; 32])).unwrap();
         let a = inspect_hash_key(&vault).unwrap();
         let b = inspect_hash_key(&vault).unwrap();
         assert_eq!(a, b);

@@ -25,18 +25,26 @@ pub struct Runtime {
     /// The stages handed to the gateway.
     pub stages: Stages,
     /// The state database.
+    // Not read by the binary yet; kept so its owner can reach the shared store.
+    #[allow(dead_code)]
     pub store: Arc<Store>,
     /// Identities, enrollment and tokens (auth mode `identity`).
+    // Read by the demo (registry, join tokens); `serve` reaches it through the stages only.
+    #[cfg_attr(not(feature = "demo"), allow(dead_code))]
     pub identity: Option<Arc<IdentityService>>,
     /// The audit log.
     pub audit: Arc<AuditLog>,
     /// Behavioural baselines (`[behavior]`).
     pub behavior: Option<Arc<Baselines>>,
     /// The inspection engine (`[inspect]`).
+    // Not read by the binary yet (a reload hook would use it); the stages hold their own Arc.
+    #[allow(dead_code)]
     pub inspect: Option<Arc<palisade_inspect::Engine>>,
     /// The policy engine (`[policy]`); `reload()` on SIGHUP.
     pub policy: Option<Arc<PolicyEngine>>,
     /// Polls the policy directory when `[policy] watch = true`; stops when dropped.
+    // Never read: held only so the watcher lives as long as the runtime.
+    #[allow(dead_code)]
     pub policy_watcher: Option<palisade_policy::PolicyWatcher>,
 }
 
@@ -50,7 +58,8 @@ impl Runtime {
         let store = Arc::new(Store::open(data_dir).context("opening the state database")?);
 
         let audit_cfg = config.audit.clone().unwrap_or_default();
-        let audit = Arc::new(AuditLog::open(data_dir, &audit_cfg, vault).context("opening the audit log")?);
+        let audit =
+            Arc::new(AuditLog::open(data_dir, &audit_cfg, vault).context("opening the audit log")?);
         let audit_sink: Arc<dyn AuditSink> = audit.clone();
 
         // Development stages exist only for `mode = "none"` (their constructors refuse otherwise).
@@ -60,7 +69,9 @@ impl Runtime {
         };
         let (authenticator, identity): (Arc<dyn Authenticator>, _) = match &dev {
             Some(dev) => {
-                tracing::warn!("[auth] mode = \"none\": every caller is allowed (development only)");
+                tracing::warn!(
+                    "[auth] mode = \"none\": every caller is allowed (development only)"
+                );
                 (dev.authenticator.clone(), None)
             }
             None => {
@@ -88,7 +99,9 @@ impl Runtime {
             None => None,
         };
         let policy_watcher = match &policy {
-            Some(p) => p.watch_configured().context("watching the policy directory")?,
+            Some(p) => p
+                .watch_configured()
+                .context("watching the policy directory")?,
             None => None,
         };
         let authorizer: Arc<dyn Authorizer> = match (&policy, &dev) {
@@ -125,7 +138,9 @@ impl Runtime {
 
         let stages = Stages {
             authenticator,
-            inspector: inspect.clone().map(|e| e as Arc<dyn palisade_core::Inspector>),
+            inspector: inspect
+                .clone()
+                .map(|e| e as Arc<dyn palisade_core::Inspector>),
             behavior: behavior_stage,
             authorizer,
             audit: audit_sink,

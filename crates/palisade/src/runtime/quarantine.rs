@@ -76,9 +76,12 @@ impl BehaviorScorer for EnforcingBehavior {
         {
             if let Some(reg) = &self.registry {
                 let reason = format!("automatic: {}", score.reason);
-                if let Err(e) =
-                    reg.set_status(&obs.identity.id, StatusAction::Quarantine, BEHAVIOR_ACTOR, &reason)
-                {
+                if let Err(e) = reg.set_status(
+                    &obs.identity.id,
+                    StatusAction::Quarantine,
+                    BEHAVIOR_ACTOR,
+                    &reason,
+                ) {
                     tracing::error!(identity = %obs.identity.id, error = %e, "could not quarantine");
                 }
             }

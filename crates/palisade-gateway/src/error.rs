@@ -7,14 +7,16 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use palisade_core::ApiKind;
 use serde_json::json;
+use std::borrow::Cow;
 
 /// One refusal or failure, with everything needed to render it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
-    /// Stable machine code, e.g. `model_not_found`.
-    pub code: &'static str,
+    /// Stable machine code, e.g. `model_not_found`, or the precise code a stage reported
+    /// (`identity_revoked`, `dpop_replay`, ...).
+    pub code: Cow<'static, str>,
     /// Human-readable message (never containing secrets or upstream bodies).
     pub message: String,
     /// Ids of deciding policies (policy denials).
@@ -25,10 +27,14 @@ pub struct ApiError {
 
 impl ApiError {
     /// An error with a status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             status,
-            code,
+            code: code.into(),
             message: message.into(),
             policy_ids: Vec::new(),
             dpop_nonce: None,

@@ -50,16 +50,47 @@ pub struct ControlResponse {
     /// Extra response headers (e.g. `cache-control`, `dpop-nonce`, `www-authenticate`).
     /// Framing headers (`content-length`, `transfer-encoding`, `connection`) are ignored.
     pub headers: Vec<(String, String)>,
+    /// The identity the call acted as or on, for the audit record's `identity` field (e.g. the
+    /// enrolled or refreshed identity, or `admin:<name>` for an admin call). Never sent to the
+    /// caller. `None`: the control event is recorded without an identity.
+    pub audit_identity: Option<String>,
+    /// A short reason for the audit record's `detail` field (e.g. `enrolled`, a refusal code,
+    /// `revoked research/agent-7`). Never sent to the caller; must not contain tokens, keys or
+    /// evidence (it is sealed at rest, but it is still a log).
+    pub audit_detail: Option<String>,
 }
 
 impl ControlResponse {
-    /// A response with a status and JSON body and no extra headers.
+    /// A response with a status and JSON body, no extra headers and no audit attribution.
     pub fn json(status: u16, body: Value) -> Self {
         Self {
             status,
             body,
             headers: Vec::new(),
+            audit_identity: None,
+            audit_detail: None,
         }
+    }
+
+    /// Adds a response header.
+    #[must_use]
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the identity recorded in the audit event of this call.
+    #[must_use]
+    pub fn with_audit_identity(mut self, identity: impl Into<String>) -> Self {
+        self.audit_identity = Some(identity.into());
+        self
+    }
+
+    /// Sets the detail recorded in the audit event of this call.
+    #[must_use]
+    pub fn with_audit_detail(mut self, detail: impl Into<String>) -> Self {
+        self.audit_detail = Some(detail.into());
+        self
     }
 }
 
@@ -69,6 +100,7 @@ impl std::fmt::Debug for ControlResponse {
         f.debug_struct("ControlResponse")
             .field("status", &self.status)
             .field("headers", &names)
+            .field("audit_identity", &self.audit_identity)
             .finish_non_exhaustive()
     }
 }
@@ -132,11 +164,12 @@ mod tests {
         };
         let d = format!("{req:?}");
         assert!(!d.contains("SECRET"), "{d}");
-        let resp = ControlResponse {
-            status: 200,
-            body: serde_json::json!({"access_token": "tok-SECRET"}),
-            headers: vec![("dpop-nonce".into(), "nonce-SECRET".into())],
-        };
+        let resp = ControlResponse::json(200, serde_json::json!({"access_token": "tok-SECRET"}))
+            .with_header("dpop-nonce", "nonce-SECRET")
+            .with_audit_identity("research/agent-1")
+            .with_audit_detail("refreshed");
+        assert_eq!(resp.headers, vec![("dpop-nonce".into(), "nonce-SECRET".into())]);
+        assert_eq!(resp.audit_detail.as_deref(), Some("refreshed"));
         let d = format!("{resp:?}");
         assert!(!d.contains("SECRET") && d.contains("200"), "{d}");
     }

@@ -65,23 +65,26 @@ impl ControlPlane for FakePlane {
                     }
                 };
                 assert_eq!(v["evidence"], EVIDENCE);
-                Some(ControlResponse {
-                    status: 201,
-                    body: json!({"access_token": TOKEN, "token_type": "DPoP"}),
-                    headers: vec![("dpop-nonce".into(), "n-2".into())],
-                })
+                Some(
+                    ControlResponse::json(
+                        201,
+                        json!({"access_token": TOKEN, "token_type": "DPoP"}),
+                    )
+                    .with_header("dpop-nonce", "n-2")
+                    .with_audit_identity("research/agent-1")
+                    .with_audit_detail("enrolled"),
+                )
             }
-            ("GET", "/.well-known/jwks.json") => Some(ControlResponse {
-                status: 200,
-                body: json!({"keys": []}),
-                headers: vec![("cache-control".into(), "max-age=300".into())],
-            }),
+            ("GET", "/.well-known/jwks.json") => Some(
+                ControlResponse::json(200, json!({"keys": []}))
+                    .with_header("cache-control", "max-age=300"),
+            ),
             (_, p) if p.starts_with("/admin/v1/identities") => {
                 if authorization.as_deref() != Some(&format!("Bearer {ADMIN}")) {
                     return Some(ControlResponse::json(
                         401,
                         json!({"error": {"message": "admin credential required", "type": "authentication_error", "code": "admin_unauthenticated"}}),
-                    ));
+                    ).with_audit_detail("admin_unauthenticated"));
                 }
                 Some(ControlResponse::json(200, json!({"identities": []})))
             }
@@ -276,6 +279,9 @@ async fn body_limit_is_413_in_openai_format_and_the_plane_is_not_called() {
     assert_eq!(ev[0].event_type, "control");
     assert_eq!(ev[0].status, 413);
     assert_eq!(ev[0].decision, Effect::Deny);
+    // Refused by the gateway itself: its error code is the detail.
+    assert_eq!(ev[0].detail.as_deref(), Some("request_too_large"));
+    assert_eq!(ev[0].identity, None);
     h.shutdown().await;
 }
 
@@ -297,6 +303,10 @@ async fn every_control_call_is_audited_without_body_content() {
     assert_eq!(e.decision, Effect::Allow);
     assert_eq!(e.outcome, AuditOutcome::Completed);
     assert_eq!(e.status, 201);
+    // The handler's attribution is recorded, and not sent to the caller.
+    assert_eq!(e.identity.as_deref(), Some("research/agent-1"));
+    assert_eq!(e.detail.as_deref(), Some("enrolled"));
+    assert!(!resp_body.contains("research/agent-1") && !resp_body.contains("enrolled"));
     assert_eq!(e.bytes_in, body.len() as u64);
     assert_eq!(e.bytes_out, resp_body.len() as u64);
     assert_eq!(
@@ -314,6 +324,8 @@ async fn every_control_call_is_audited_without_body_content() {
     assert_eq!(ev[1].action, "DELETE /admin/v1/identities/a");
     assert_eq!(ev[1].decision, Effect::Deny);
     assert_eq!(ev[1].outcome, AuditOutcome::Unauthenticated);
+    assert_eq!(ev[1].identity, None);
+    assert_eq!(ev[1].detail.as_deref(), Some("admin_unauthenticated"));
     h.shutdown().await;
 }
 

@@ -329,7 +329,21 @@ async fn authentication_failure_is_401_before_the_body_is_used() {
     )
     .unwrap();
     assert_eq!(v["error"]["type"], "authentication_error");
-    assert_eq!(audit.events()[0].outcome, AuditOutcome::Unauthenticated);
+    // The authenticator's precise code, not a generic one, in the Anthropic format too.
+    assert_eq!(v["error"]["code"], "token_expired");
+    let ev = &audit.events()[0];
+    assert_eq!(ev.outcome, AuditOutcome::Unauthenticated);
+    assert_eq!(ev.identity, None);
+    assert_eq!(
+        ev.detail.as_deref(),
+        Some("authentication refused: token_expired")
+    );
+    // The OpenAI format carries it as well.
+    let (s, _, body) = h.post_json("/v1/chat/completions", chat("hi", false)).await;
+    assert_eq!(s, 401);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["error"]["code"], "token_expired");
+    assert_eq!(v["error"]["type"], "authentication_error");
     // The model list is not public either.
     assert_eq!(h.get("/v1/models").await.0, 401);
     h.shutdown().await;

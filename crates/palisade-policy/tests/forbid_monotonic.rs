@@ -46,7 +46,7 @@ fn request() -> impl Strategy<
             IdentityStatus::Active,
             IdentityStatus::Quarantined,
         ]),
-        prop::sample::subsequence(vec!["join_token", "dsse", "sev_snp"], 0..=3),
+        prop::sample::subsequence(vec!["join_token", "dsse_provenance", "sev_snp"], 0..=3),
         prop::sample::select(ACTIONS.to_vec()),
         prop::sample::select(SEGMENTS.to_vec()),
         prop::sample::select(vec![

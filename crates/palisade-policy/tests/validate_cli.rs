@@ -185,7 +185,7 @@ action = "invoke_model"
 [principal]
 id = "spiffe://lab.example/labeling/cleaner-7"
 kind = "vendor"
-attestation_kinds = ["dsse"]
+attestation_kinds = ["dsse_provenance"]
 [resource]
 name = "ckpt-70b"
 upstream = "vllm-training"

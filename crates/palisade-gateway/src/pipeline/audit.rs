@@ -33,6 +33,9 @@ pub(crate) struct AuditDraft {
     /// Set for a streamed response: filled with the head event once it is durable, so the
     /// stream can append its `response_complete` event.
     pub tail: Option<TailSlot>,
+    /// Why a call was refused where no identity or decision says it (the authentication
+    /// failure code, never the credential).
+    pub detail: Option<String>,
     pub started: Instant,
 }
 
@@ -71,6 +74,7 @@ impl AuditDraft {
             request_sha256: None,
             response: None,
             tail: None,
+            detail: None,
             started: Instant::now(),
         }
     }
@@ -80,6 +84,13 @@ impl AuditDraft {
         self.bytes_in = body.len() as u64;
         self.request_sha256 = Some(hex::encode(Sha256::digest(body)));
     }
+}
+
+/// The audit `detail` of a call refused at authentication: the failure code only, so an
+/// auditor can tell `identity_revoked` (a known identity, disabled) from `dpop_proof_invalid`
+/// (a copied token without its key). The code was already checked to be a plain identifier.
+pub(crate) fn auth_detail(code: &str) -> String {
+    format!("authentication refused: {code}")
 }
 
 /// The outcome recorded for an HTTP status.
@@ -139,7 +150,7 @@ pub(crate) async fn record(
         outcome,
         request_sha256: draft.request_sha256,
         response_sha256: (!response.sha256.is_empty()).then_some(response.sha256),
-        detail: None,
+        detail: draft.detail,
     };
     append_durable(sink, event.clone()).await?;
     if let Some(slot) = draft.tail {

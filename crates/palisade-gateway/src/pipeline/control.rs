@@ -44,6 +44,8 @@ pub(crate) async fn control_call(
     let server = &shared.config.server;
     let mut bytes_in = 0u64;
     let mut request_sha256 = None;
+    let mut audit_identity = None;
+    let mut audit_detail = None;
     let result = async {
         limits::check_declared_length(&parts.headers, server.body_limit_bytes)?;
         let body = limits::read_body(body, server.body_limit_bytes, server.request_timeout).await?;
@@ -64,7 +66,11 @@ pub(crate) async fn control_call(
         )
         .await?;
         match answer {
-            Some(r) => render(r),
+            Some(mut r) => {
+                audit_identity = r.audit_identity.take().map(bounded);
+                audit_detail = r.audit_detail.take().map(bounded);
+                render(r)
+            }
             None => Err(ApiError::unknown_route(parts.uri.path())),
         }
     }
@@ -75,14 +81,18 @@ pub(crate) async fn control_call(
             body.len() as u64,
             Some(hex::encode(Sha256::digest(body))),
         ),
-        Err(e) => (e.status.as_u16(), 0, None),
+        Err(e) => {
+            // The gateway refused or failed the call itself: its code is the detail.
+            audit_detail.get_or_insert_with(|| e.code.to_string());
+            (e.status.as_u16(), 0, None)
+        }
     };
     let outcome = outcome_of(status);
     let event = AuditEvent {
         time_ms: shared.stages.clock.now_millis(),
         request_id,
         event_type: "control".into(),
-        identity: None,
+        identity: audit_identity,
         segment: None,
         action,
         resource: None,
@@ -103,7 +113,7 @@ pub(crate) async fn control_call(
         outcome,
         request_sha256,
         response_sha256,
-        detail: None,
+        detail: audit_detail,
     };
     let response = match append_durable(shared.stages.audit.as_ref(), event).await {
         Err(e) => e.response(ApiKind::OpenAiChat),
@@ -124,6 +134,19 @@ pub(crate) async fn control_call(
         started.elapsed(),
     );
     response
+}
+
+/// Longest handler-supplied audit attribution kept (characters); the rest is cut so a handler
+/// bug cannot bloat every control record.
+const MAX_AUDIT_TEXT: usize = 256;
+
+fn bounded(s: String) -> String {
+    if s.chars().count() <= MAX_AUDIT_TEXT {
+        return s;
+    }
+    let mut out: String = s.chars().take(MAX_AUDIT_TEXT).collect();
+    out.push('…');
+    out
 }
 
 /// Runs the handler on a blocking thread (it may touch storage or verify evidence) under the
@@ -199,14 +222,11 @@ mod tests {
 
     #[test]
     fn render_sets_json_no_store_and_drops_framing_headers() {
-        let (s, h, b) = render(ControlResponse {
-            status: 201,
-            body: json!({"ok": true}),
-            headers: vec![
-                ("content-length".into(), "999".into()),
-                ("dpop-nonce".into(), "n1".into()),
-            ],
-        })
+        let (s, h, b) = render(
+            ControlResponse::json(201, json!({"ok": true}))
+                .with_header("content-length", "999")
+                .with_header("dpop-nonce", "n1"),
+        )
         .unwrap();
         assert_eq!(s, StatusCode::CREATED);
         assert_eq!(h[CONTENT_TYPE], "application/json");
@@ -214,29 +234,27 @@ mod tests {
         assert_eq!(h["dpop-nonce"], "n1");
         assert!(h.get("content-length").is_none());
         assert_eq!(&b[..], br#"{"ok":true}"#);
-        let jwks = render(ControlResponse {
-            status: 200,
-            body: json!({}),
-            headers: vec![("Cache-Control".into(), "max-age=300".into())],
-        })
+        let jwks = render(
+            ControlResponse::json(200, json!({})).with_header("Cache-Control", "max-age=300"),
+        )
         .unwrap();
         assert_eq!(jwks.1[CACHE_CONTROL], "max-age=300");
+    }
+
+    #[test]
+    fn audit_attribution_is_bounded() {
+        assert_eq!(bounded("enrolled".into()), "enrolled");
+        let long = bounded("x".repeat(1000));
+        assert_eq!(long.chars().count(), MAX_AUDIT_TEXT + 1);
+        assert!(long.ends_with('…'));
     }
 
     #[test]
     fn render_refuses_bad_status_and_headers() {
         for bad in [
             ControlResponse::json(42, json!({})),
-            ControlResponse {
-                status: 200,
-                body: json!({}),
-                headers: vec![("bad name".into(), "v".into())],
-            },
-            ControlResponse {
-                status: 200,
-                body: json!({}),
-                headers: vec![("x".into(), "line\nbreak".into())],
-            },
+            ControlResponse::json(200, json!({})).with_header("bad name", "v"),
+            ControlResponse::json(200, json!({})).with_header("x", "line\nbreak"),
         ] {
             assert_eq!(render(bad).unwrap_err().status, 500);
         }

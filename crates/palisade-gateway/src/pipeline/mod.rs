@@ -167,7 +167,8 @@ async fn stages_2_to_9(
         &url,
         &parts.headers,
         conn.client_cert_sha256,
-    )?;
+    )
+    .inspect_err(|e| draft.detail = Some(audit::auth_detail(&e.code)))?;
     draft.identity = Some(identity.clone());
 
     // 4. normalize

@@ -45,7 +45,7 @@ pub fn labeling_vendor() -> Identity {
         "labeling",
         "cleaner",
         IdentityKind::Vendor,
-        &["join_token", "dsse"],
+        &["join_token", "dsse_provenance"],
     )
 }
 

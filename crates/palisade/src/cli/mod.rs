@@ -6,9 +6,9 @@ pub mod advisories;
 pub mod audit;
 pub mod canary;
 pub mod config;
-pub mod dev;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod dev;
 pub mod identity;
 pub mod inspect;
 pub mod location;
@@ -17,7 +17,6 @@ pub mod protect;
 pub mod scan;
 pub mod serve;
 pub mod vault;
-mod vault_credentials;
 
 /// The command ran to completion and its answer is "no": findings at or above the threshold,
 /// a log that fails verification, failing policy cases. `main` exits 1 and prints the message

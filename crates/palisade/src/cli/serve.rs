@@ -1,14 +1,14 @@
 //! `palisade serve --config FILE`: loads the config, opens the vault, builds the stages and runs
 //! the gateway until SIGINT/SIGTERM, then drains.
 
-use super::vault_credentials::VaultCredentials;
+use crate::runtime::credentials::VaultCredentials;
+use crate::runtime::Runtime;
 use anyhow::{Context, Result};
 use clap::Args;
-use crate::runtime::Runtime;
 use palisade_core::SystemClock;
 use palisade_gateway::Gateway;
-use std::sync::Arc;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Arguments of `serve`.
 #[derive(Debug, Args)]
@@ -17,7 +17,6 @@ pub struct ServeArgs {
     #[arg(long)]
     pub config: PathBuf,
 }
-
 
 /// Runs the gateway.
 pub fn run(args: ServeArgs) -> Result<()> {
@@ -62,8 +61,14 @@ async fn reload_policy_on_sighup(policy: Arc<palisade_policy::PolicyEngine>) {
         while hup.recv().await.is_some() {
             let p = policy.clone();
             match tokio::task::spawn_blocking(move || p.reload()).await {
-                Ok(Ok(o)) => tracing::info!(generation = o.generation, policies = o.policies, "policy reloaded"),
-                Ok(Err(e)) => tracing::error!(error = %e, "policy reload refused; the previous set keeps serving"),
+                Ok(Ok(o)) => tracing::info!(
+                    generation = o.generation,
+                    policies = o.policies,
+                    "policy reloaded"
+                ),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "policy reload refused; the previous set keeps serving")
+                }
                 Err(e) => tracing::error!(error = %e, "policy reload task failed"),
             }
         }

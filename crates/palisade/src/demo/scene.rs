@@ -8,11 +8,12 @@ use super::client::Transport;
 use super::config::{self, ConfigInputs};
 use super::evidence::DemoKeys;
 use super::provider;
+use crate::runtime::credentials::VaultCredentials;
 use crate::runtime::{keys::inspect_hash_key, Runtime};
 use anyhow::{Context, Result};
 use palisade_core::SystemClock;
 use palisade_gateway::dev::fake_upstream::FakeUpstream;
-use palisade_gateway::{CredentialError, CredentialSource, Gateway};
+use palisade_gateway::Gateway;
 use palisade_vault::Vault;
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
@@ -20,18 +21,6 @@ use std::sync::Arc;
 
 /// Employees in the synthetic payroll table.
 pub const STAFF: usize = 240;
-
-/// Provider keys read from the sealed vault (what `serve` does; its adapter is private to cli).
-struct SealedKeys(Vault);
-
-impl CredentialSource for SealedKeys {
-    fn get(&self, name: &str) -> Result<SecretString, CredentialError> {
-        self.0.get(name).map_err(|e| CredentialError {
-            name: name.to_owned(),
-            reason: e.to_string(),
-        })
-    }
-}
 
 /// Everything the steps use.
 pub struct Scene {
@@ -120,7 +109,11 @@ pub async fn start(data_dir: &Path) -> Result<Scene> {
 
     // The gateway, exactly as `serve` builds it.
     let runtime = Runtime::build(&config, &vault, Arc::new(SystemClock))?;
-    let gateway = Gateway::new(config.clone(), runtime.stages.clone(), &SealedKeys(vault))?;
+    let gateway = Gateway::new(
+        config.clone(),
+        runtime.stages.clone(),
+        &VaultCredentials(vault),
+    )?;
     let bound = gateway.bind().await?;
     let ca = bound
         .dev_ca()

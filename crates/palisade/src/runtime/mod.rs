@@ -2,8 +2,8 @@
 //! gateway's stage traits, in the order of DESIGN.md §2. `serve` and `demo` both start the
 //! gateway through here, so the demo exercises exactly what production runs.
 
-mod attestation;
 mod control;
+pub mod credentials;
 mod evidence;
 pub mod keys;
 pub mod quarantine;
@@ -84,9 +84,8 @@ impl Runtime {
                     }
                 }
                 let svc = Arc::new(svc);
-                let authn = svc.authenticator.clone() as Arc<dyn Authenticator>;
                 (
-                    Arc::new(attestation::PolicyFamilies(authn)) as Arc<dyn Authenticator>,
+                    svc.authenticator.clone() as Arc<dyn Authenticator>,
                     Some(svc),
                 )
             }

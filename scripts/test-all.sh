@@ -20,6 +20,6 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --features "$features" -- -D warnings
 echo "== cargo test"
-cargo test --workspace --features "$features"
+cargo test --workspace --no-fail-fast --features "$features"
 echo "== interop (official Python SDKs)"
 tests/interop/run.sh

@@ -49,6 +49,9 @@ enum Command {
     /// Advisory database (OSV, RustSec) used by `scan`.
     #[command(subcommand)]
     Advisories(cli::advisories::AdvisoriesCommand),
+    /// The key that signs scan verdicts for vendor enrollment.
+    #[command(subcommand)]
+    ScanKey(cli::scan_key::ScanKeyCommand),
     /// Development tools (simulated upstreams).
     #[command(subcommand, hide = true)]
     Dev(cli::dev::DevCommand),
@@ -71,6 +74,7 @@ fn main() -> std::process::ExitCode {
         Command::Protect(cmd) => cli::protect::run(cmd),
         Command::Scan(args) => cli::scan::run(args),
         Command::Advisories(cmd) => cli::advisories::run(cmd),
+        Command::ScanKey(cmd) => cli::scan_key::run(cmd),
         Command::Dev(cmd) => cli::dev::run(cmd),
         #[cfg(feature = "demo")]
         Command::Demo(args) => cli::demo::run(args),

@@ -15,6 +15,7 @@ pub mod location;
 pub mod policy;
 pub mod protect;
 pub mod scan;
+pub mod scan_key;
 pub mod serve;
 pub mod vault;
 

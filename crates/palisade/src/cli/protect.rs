@@ -1,4 +1,4 @@
-//! `palisade protect add FILE... | list`: protected documents fingerprinted into the data dir
+//! `palisade protect add FILE... | list | records`: protected documents fingerprinted into the data dir
 //! (palisade_inspect::protect_add, hashes only) under the deployment's hash key, so the
 //! gateway and `palisade inspect` recognize excerpts, reformatting and summaries.
 
@@ -24,6 +24,12 @@ pub enum ProtectCommand {
         #[command(flatten)]
         at: Location,
     },
+    /// Load the organization's sensitive records (the CSV of `[inspect.edm]`) for exact data
+    /// match: rows are stored as keyed hashes only, never in the clear. Needs `--config`.
+    Records {
+        #[command(flatten)]
+        at: Location,
+    },
 }
 
 /// Runs a protect subcommand.
@@ -42,6 +48,20 @@ pub fn run(cmd: ProtectCommand) -> Result<()> {
                     d.salient.len()
                 );
             }
+        }
+        ProtectCommand::Records { at } => {
+            let r = at.resolve()?;
+            let edm = r
+                .config
+                .as_ref()
+                .and_then(|c| c.inspect.as_ref())
+                .and_then(|i| i.edm.as_ref())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no [inspect.edm] section: pass --config with the CSV and its column roles")
+                })?;
+            let key = hash_key(&r)?;
+            let rows = palisade_inspect::edm_load(&r.data_dir, edm, key)?;
+            println!("indexed {rows} records from {} (keyed hashes only)", edm.csv.display());
         }
         ProtectCommand::List { at } => {
             for d in palisade_inspect::load_docs(&at.data_dir()?)? {

@@ -31,8 +31,8 @@ LUA
 sed 's/gpt-4o-mini/fake-gpt/' "$work/post.lua" > "$work/direct.lua"
 
 load() { # $1 label, $2 url, $3 lua
-  echo "== $1, concurrency 1"; wrk -t1 -c1 -d"$dur" --latency -s "$3" "$2" | grep -E "50%|90%|99%|Requests/sec"
-  echo "== $1, concurrency 64"; wrk -t2 -c64 -d"$dur" --latency -s "$3" "$2" | grep -E "50%|99%|Requests/sec"
+  echo "== $1, concurrency 1"; wrk -t1 -c1 -d"$dur" --latency -s "$3" "$2" | grep -E " 50%| 90%| 99%|Requests/sec"
+  echo "== $1, concurrency 64"; wrk -t2 -c64 -d"$dur" --latency -s "$3" "$2" | grep -E " 50%| 99%|Requests/sec"
 }
 
 gateway() { # $1 label, $2 audit mode, $3 inspect on/off
@@ -44,7 +44,7 @@ gateway() { # $1 label, $2 audit mode, $3 inspect on/off
   printf 'sk-bench' | "$bin" vault put fake-openai-key --config "$dir/p.toml" >/dev/null
   printf 'sk-bench' | "$bin" vault put fake-anthropic-key --config "$dir/p.toml" >/dev/null
   RUST_LOG=warn "$bin" serve --config "$dir/p.toml" 2> "$dir/gw.log" & local gw=$!; pids+=($gw)
-  for _ in $(seq 1 100); do grep -q "listening on" "$dir/gw.log" && break; sleep 0.1; done
+  for _ in $(seq 1 100); do grep -qs "listening on" "$dir/gw.log" && break; sleep 0.1; done
   load "gateway $1" "https://127.0.0.1:$gw_port/v1/chat/completions" "$work/post.lua"
   kill "$gw"; wait "$gw" 2>/dev/null || true
 }

@@ -4,6 +4,7 @@
 # Gateway: `palisade serve` over TLS 1.3 in front of it, development stages (auth none).
 # Prints: latency percentiles at concurrency 1, req/s at concurrency 64, gateway RSS with 1000
 # open connections. Not a test: figures go to docs/bench-gateway.md.
+# For sync vs batch audit and inspection on/off in one run: scripts/bench-audit-modes.sh.
 # BENCH_IDLE_FIRST=1 measures the 1000 idle connections on the fresh process before any load
 # (the figure that isolates per-connection memory from allocator high-water after load);
 # BENCH_ONLY_IDLE=1 stops after that. BENCH_IDLE_BODY=N makes each held connection send one
@@ -25,6 +26,9 @@ up_port="$(free_port)"; gw_port="$(free_port)"
 "$bin" dev fake-upstream --port "$up_port" > "$work/up.log" 2>&1 & pids+=($!)
 sed -e "s/127.0.0.1:9911/127.0.0.1:$up_port/g" -e "s/127.0.0.1:8443/127.0.0.1:$gw_port/" \
     -e "s#\"../palisade-data\"#\"$work/data\"#" "$root/examples/local-fake-upstream.toml" > "$work/p.toml"
+# `serve` always appends to the real audit log (default `sync`: one disk flush per call).
+# BENCH_AUDIT_MODE=batch for the issue-2 latency figures (see docs/bench-gateway.md).
+if [ -n "${BENCH_AUDIT_MODE:-}" ]; then printf '\n[audit]\nmode = "%s"\n' "$BENCH_AUDIT_MODE" >> "$work/p.toml"; fi
 printf 'sk-bench' | "$bin" vault put fake-openai-key --config "$work/p.toml" >/dev/null
 printf 'sk-bench' | "$bin" vault put fake-anthropic-key --config "$work/p.toml" >/dev/null
 RUST_LOG=warn "$bin" serve --config "$work/p.toml" 2> "$work/gw.log" & gw_pid=$!; pids+=($gw_pid)

@@ -250,9 +250,6 @@ def test_admin_api_requires_the_admin_credential(gw):
             assert r.status_code == 401 and r.json()["error"]["code"] == "admin_unauthorized"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gateway bug: crates/palisade-gateway/src/pipeline/authenticate.rs run() replaces "
-    "AuthFailure.code with the generic `unauthenticated`/`forbidden`; remove this marker once fixed"))
 def test_refusals_carry_palisades_precise_error_code(gw):
     spiffe = gw.create_identity("research", "e2e-codes")
     s = Session(gw, spiffe, [{"kind": "join_token", "token": gw.join_token("research", "e2e-codes")}],

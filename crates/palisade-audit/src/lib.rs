@@ -24,6 +24,7 @@ pub mod reader;
 pub mod recover;
 pub mod render;
 pub mod segment;
+mod syncer;
 pub mod tree;
 pub mod verify;
 mod writer;

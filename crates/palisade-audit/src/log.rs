@@ -4,13 +4,14 @@
 //! checkpointed (also done on drop).
 
 use crate::checkpoint::{load_or_create_signer, Checkpoint};
-use crate::config::AuditConfig;
+use crate::config::{AuditConfig, DurabilityMode};
 use crate::entry::{BodyCapture, DataKey};
 use crate::error::AuditError;
 use crate::files;
 use crate::note::NoteVerifier;
 use crate::proof::{ConsistencyProof, InclusionProof};
 use crate::recover::{read_checkpoints, recover, CHECKPOINTS_FILE};
+use crate::syncer::Syncer;
 use crate::writer::{fail_items, Item, Queue, Shared, Writer};
 use palisade_core::{AppendDone, AuditEvent, AuditFailure, AuditSink, Effect};
 use palisade_vault::Vault;
@@ -139,11 +140,22 @@ impl AuditLog {
             latest_checkpoint: Mutex::new(checkpoints.last().cloned()),
         });
         let next = shared.tree.read().size();
+        let seg_file = Arc::new(open_append(&seg.log)?);
+        // Opened before the syncer threads start, so a failure here leaves no thread behind.
+        let idx_file = open_append(&seg.idx)?;
+        let cp_file = open_append(&dir.join(CHECKPOINTS_FILE))?;
+        let (syncer, sync_threads) = if config.mode == DurabilityMode::Sync {
+            let (s, h) = Syncer::start(shared.clone(), seg_file.clone(), seg.log.clone())
+                .map_err(|e| AuditError::io(&dir, e))?;
+            (Some(s), h)
+        } else {
+            (None, Vec::new())
+        };
         let writer = Writer {
             cfg: config.clone(),
             audit_dir: dir.clone(),
-            seg_file: open_append(&seg.log)?,
-            idx_file: open_append(&seg.idx)?,
+            seg_file,
+            idx_file,
             seg,
             seg_len: rec.last_len,
             next,
@@ -154,8 +166,10 @@ impl AuditLog {
             signer,
             data_key,
             shared: shared.clone(),
-            cp_file: open_append(&dir.join(CHECKPOINTS_FILE))?,
+            cp_file,
             scratch: Vec::with_capacity(1024),
+            syncer,
+            sync_threads,
         };
         let handle = std::thread::Builder::new()
             .name("palisade-audit-writer".into())

@@ -168,7 +168,10 @@ mod tests {
             .with_header("dpop-nonce", "nonce-SECRET")
             .with_audit_identity("research/agent-1")
             .with_audit_detail("refreshed");
-        assert_eq!(resp.headers, vec![("dpop-nonce".into(), "nonce-SECRET".into())]);
+        assert_eq!(
+            resp.headers,
+            vec![("dpop-nonce".into(), "nonce-SECRET".into())]
+        );
         assert_eq!(resp.audit_detail.as_deref(), Some("refreshed"));
         let d = format!("{resp:?}");
         assert!(!d.contains("SECRET") && d.contains("200"), "{d}");

@@ -106,7 +106,8 @@ pub(crate) async fn relay(
             None => (bytes, Vec::new()),
             Some(insp) => match inspect_whole(api, bytes, insp.as_ref()) {
                 Ok(r) => r,
-                Err((e, findings)) => {
+                Err(refused) => {
+                    let (e, findings) = *refused;
                     draft.response = Some(ResponseFacts {
                         findings,
                         ..Default::default()
@@ -232,7 +233,7 @@ fn inspect_whole(
     api: ApiKind,
     bytes: Bytes,
     insp: &dyn Inspector,
-) -> Result<(Bytes, Vec<Finding>), (ApiError, Vec<Finding>)> {
+) -> Result<(Bytes, Vec<Finding>), super::inspect::Refusal> {
     let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
         // Not JSON: inspect it as one text.
         let ex = Exchange {
@@ -249,7 +250,7 @@ fn inspect_whole(
         let ins = insp.inspect(&ex);
         if ins.block || !ins.redactions.is_empty() {
             // Redactions cannot be applied to text that is not JSON: refuse instead.
-            return Err((blocked(&ins), ins.findings));
+            return Err(Box::new((blocked(&ins), ins.findings)));
         }
         return Ok((bytes, ins.findings));
     };
@@ -280,13 +281,13 @@ fn inspect_whole(
     );
     let ins = insp.inspect(&ex);
     if ins.block {
-        return Err((blocked(&ins), ins.findings));
+        return Err(Box::new((blocked(&ins), ins.findings)));
     }
     if ins.redactions.is_empty() {
         return Ok((bytes, ins.findings));
     }
     if let Err(e) = apply_redactions(&mut json, &ins.redactions) {
-        return Err((e, ins.findings));
+        return Err(Box::new((e, ins.findings)));
     }
     Ok((Bytes::from(json.to_string()), ins.findings))
 }

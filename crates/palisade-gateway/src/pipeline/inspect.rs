@@ -8,21 +8,25 @@ use http::StatusCode;
 use palisade_core::{Inspection, Inspector, Redaction};
 use serde_json::Value;
 
+/// A refusal by inspection with the findings that caused it (boxed: the error path is rare and
+/// the pair is large).
+pub(crate) type Refusal = Box<(ApiError, Vec<palisade_core::Finding>)>;
+
 /// Inspects the call; applies redactions in place; refuses blocked content.
 /// On refusal the findings come back with the error so the audit record keeps them.
 pub(crate) fn run(
     inspector: Option<&dyn Inspector>,
     call: &mut Normalized,
-) -> Result<Inspection, (ApiError, Vec<palisade_core::Finding>)> {
+) -> Result<Inspection, Refusal> {
     let Some(inspector) = inspector else {
         return Ok(Inspection::default());
     };
     let inspection = inspector.inspect(&call.exchange);
     if inspection.block {
-        return Err((blocked(&inspection), inspection.findings));
+        return Err(Box::new((blocked(&inspection), inspection.findings)));
     }
     if let Err(e) = apply_redactions(&mut call.json, &inspection.redactions) {
-        return Err((e, inspection.findings));
+        return Err(Box::new((e, inspection.findings)));
     }
     Ok(inspection)
 }

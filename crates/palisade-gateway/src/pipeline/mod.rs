@@ -182,7 +182,8 @@ async fn stages_2_to_9(
     // 5. inspect the request
     let inspection = match inspect::run(stages.inspector.as_deref(), &mut call) {
         Ok(i) => i,
-        Err((e, findings)) => {
+        Err(refused) => {
+            let (e, findings) = *refused;
             draft.findings = findings;
             return Err(e);
         }

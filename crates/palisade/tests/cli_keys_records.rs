@@ -26,7 +26,10 @@ fn generated_scan_key_signs_a_verdict_its_printed_public_key_verifies() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let public_pem = text(&out.stdout);
     assert!(public_pem.contains("BEGIN PUBLIC KEY"), "{public_pem}");
-    assert!(!public_pem.contains("PRIVATE"), "only the public key is printed");
+    assert!(
+        !public_pem.contains("PRIVATE"),
+        "only the public key is printed"
+    );
     // A second generate never overwrites the key.
     let again = palisade()
         .args(["scan-key", "generate", key.to_str().unwrap()])
@@ -36,10 +39,19 @@ fn generated_scan_key_signs_a_verdict_its_printed_public_key_verifies() {
 
     let tree = dir.path().join("tree");
     std::fs::create_dir(&tree).unwrap();
-    std::fs::write(tree.join("requirements.txt"), "requests==2.32.3 --hash=sha256:aa\n").unwrap();
+    std::fs::write(
+        tree.join("requirements.txt"),
+        "requests==2.32.3 --hash=sha256:aa\n",
+    )
+    .unwrap();
     let env_out = dir.path().join("verdict.json");
     let out = palisade()
-        .args(["scan", tree.to_str().unwrap(), "--attest", key.to_str().unwrap()])
+        .args([
+            "scan",
+            tree.to_str().unwrap(),
+            "--attest",
+            key.to_str().unwrap(),
+        ])
         .args(["--attest-out", env_out.to_str().unwrap()])
         .output()
         .unwrap();
@@ -91,14 +103,22 @@ fn protect_records_loads_the_edm_csv_as_hashes_and_inspect_finds_a_row() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("[inspect.edm]"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("[inspect.edm]"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = palisade()
         .args(["protect", "records", "--config", cfg])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("indexed 2 records"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("indexed 2 records"),
+        "{}",
+        text(&out.stdout)
+    );
     // Only keyed hashes are stored.
     let stored = std::fs::read_to_string(dir.path().join("data/inspect/edm.json")).unwrap();
     for plain in ["Maren", "Okafor", "E-104233", "187500"] {

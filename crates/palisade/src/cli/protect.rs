@@ -57,11 +57,16 @@ pub fn run(cmd: ProtectCommand) -> Result<()> {
                 .and_then(|c| c.inspect.as_ref())
                 .and_then(|i| i.edm.as_ref())
                 .ok_or_else(|| {
-                    anyhow::anyhow!("no [inspect.edm] section: pass --config with the CSV and its column roles")
+                    anyhow::anyhow!(
+                        "no [inspect.edm] section: pass --config with the CSV and its column roles"
+                    )
                 })?;
             let key = hash_key(&r)?;
             let rows = palisade_inspect::edm_load(&r.data_dir, edm, key)?;
-            println!("indexed {rows} records from {} (keyed hashes only)", edm.csv.display());
+            println!(
+                "indexed {rows} records from {} (keyed hashes only)",
+                edm.csv.display()
+            );
         }
         ProtectCommand::List { at } => {
             for d in palisade_inspect::load_docs(&at.data_dir()?)? {

@@ -35,9 +35,22 @@ impl IdentityControl {
             api_key: header(req, "x-api-key"),
         };
         let (status, body, nonce) = self.identity.handle_refresh_http(&creds);
-        let mut resp = ControlResponse::json(status, body);
+        // The subject of a successful refresh is in the token just issued; authenticating the
+        // request a second time to learn it would consume the DPoP proof.
+        let subject = (status == 200)
+            .then(|| {
+                body.get("access_token")
+                    .and_then(|t| t.as_str())
+                    .and_then(token_subject)
+            })
+            .flatten();
+        let detail = outcome_detail(status, &body, "refreshed");
+        let mut resp = ControlResponse::json(status, body).with_audit_detail(detail);
+        if let Some(sub) = subject {
+            resp = resp.with_audit_identity(sub);
+        }
         if let Some(n) = nonce {
-            resp.headers.push(("dpop-nonce".into(), n));
+            resp = resp.with_header("dpop-nonce", n);
         }
         resp
     }
@@ -52,7 +65,12 @@ impl IdentityControl {
         if status == 200 && req.method == "POST" && req.path.ends_with("/release") {
             self.lift_behavior_quarantine(req.path);
         }
+        // Never the credential: the actor is "admin", the detail the action and its target.
+        let action = req.path.trim_start_matches("/admin/v1/");
+        let detail = outcome_detail(status, &body, &format!("{} {action}", req.method));
         ControlResponse::json(status, body)
+            .with_audit_identity("admin")
+            .with_audit_detail(detail)
     }
 
     fn lift_behavior_quarantine(&self, path: &str) {
@@ -96,5 +114,61 @@ impl ControlPlane for IdentityControl {
                 .enrollment
                 .handle_enroll_http_tls(path, req.body, req.client_cert_sha256);
         Some(ControlResponse::json(status, body))
+    }
+}
+
+/// `ok` on success, else the error code the handler answered with.
+fn outcome_detail(status: u16, body: &serde_json::Value, ok: &str) -> String {
+    if status < 400 {
+        return ok.to_owned();
+    }
+    body.pointer("/error/code")
+        .and_then(|c| c.as_str())
+        .unwrap_or("error")
+        .to_owned()
+}
+
+/// The `sub` claim of a JWS the gateway itself just signed (read only for attribution).
+fn token_subject(token: &str) -> Option<String> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("sub")?.as_str().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn detail_is_the_error_code_or_the_success_word() {
+        assert_eq!(outcome_detail(200, &json!({}), "enrolled"), "enrolled");
+        assert_eq!(
+            outcome_detail(401, &json!({"error": {"code": "nonce_reused"}}), "enrolled"),
+            "nonce_reused"
+        );
+        assert_eq!(outcome_detail(500, &json!("x"), "enrolled"), "error");
+    }
+
+    #[test]
+    fn subject_is_read_from_the_token_payload() {
+        use base64::Engine as _;
+        let enc = |v: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        let t = format!(
+            "{}.{}.sig",
+            enc(json!({"alg": "EdDSA"})),
+            enc(json!({"sub": "spiffe://lab.example/research/a"}))
+        );
+        assert_eq!(
+            token_subject(&t).as_deref(),
+            Some("spiffe://lab.example/research/a")
+        );
+        assert_eq!(token_subject("not-a-jwt"), None);
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::config::InspectConfig;
 use crate::detect::canary::{load_canaries, CanarySet};
+use crate::detect::combined::{CombinedPass, PassHits};
 use crate::detect::edm::EdmMatcher;
 use crate::detect::injection::InjectionScanner;
 use crate::detect::markers::MarkerScanner;
@@ -38,6 +39,11 @@ pub(crate) struct Inner {
     canaries: CanarySet,
     docs: DocIndex,
     injection: Option<InjectionScanner>,
+    /// One walk for keywords, markers and canaries (`None`: each scanner walks on its own).
+    combined: Option<CombinedPass>,
+    /// The same plus the injection phrases, for the leaf kinds injection applies to (a
+    /// separate automaton so the others walk a smaller, more cache-friendly table).
+    combined_injection: Option<CombinedPass>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -90,12 +96,33 @@ impl Engine {
             Some(e) => Some(EdmMatcher::load(e, data_dir, &keyed)?),
             None => None,
         };
+        let secrets = SecretScanner::new(&config.families, config.generic_min_entropy)?;
+        let markers = MarkerScanner::new(&config.markers, &config.code_names)?;
+        let canaries = CanarySet::new(load_canaries(data_dir)?)?;
+        let marker_pats: Vec<&str> = markers
+            .as_ref()
+            .map(|m| m.patterns().iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let canary_pats: Vec<&str> = canaries.tokens().iter().map(String::as_str).collect();
+        let combined = CombinedPass::new(secrets.keywords(), &marker_pats, &canary_pats, &[]);
+        let combined_injection = if config.injection {
+            CombinedPass::new(
+                secrets.keywords(),
+                &marker_pats,
+                &canary_pats,
+                InjectionScanner::phrases(),
+            )
+        } else {
+            None
+        };
         let inner = Inner {
-            secrets: SecretScanner::new(&config.families, config.generic_min_entropy)?,
+            secrets,
             pii: PiiScanner::new()?,
             edm,
-            markers: MarkerScanner::new(&config.markers, &config.code_names)?,
-            canaries: CanarySet::new(load_canaries(data_dir)?)?,
+            markers,
+            canaries,
+            combined,
+            combined_injection,
             docs: DocIndex::new(
                 load_docs(data_dir)?,
                 config.doc_containment,
@@ -143,7 +170,43 @@ impl Engine {
                 severity,
             });
         };
-        for h in i.canaries.scan(text) {
+        let mut pass = PassHits::default();
+        let injection_kind = matches!(
+            kind,
+            LeafKind::ToolResult | LeafKind::ToolDefinition | LeafKind::Other
+        );
+        let injection_kind = injection_kind && i.injection.is_some();
+        let pass_for_kind = if injection_kind {
+            &i.combined_injection
+        } else {
+            &i.combined
+        };
+        let (canary_hits, secret_hits, marker_hits, injection_hits) = match pass_for_kind {
+            Some(c) => {
+                c.scan(text.as_bytes(), &mut pass);
+                (
+                    i.canaries.scan_occurrences(text, pass.canaries),
+                    i.secrets.scan_keyword_hits(text, &pass.keywords),
+                    i.markers
+                        .as_ref()
+                        .map(|m| m.scan_occurrences(text, pass.markers)),
+                    i.injection
+                        .as_ref()
+                        .filter(|_| injection_kind)
+                        .map(|_| InjectionScanner::scan_occurrences(pass.phrases)),
+                )
+            }
+            None => (
+                i.canaries.scan(text),
+                i.secrets.scan(text),
+                i.markers.as_ref().map(|m| m.scan(text)),
+                i.injection
+                    .as_ref()
+                    .filter(|_| injection_kind)
+                    .map(|inj| inj.scan(text)),
+            ),
+        };
+        for h in canary_hits {
             if let Some(c) = i.canaries.get(h.canary) {
                 let id = format!("canary:{}", c.id);
                 push(
@@ -156,7 +219,7 @@ impl Engine {
                 );
             }
         }
-        for h in i.secrets.scan(text) {
+        for h in secret_hits {
             let r = h.rule;
             push(
                 r.id.to_owned(),
@@ -199,8 +262,8 @@ impl Engine {
                 );
             }
         }
-        if let Some(m) = &i.markers {
-            for h in m.scan(text) {
+        if let Some(marker_hits) = marker_hits {
+            for h in marker_hits {
                 let id = if h.code_name {
                     "code-name"
                 } else {
@@ -216,12 +279,8 @@ impl Engine {
                 );
             }
         }
-        let injection_kind = matches!(
-            kind,
-            LeafKind::ToolResult | LeafKind::ToolDefinition | LeafKind::Other
-        );
-        if let (Some(inj), true) = (&i.injection, injection_kind) {
-            for h in inj.scan(text) {
+        if let Some(injection_hits) = injection_hits {
+            for h in injection_hits {
                 let sev = if h.confidence == Confidence::High {
                     Severity::High
                 } else {
@@ -311,6 +370,11 @@ impl Engine {
 
     /// Findings of one text including protected-document matching within it (offline scans).
     pub fn scan_document(&self, path: &str, kind: LeafKind, text: &str) -> Vec<Finding> {
+        if self.inner.docs.is_empty() {
+            // No protected documents: exactly `findings_of` on one leaf, without copying the
+            // text into a `TextLeaf`.
+            return self.leaf(path, kind, text).0;
+        }
         let leaf = TextLeaf::new(path, kind, text);
         self.findings_of(std::slice::from_ref(&leaf))
     }

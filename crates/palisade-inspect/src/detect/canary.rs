@@ -143,6 +143,8 @@ pub struct CanaryHit {
 pub struct CanarySet {
     canaries: Vec<Canary>,
     owner: Vec<usize>,
+    /// Every token, owner-aligned.
+    pats: Vec<String>,
     ac: Option<AhoCorasick>,
 }
 
@@ -173,6 +175,7 @@ impl CanarySet {
         Ok(Self {
             canaries,
             owner,
+            pats,
             ac,
         })
     }
@@ -190,6 +193,36 @@ impl CanarySet {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.canaries.is_empty()
+    }
+
+    /// Every token, in the order `scan_occurrences` indexes them.
+    pub fn tokens(&self) -> &[String] {
+        &self.pats
+    }
+
+    /// Same as `scan`, given every case-insensitive (overlapping) occurrence of the tokens as
+    /// (token index, start, end), found by a pass shared with other detectors: keeps exact
+    /// matches, then selects leftmost-longest like the case-sensitive automaton.
+    pub fn scan_occurrences(&self, text: &str, occ: Vec<(usize, usize, usize)>) -> Vec<CanaryHit> {
+        let b = text.as_bytes();
+        let exact: Vec<(usize, usize, usize)> = occ
+            .into_iter()
+            .filter(|&(t, s, e)| {
+                self.pats
+                    .get(t)
+                    .is_some_and(|tok| b.get(s..e) == Some(tok.as_bytes()))
+            })
+            .collect();
+        crate::detect::combined::leftmost_longest(exact)
+            .into_iter()
+            .filter_map(|(t, start, end)| {
+                Some(CanaryHit {
+                    canary: *self.owner.get(t)?,
+                    start,
+                    end,
+                })
+            })
+            .collect()
     }
 
     /// Sightings in `text`.

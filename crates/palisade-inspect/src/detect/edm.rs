@@ -206,14 +206,32 @@ struct Tok {
 }
 
 fn tokens(text: &str, from: usize, to: usize) -> Vec<Tok> {
-    let b = text.as_bytes();
     let mut out = Vec::new();
+    token_spans(text, from, to, &mut |s, e, t| {
+        out.push(Tok {
+            start: s,
+            end: e,
+            norm: normalize_value(t),
+        })
+    });
+    out
+}
+
+/// Bytes that make up a token (plus the thousands separator in `125,000`).
+pub(crate) fn is_token_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'@' | b'\'' | b'$') || c >= 0x80
+}
+
+/// The raw spans of `tokens` (before normalization, which allocates).
+pub(crate) fn token_spans(
+    text: &str,
+    from: usize,
+    to: usize,
+    f: &mut dyn FnMut(usize, usize, &str),
+) {
+    let b = text.as_bytes();
     let mut i = from;
-    let inner = |c: u8| {
-        c.is_ascii_alphanumeric()
-            || matches!(c, b'-' | b'_' | b'.' | b'@' | b'\'' | b'$')
-            || c >= 0x80
-    };
+    let inner = is_token_byte;
     while i < to {
         if !b.get(i).copied().is_some_and(inner) {
             i += 1;
@@ -241,14 +259,9 @@ fn tokens(text: &str, from: usize, to: usize) -> Vec<Tok> {
             e -= 1;
         }
         if let Some(t) = text.get(s..e) {
-            out.push(Tok {
-                start: s,
-                end: e,
-                norm: normalize_value(t),
-            });
+            f(s, e, t);
         }
     }
-    out
 }
 
 impl EdmMatcher {
@@ -292,7 +305,27 @@ impl EdmMatcher {
     pub fn scan(&self, text: &str, keyed: &Keyed) -> Vec<EdmHit> {
         let ix = &self.index;
         let mut out: Vec<EdmHit> = Vec::new();
-        for t in tokens(text, 0, text.len()) {
+        // A normalized token has an ASCII digit exactly when the raw token has one
+        // (`normalize_value` only strips symbols, leading zeros and zero fractions, keeping at
+        // least one digit, or lowercases), so digit-less tokens skip the allocation.
+        let mut primary_toks = Vec::new();
+        let spans = if ix.primary_digit {
+            super::edm_digits::digit_token_spans
+        } else {
+            token_spans
+        };
+        spans(text, 0, text.len(), &mut |s, e, t| {
+            // For an ASCII token the normalized form is never longer than the token.
+            let too_short = t.is_ascii() && t.len() < ix.primary_min;
+            if !too_short && (!ix.primary_digit || t.bytes().any(|b| b.is_ascii_digit())) {
+                primary_toks.push(Tok {
+                    start: s,
+                    end: e,
+                    norm: normalize_value(t),
+                });
+            }
+        });
+        for t in primary_toks {
             let n = &t.norm;
             if n.len() < ix.primary_min || n.len() > ix.primary_max {
                 continue;

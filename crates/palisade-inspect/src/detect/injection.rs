@@ -93,15 +93,38 @@ impl InjectionScanner {
         Ok(Self { ac })
     }
 
+    /// The phrase list (for the engine's combined pass).
+    pub fn phrases() -> &'static [&'static str] {
+        PHRASES
+    }
+
     /// Instruction phrases in (normalized) text; two or more distinct phrases make all High.
     pub fn scan(&self, text: &str) -> Vec<InjectionHit> {
-        let mut hits: Vec<InjectionHit> = self
+        let found = self
             .ac
             .find_iter(text.as_bytes())
-            .map(|m| InjectionHit {
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        Self::hits(found)
+    }
+
+    /// Same as `scan`, given every (overlapping, case-insensitive) occurrence of the phrases
+    /// as (phrase index, start, end), found by a pass shared with other detectors.
+    pub fn scan_occurrences(occ: Vec<(usize, usize, usize)>) -> Vec<InjectionHit> {
+        let found = crate::detect::combined::leftmost_longest(occ)
+            .into_iter()
+            .map(|(_, s, e)| (s, e))
+            .collect();
+        Self::hits(found)
+    }
+
+    fn hits(found: Vec<(usize, usize)>) -> Vec<InjectionHit> {
+        let mut hits: Vec<InjectionHit> = found
+            .into_iter()
+            .map(|(start, end)| InjectionHit {
                 id: "injection-instruction",
-                start: m.start(),
-                end: m.end(),
+                start,
+                end,
                 confidence: Confidence::Medium,
             })
             .collect();
@@ -116,6 +139,10 @@ impl InjectionScanner {
     /// Hidden text in the original leaf: a run of invisible characters (zero-width, bidi, tag
     /// characters) of length ≥ 3 — enough to smuggle instructions, rarer than a stray ZWJ.
     pub fn hidden(original: &str) -> Option<InjectionHit> {
+        // Every invisible character is outside ASCII.
+        if original.is_ascii() {
+            return None;
+        }
         let mut first = None;
         let mut last = 0;
         let mut count = 0;

@@ -19,6 +19,7 @@ pub struct MarkerHit {
 #[derive(Debug)]
 pub struct MarkerScanner {
     ac: AhoCorasick,
+    pats: Vec<String>,
     n_markers: usize,
 }
 
@@ -43,25 +44,46 @@ impl MarkerScanner {
                 id: "markers".into(),
                 message: e.to_string(),
             })?;
+        let pats = pats.into_iter().map(str::to_owned).collect();
         Ok(Some(Self {
             ac,
+            pats,
             n_markers: markers.len(),
         }))
     }
 
     /// Whole-word occurrences in `text`.
     pub fn scan(&self, text: &str) -> Vec<MarkerHit> {
+        let found: Vec<(usize, usize, usize)> = self
+            .ac
+            .find_iter(text.as_bytes())
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .collect();
+        self.whole_words(text, found)
+    }
+
+    /// The patterns, markers first (for the engine's combined pass).
+    pub fn patterns(&self) -> &[String] {
+        &self.pats
+    }
+
+    /// Same as `scan`, given every (overlapping, case-insensitive) occurrence of the patterns
+    /// as (pattern index, start, end), found by a pass shared with other detectors.
+    pub fn scan_occurrences(&self, text: &str, occ: Vec<(usize, usize, usize)>) -> Vec<MarkerHit> {
+        self.whole_words(text, crate::detect::combined::leftmost_longest(occ))
+    }
+
+    fn whole_words(&self, text: &str, found: Vec<(usize, usize, usize)>) -> Vec<MarkerHit> {
         let b = text.as_bytes();
-        self.ac
-            .find_iter(b)
-            .filter(|m| {
-                !is_word(m.start().checked_sub(1).and_then(|i| b.get(i)))
-                    && !is_word(b.get(m.end()))
+        found
+            .into_iter()
+            .filter(|&(_, s, e)| {
+                !is_word(s.checked_sub(1).and_then(|i| b.get(i))) && !is_word(b.get(e))
             })
-            .map(|m| MarkerHit {
-                code_name: m.pattern().as_usize() >= self.n_markers,
-                start: m.start(),
-                end: m.end(),
+            .map(|(p, s, e)| MarkerHit {
+                code_name: p >= self.n_markers,
+                start: s,
+                end: e,
             })
             .collect()
     }

@@ -2,7 +2,11 @@
 //! engine maps them to the original leaf, hashes the values and applies actions.
 
 pub mod canary;
+pub mod combined;
+#[cfg(test)]
+mod combined_equivalence;
 pub mod edm;
+mod edm_digits;
 pub mod injection;
 pub mod markers;
 pub mod pii;

@@ -130,25 +130,13 @@ fn lower(c: Confidence) -> Confidence {
 /// number regex only runs inside them, so prose and code without numbers cost one byte loop.
 fn number_windows(hay: &[u8]) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
-    let mut i = 0;
-    while i < hay.len() {
-        if !hay.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-            continue;
-        }
-        let s = i;
-        while hay.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i - s < 2 {
-            continue;
-        }
+    crate::normalize::runs::class_runs(hay, 2, &crate::normalize::runs::DIGITS, |s, i| {
         let (ws, we) = (s.saturating_sub(24), (i + 48).min(hay.len()));
         match out.last_mut() {
             Some(last) if ws <= last.1 => last.1 = last.1.max(we),
             _ => out.push((ws, we)),
         }
-    }
+    });
     out
 }
 

@@ -54,6 +54,8 @@ fn compiled() -> Result<&'static Compiled, InspectError> {
 pub struct SecretScanner {
     rules: Vec<&'static (&'static SecretRule, meta::Regex)>,
     keywords: AhoCorasick,
+    /// The keywords, in pattern-id order (for the engine's combined pass).
+    keyword_list: Vec<&'static str>,
     /// Keyword pattern id -> indices into `rules`.
     by_keyword: Vec<Vec<usize>>,
     generic_floor: f64,
@@ -106,6 +108,7 @@ impl SecretScanner {
         Ok(Self {
             rules,
             keywords,
+            keyword_list: kws,
             by_keyword,
             generic_floor,
             max_fwd,
@@ -127,18 +130,34 @@ impl SecretScanner {
         self.max_fwd
     }
 
+    /// The keywords, indexed like the keyword ids `scan_keyword_hits` takes.
+    pub fn keywords(&self) -> &[&'static str] {
+        &self.keyword_list
+    }
+
     /// Finds every secret in `text`, value ranges in `text` coordinates.
     pub fn scan(&self, text: &str) -> Vec<SecretHit> {
+        let hits: Vec<(usize, usize, usize)> = self
+            .keywords
+            .find_overlapping_iter(text.as_bytes())
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .collect();
+        self.scan_keyword_hits(text, &hits)
+    }
+
+    /// Same as `scan`, given every (overlapping) occurrence of the keywords in `text` as
+    /// (keyword id, start, end), found by a pass shared with other detectors.
+    pub fn scan_keyword_hits(&self, text: &str, hits: &[(usize, usize, usize)]) -> Vec<SecretHit> {
         let hay = text.as_bytes();
         let mut cands: Vec<(usize, usize, usize)> = Vec::new();
-        for m in self.keywords.find_overlapping_iter(hay) {
-            let Some(list) = self.by_keyword.get(m.pattern().as_usize()) else {
+        for &(kw, m_start, m_end) in hits {
+            let Some(list) = self.by_keyword.get(kw) else {
                 continue;
             };
             for &ri in list {
                 if let Some((r, _)) = self.rules.get(ri) {
-                    let s = m.start().saturating_sub(usize::from(r.back));
-                    let e = (m.end() + usize::from(r.fwd)).min(hay.len());
+                    let s = m_start.saturating_sub(usize::from(r.back));
+                    let e = (m_end + usize::from(r.fwd)).min(hay.len());
                     cands.push((ri, s, e));
                 }
             }

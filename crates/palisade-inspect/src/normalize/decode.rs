@@ -22,6 +22,15 @@ const MAX_PERCENT_RUN: usize = 4096;
 /// Decoded bytes count as text when they are UTF-8 and almost all printable.
 fn readable(bytes: Vec<u8>) -> Option<String> {
     let s = String::from_utf8(bytes).ok()?;
+    if s.is_ascii() {
+        // The same count as below, by bytes (one char per byte).
+        let total = s.len();
+        let ok = s
+            .bytes()
+            .filter(|c| !c.is_ascii_control() || matches!(c, b'\n' | b'\r' | b'\t'))
+            .count();
+        return (total >= 4 && ok * 100 >= total * 95).then_some(s);
+    }
     let total = s.chars().count();
     if total < 4 {
         return None;
@@ -79,6 +88,15 @@ fn decode_b64(run: &[u8]) -> Option<Vec<u8>> {
     } else {
         &base64::engine::general_purpose::STANDARD_NO_PAD
     };
+    // The first 32 characters decode to the first 24 bytes of any successful decoding of the
+    // run; an invalid UTF-8 sequence there means `readable` refuses the result anyway, so
+    // long runs of random bytes (keys, hashes) are given up on before the full decode.
+    if let Some(head) = trimmed.get(..32).filter(|_| trimmed.len() > 64) {
+        let bytes = engine.decode(head).ok()?;
+        if std::str::from_utf8(&bytes).is_err_and(|e| e.error_len().is_some()) {
+            return None;
+        }
+    }
     engine.decode(trimmed).ok()
 }
 
@@ -91,42 +109,10 @@ fn looks_encoded(run: &[u8]) -> bool {
     (upper && lower) || (digit && (upper || lower))
 }
 
-/// Byte classes for the run scanner: base64 (standard and URL-safe) characters.
-static B64_CLASS: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 256 {
-        let c = i as u8;
-        t[i] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_';
-        i += 1;
-    }
-    t
-};
-
-fn in_class(c: &u8) -> bool {
-    B64_CLASS[usize::from(*c)]
-}
-
-/// Runs of base64-class characters of at least `min` bytes (hex is a subset), found with a
-/// table lookup per byte; short runs (ordinary identifiers) are skipped without work.
-fn runs(text: &str, min: usize, mut f: impl FnMut(usize, usize)) {
-    let b = text.as_bytes();
-    let mut start = 0;
-    let mut inside = false;
-    // A tight state machine (one table lookup per byte): most runs are short identifiers.
-    for (i, c) in b.iter().enumerate() {
-        let k = in_class(c);
-        if k != inside {
-            if inside && i - start >= min {
-                f(start, i);
-            }
-            start = i;
-            inside = k;
-        }
-    }
-    if inside && b.len() - start >= min {
-        f(start, b.len());
-    }
+/// Runs of base64-class characters of at least `min` bytes (hex is a subset); short runs
+/// (ordinary identifiers) cost only their share of a block's bit mask.
+fn runs(text: &str, min: usize, f: impl FnMut(usize, usize)) {
+    super::runs::class_runs(text.as_bytes(), min, &super::runs::BASE64, f);
 }
 
 /// Base64 (standard or URL-safe) runs that decode to readable text.
@@ -157,7 +143,7 @@ fn base64_run(text: &str, start: usize, mut end: usize, out: &mut Vec<Decoded>) 
         pad += 1;
     }
     let run = b.get(start..end).unwrap_or_default();
-    if looks_encoded(run) && prefix_readable(run) {
+    if prefix_readable(run) && looks_encoded(run) {
         if let Some(s) = decode_b64(run).and_then(readable) {
             out.push(Decoded {
                 start,
@@ -170,32 +156,50 @@ fn base64_run(text: &str, start: usize, mut end: usize, out: &mut Vec<Decoded>) 
 
 /// Hex sub-runs of a base64-class run (hex is a subset of the class).
 fn hex_run(text: &str, s: usize, e: usize, out: &mut Vec<Decoded>) {
-    let b = text.as_bytes();
-    let mut i = s;
-    while i < e {
-        if !b.get(i).is_some_and(u8::is_ascii_hexdigit) {
-            i += 1;
-            continue;
+    let run = text.as_bytes().get(s..e).unwrap_or_default();
+    super::runs::class_runs(run, MIN_HEX, &super::runs::HEX, |a, b| {
+        let (start, len) = (s + a, (b - a) & !1);
+        if let Some(t) = text
+            .as_bytes()
+            .get(start..start + len)
+            .and_then(hex_utf8)
+            .and_then(readable)
+        {
+            out.push(Decoded {
+                start,
+                end: start + len,
+                text: t,
+            });
         }
-        let start = i;
-        while i < e && b.get(i).is_some_and(u8::is_ascii_hexdigit) {
-            i += 1;
-        }
-        let len = (i - start) & !1;
-        if len >= MIN_HEX {
-            if let Some(t) = b
-                .get(start..start + len)
-                .and_then(|r| hex::decode(r).ok())
-                .and_then(readable)
-            {
-                out.push(Decoded {
-                    start,
-                    end: start + len,
-                    text: t,
-                });
+    });
+}
+
+/// Hex-decodes an even-length run of hex digits, giving up as soon as the bytes decoded so far
+/// contain an invalid UTF-8 sequence (`readable` would refuse the whole anyway). Hashes and
+/// keys in source code are random bytes and fail within a few bytes.
+fn hex_utf8(run: &[u8]) -> Option<Vec<u8>> {
+    let nib = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(run.len() / 2);
+    let mut checked = 0;
+    for (i, pair) in run.chunks(2).enumerate() {
+        let &[h, l] = pair else {
+            return None;
+        };
+        out.push((nib(h)? << 4) | nib(l)?);
+        if i % 8 == 7 {
+            match std::str::from_utf8(out.get(checked..).unwrap_or_default()) {
+                Ok(_) => checked = out.len(),
+                Err(e) if e.error_len().is_some() => return None,
+                Err(e) => checked += e.valid_up_to(),
             }
         }
     }
+    Some(out)
 }
 
 /// Whitespace-delimited runs with at least two `%XX` escapes, percent-decoded.
@@ -261,6 +265,61 @@ pub fn percent_runs(text: &str, out: &mut Vec<Decoded>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_base64_runs_decode_only_when_readable() {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        let text = "a long readable sentence that is certainly more than forty-eight bytes long";
+        let random: Vec<u8> = (0u32..90).map(|i| (i * 97 + 13) as u8).collect();
+        for (enc, want) in [
+            (STANDARD.encode(text), Some(text.to_owned())),
+            (URL_SAFE_NO_PAD.encode(text), Some(text.to_owned())),
+            (STANDARD.encode(&random), None),
+        ] {
+            assert!(enc.len() > 64);
+            let plain = decode_plain(enc.as_bytes()).and_then(readable);
+            assert_eq!(plain, want);
+            assert_eq!(
+                decode_b64(enc.as_bytes()).and_then(readable),
+                plain,
+                "{enc}"
+            );
+        }
+    }
+
+    /// `decode_b64` without the early exit.
+    fn decode_plain(run: &[u8]) -> Option<Vec<u8>> {
+        use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+        let t = std::str::from_utf8(run).ok()?.trim_end_matches('=');
+        let url = t.contains(['-', '_']);
+        let e = if url {
+            &URL_SAFE_NO_PAD
+        } else {
+            &STANDARD_NO_PAD
+        };
+        e.decode(t).ok()
+    }
+
+    #[test]
+    fn early_utf8_exit_agrees_with_full_decoding() {
+        let cases = [
+            hex::encode("plain readable text, long enough to pass several checks"),
+            hex::encode("caf\u{e9} na\u{ef}ve \u{1F600} emoji"),
+            "deadbeefcafebabe00112233445566778899aabbccddeeff".into(),
+            hex::encode(
+                [b'a'; 15]
+                    .iter()
+                    .chain(&[0xe2, 0x82])
+                    .copied()
+                    .collect::<Vec<u8>>(),
+            ),
+            "00112233445566778899AABBCCDDEEFF".into(),
+        ];
+        for c in cases {
+            let full = hex::decode(&c).ok().and_then(readable);
+            assert_eq!(hex_utf8(c.as_bytes()).and_then(readable), full, "{c}");
+        }
+    }
 
     #[test]
     fn decodes_base64_hex_and_percent_text_only() {

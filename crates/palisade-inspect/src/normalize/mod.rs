@@ -5,6 +5,7 @@
 
 pub mod decode;
 pub mod offsets;
+pub mod runs;
 pub mod unicode;
 
 pub use offsets::OffsetMap;

@@ -97,22 +97,53 @@ pub fn mask(value: &str) -> String {
     format!("{prefix}***({n} chars)")
 }
 
-fn line_col(text: &str, byte: usize) -> (usize, usize) {
-    let byte = byte.min(text.len());
-    let before = text.get(..byte).unwrap_or("");
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-    (line, col)
+/// Byte offsets of every `\n` of a text, to turn offsets into line:column without rescanning
+/// the text from its start for every finding.
+struct Lines<'a> {
+    text: &'a str,
+    newlines: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            newlines: memchr::memchr_iter(b'\n', text.as_bytes()).collect(),
+        }
+    }
+
+    /// 1-based line and column (in characters) of byte offset `byte`.
+    fn line_col(&self, byte: usize) -> (usize, usize) {
+        let byte = byte.min(self.text.len());
+        if !self.text.is_char_boundary(byte) {
+            // Not an offset into the text's characters: reported as the start, as before.
+            return (1, 1);
+        }
+        let before = self.newlines.partition_point(|&p| p < byte);
+        let line_start = before
+            .checked_sub(1)
+            .and_then(|i| self.newlines.get(i))
+            .map_or(0, |p| p + 1);
+        let col = self
+            .text
+            .get(line_start..byte)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        (before + 1, col)
+    }
 }
 
 /// Locates findings of one source text.
 pub fn locate(source: &str, text: &str, findings: Vec<Finding>) -> Vec<Located> {
+    if findings.is_empty() {
+        return Vec::new();
+    }
+    let lines = Lines::new(text);
     findings
         .into_iter()
         .map(|f| {
-            let (line, column) = line_col(text, f.start);
-            let (end_line, end_column) = line_col(text, f.end);
+            let (line, column) = lines.line_col(f.start);
+            let (end_line, end_column) = lines.line_col(f.end);
             Located {
                 source: source.to_owned(),
                 line,
@@ -171,8 +202,11 @@ pub fn scan_jsonl(engine: &Engine, input: &str) -> Report {
     report
 }
 
+/// How much of a file's start is checked for a NUL byte.
+const BINARY_PROBE: usize = 8192;
+
 fn is_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, bytes.get(..8192).unwrap_or(bytes)).is_some()
+    memchr::memchr(0, bytes.get(..BINARY_PROBE).unwrap_or(bytes)).is_some()
 }
 
 /// Scans files and directories (recursively) in parallel; `progress` is called after each file.
@@ -201,8 +235,11 @@ pub fn scan_paths(
     let report = Mutex::new(Report::default());
     let files = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
+    let (report_ref, files_ref, bytes_ref) = (&report, &files, &bytes);
     builder.build_parallel().run(|| {
-        Box::new(|entry| {
+        let mut buf = Vec::new();
+        let (report, files, bytes) = (report_ref, files_ref, bytes_ref);
+        Box::new(move |entry| {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
@@ -213,7 +250,7 @@ pub fn scan_paths(
                 }
             };
             if entry.file_type().is_some_and(|t| t.is_file()) {
-                let outcome = scan_file(engine, entry.path(), opts);
+                let outcome = scan_file_into(engine, entry.path(), opts, &mut buf);
                 let n = outcome.bytes;
                 if let Ok(mut r) = report.lock() {
                     r.merge(outcome);
@@ -256,6 +293,11 @@ impl Report {
 
 /// Scans one file into a partial report.
 pub fn scan_file(engine: &Engine, path: &Path, opts: &ScanOptions) -> Report {
+    scan_file_into(engine, path, opts, &mut Vec::new())
+}
+
+/// `scan_file` reading into `buf` (one buffer per walker thread, reused across files).
+fn scan_file_into(engine: &Engine, path: &Path, opts: &ScanOptions, buf: &mut Vec<u8>) -> Report {
     let mut r = Report::default();
     let source = path.display().to_string();
     match std::fs::metadata(path) {
@@ -272,25 +314,44 @@ pub fn scan_file(engine: &Engine, path: &Path, opts: &ScanOptions) -> Report {
             return r;
         }
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+    match read_text_file(path, buf) {
+        Ok(true) => {}
+        Ok(false) => {
+            r.skipped.push(Skipped {
+                source,
+                reason: "binary".into(),
+            });
+            return r;
+        }
         Err(e) => {
             r.errors.push(format!("{source}: {e}"));
             return r;
         }
-    };
-    if is_binary(&bytes) {
-        r.skipped.push(Skipped {
-            source,
-            reason: "binary".into(),
-        });
-        return r;
     }
-    let text = String::from_utf8_lossy(&bytes);
+    // Valid UTF-8 (almost every text file) is borrowed after the fast validation; only
+    // invalid files pay for the lossy conversion.
+    let text = match std::str::from_utf8(buf) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(buf),
+    };
     r.scanned = 1;
-    r.bytes = bytes.len() as u64;
+    r.bytes = buf.len() as u64;
     r.findings = scan_text(engine, &source, &text);
     r
+}
+
+/// Reads `path` into `buf`; `Ok(false)` (and only the first block read) when the file is
+/// binary, i.e. has a NUL byte within its first `BINARY_PROBE` bytes.
+fn read_text_file(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    use std::io::Read;
+    buf.clear();
+    let mut f = std::fs::File::open(path)?;
+    (&mut f).take(BINARY_PROBE as u64).read_to_end(buf)?;
+    if is_binary(buf) {
+        return Ok(false);
+    }
+    f.read_to_end(buf)?;
+    Ok(true)
 }
 
 /// `--fail-on`: the severity at or above which findings make the exit code 1.
@@ -305,5 +366,40 @@ pub fn exit_code(report: &Report, fail_on: Severity) -> i32 {
         1
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition `Lines` replaces: count from the start of the text for each offset.
+    fn line_col_slow(text: &str, byte: usize) -> (usize, usize) {
+        let byte = byte.min(text.len());
+        let before = text.get(..byte).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        (line, col)
+    }
+
+    #[test]
+    fn line_index_agrees_with_counting_from_the_start() {
+        for text in [
+            "",
+            "a",
+            "\n",
+            "ab\ncd\n\n\u{e9}f\ng",
+            "\u{1F600}x\n\u{e9}\u{e9}\nend",
+        ] {
+            let lines = Lines::new(text);
+            for byte in 0..=text.len() + 2 {
+                assert_eq!(
+                    lines.line_col(byte),
+                    line_col_slow(text, byte),
+                    "{text:?} {byte}"
+                );
+            }
+        }
     }
 }

@@ -15,6 +15,12 @@ const DIGEST: &str = "sha256:7e9b6e7ba2842c91cf49f3e214d04a7a496f8214356f41d81a6
 const BUILDER: &str = "https://cloudbuild.googleapis.com/GoogleHostedWorker";
 const REPO: &str = "https://github.com/khalkie/gcb-prod-prov";
 
+/// The refusal when no signature from a trusted builder key verifies (threshold 1).
+const NONE_VERIFIED: ProvenanceError = ProvenanceError::Threshold {
+    verified: 0,
+    threshold: 1,
+};
+
 fn read_json(rel: &str) -> Value {
     serde_json::from_slice(&std::fs::read(fixture(&format!("in-toto-dsse/{rel}"))).unwrap())
         .unwrap()
@@ -80,10 +86,7 @@ fn gcb_envelopes_inside_gcloud_output_verify_as_labelled() {
             &[0; 32],
             NOW
         ),
-        Err(ProvenanceError::Threshold {
-            verified: 0,
-            threshold: 1
-        })
+        Err(NONE_VERIFIED)
     );
 }
 
@@ -98,10 +101,7 @@ fn gcb_invalid_signature_is_refused() {
     ] {
         assert_eq!(
             v.verify(&evidence(env, DIGEST), &[0; 32], NOW),
-            Err(ProvenanceError::Threshold {
-                verified: 0,
-                threshold: 1
-            })
+            Err(NONE_VERIFIED)
         );
     }
 }
@@ -121,10 +121,7 @@ fn key_not_in_trust_config_is_refused() {
     let env = read_json("gcb-slsa-v1/DERIVED-single.dsse.json");
     assert_eq!(
         v.verify(&evidence(env, DIGEST), &[0; 32], NOW),
-        Err(ProvenanceError::Threshold {
-            verified: 0,
-            threshold: 1
-        })
+        Err(NONE_VERIFIED)
     );
 }
 

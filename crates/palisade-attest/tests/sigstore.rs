@@ -28,14 +28,10 @@ fn read_opt(case: &str, file: &str) -> Option<String> {
 fn run(case: &str) -> Result<Appraisal, SigstoreError> {
     let d = dir().join(case);
     assert!(d.is_dir(), "missing case {case}");
-    let bundle: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(d.join("bundle.sigstore.json")).unwrap()).unwrap();
+    let bundle = bundle(case);
     let artifact = std::fs::read(d.join("artifact"))
         .unwrap_or_else(|_| std::fs::read(dir().join("a.txt")).unwrap());
-    let root = read_opt(case, "trusted_root.json").unwrap_or_else(|| {
-        std::fs::read_to_string(fixtures_dir().join("sigstore/trusted_root.production.json"))
-            .unwrap()
-    });
+    let root = read_opt(case, "trusted_root.json").unwrap_or_else(production_root);
     let (identities, managed_keys) = match read_opt(case, "key.pub") {
         Some(pem) => (
             vec![],
@@ -110,141 +106,47 @@ fn fails_with(case: &str, check: impl Fn(&SigstoreError) -> bool) {
     }
 }
 
-#[test]
-fn bundle_with_root_cert_fail() {
-    fails_with(
-        "bundle-with-root-cert_fail",
-        |e| matches!(e, SigstoreError::Certificate(m) if m.contains("root certificate")),
-    );
+/// One `#[test]` per `_fail` case: `name => "case", pattern [if guard],` asserts the case fails
+/// with an error matching the pattern.
+macro_rules! fails {
+    ($($name:ident => $case:literal, $p:pat $(if $g:expr)?,)*) => {$(
+        #[test]
+        fn $name() {
+            fails_with($case, |e| matches!(e, $p $(if $g)?));
+        }
+    )*};
 }
 
-#[test]
-fn checkpoint_wrong_roothash_fail() {
-    fails_with("checkpoint-wrong-roothash_fail", |e| {
-        matches!(e, SigstoreError::Checkpoint(_))
-    });
-}
-
-#[test]
-fn dsse_invalid_sig_fail() {
-    fails_with("dsse-invalid-sig_fail", |e| {
-        *e == SigstoreError::SignatureInvalid
-    });
-}
-
-#[test]
-fn dsse_mismatch_envelope_fail() {
-    fails_with("dsse-mismatch-envelope_fail", |e| {
-        matches!(e, SigstoreError::TlogBodyMismatch(_))
-    });
-}
-
-#[test]
-fn inclusion_proof_corrupted_hash_fail() {
-    fails_with("inclusion-proof-corrupted-hash_fail", |e| {
-        matches!(e, SigstoreError::InclusionProof(_))
-    });
-}
-
-#[test]
-fn incorrect_public_key_fail() {
-    fails_with("incorrect-public-key_fail", |e| {
-        matches!(e, SigstoreError::TlogBodyMismatch(_))
-    });
-}
-
-#[test]
-fn integrated_time_in_future_fail() {
-    fails_with("integrated-time-in-future_fail", |e| {
-        matches!(e, SigstoreError::CertificateTime(_))
-    });
-}
-
-#[test]
-fn intoto_expired_certificate_fail() {
-    fails_with("intoto-expired-certificate_fail", |e| {
-        matches!(e, SigstoreError::CertificateTime(_))
-    });
-}
-
-#[test]
-fn invalid_checkpoint_signature_fail() {
-    fails_with(
-        "invalid-checkpoint-signature_fail",
-        |e| matches!(e, SigstoreError::Checkpoint(m) if m.contains("signature")),
-    );
-}
-
-#[test]
-fn invalid_inclusion_proof_fail() {
-    fails_with("invalid-inclusion-proof_fail", |e| {
-        matches!(e, SigstoreError::InclusionProof(_))
-    });
-}
-
-#[test]
-fn managed_key_no_key_fail() {
-    fails_with("managed-key-no-key_fail", |e| {
-        *e == SigstoreError::NoKeyConfigured
-    });
-}
-
-#[test]
-fn managed_key_wrong_key_fail() {
+fails! {
+    bundle_with_root_cert_fail => "bundle-with-root-cert_fail",
+        SigstoreError::Certificate(m) if m.contains("root certificate"),
+    checkpoint_wrong_roothash_fail => "checkpoint-wrong-roothash_fail", SigstoreError::Checkpoint(_),
+    dsse_invalid_sig_fail => "dsse-invalid-sig_fail", SigstoreError::SignatureInvalid,
+    dsse_mismatch_envelope_fail => "dsse-mismatch-envelope_fail", SigstoreError::TlogBodyMismatch(_),
+    inclusion_proof_corrupted_hash_fail => "inclusion-proof-corrupted-hash_fail",
+        SigstoreError::InclusionProof(_),
+    incorrect_public_key_fail => "incorrect-public-key_fail", SigstoreError::TlogBodyMismatch(_),
+    integrated_time_in_future_fail => "integrated-time-in-future_fail",
+        SigstoreError::CertificateTime(_),
+    intoto_expired_certificate_fail => "intoto-expired-certificate_fail",
+        SigstoreError::CertificateTime(_),
+    invalid_checkpoint_signature_fail => "invalid-checkpoint-signature_fail",
+        SigstoreError::Checkpoint(m) if m.contains("signature"),
+    invalid_inclusion_proof_fail => "invalid-inclusion-proof_fail", SigstoreError::InclusionProof(_),
+    managed_key_no_key_fail => "managed-key-no-key_fail", SigstoreError::NoKeyConfigured,
     // key.pub is deliberately not an SPKI: the configuration itself is refused.
-    fails_with("managed-key-wrong-key_fail", |e| {
-        matches!(e, SigstoreError::Config(_))
-    });
-}
-
-#[test]
-fn message_digest_mismatch_fail() {
-    fails_with("message-digest-mismatch_fail", |e| {
-        *e == SigstoreError::MessageDigestMismatch
-    });
-}
-
-#[test]
-fn rekor2_dsse_invalid_sig_fail() {
-    fails_with("rekor2-dsse-invalid-sig_fail", |e| {
-        *e == SigstoreError::SignatureInvalid
-    });
-}
-
-#[test]
-fn rekor2_dsse_mismatch_envelope_fail() {
-    fails_with("rekor2-dsse-mismatch-envelope_fail", |e| {
-        matches!(e, SigstoreError::TlogBodyMismatch(_))
-    });
-}
-
-#[test]
-fn rekor2_no_inclusion_proof_fail() {
-    fails_with("rekor2-no-inclusion-proof_fail", |e| {
-        *e == SigstoreError::MissingInclusionProof
-    });
-}
-
-#[test]
-fn set_invalid_signature_fail() {
-    fails_with("set-invalid-signature_fail", |e| {
-        *e == SigstoreError::SignedEntryTimestamp
-    });
-}
-
-#[test]
-fn signature_mismatch_fail() {
-    fails_with("signature-mismatch_fail", |e| {
-        *e == SigstoreError::SignatureInvalid
-    });
-}
-
-#[test]
-fn wrong_material_fail() {
+    managed_key_wrong_key_fail => "managed-key-wrong-key_fail", SigstoreError::Config(_),
+    message_digest_mismatch_fail => "message-digest-mismatch_fail",
+        SigstoreError::MessageDigestMismatch,
+    rekor2_dsse_invalid_sig_fail => "rekor2-dsse-invalid-sig_fail", SigstoreError::SignatureInvalid,
+    rekor2_dsse_mismatch_envelope_fail => "rekor2-dsse-mismatch-envelope_fail",
+        SigstoreError::TlogBodyMismatch(_),
+    rekor2_no_inclusion_proof_fail => "rekor2-no-inclusion-proof_fail",
+        SigstoreError::MissingInclusionProof,
+    set_invalid_signature_fail => "set-invalid-signature_fail", SigstoreError::SignedEntryTimestamp,
+    signature_mismatch_fail => "signature-mismatch_fail", SigstoreError::SignatureInvalid,
     // The bundle's messageDigest is a.txt's, not this artifact's.
-    fails_with("wrong-material_fail", |e| {
-        *e == SigstoreError::MessageDigestMismatch
-    });
+    wrong_material_fail => "wrong-material_fail", SigstoreError::MessageDigestMismatch,
 }
 
 /// Every case folder is covered by a test above (a new fixture must get one).
@@ -264,47 +166,51 @@ fn every_conformance_case_is_listed() {
     }
 }
 
-#[test]
-fn identity_policy_is_enforced() {
-    // happy-path-v0.3 is valid, but not for another workflow identity.
-    let d = dir().join("happy-path-v0.3");
-    let bundle: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(d.join("bundle.sigstore.json")).unwrap()).unwrap();
-    let v = SigstoreVerifier::new(SigstoreConfig {
-        trusted_root_json: std::fs::read_to_string(
-            fixtures_dir().join("sigstore/trusted_root.production.json"),
-        )
-        .unwrap(),
+/// The bundle of one case folder.
+fn bundle(case: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir().join(case).join("bundle.sigstore.json")).unwrap())
+        .unwrap()
+}
+
+/// A keyless verifier trusting `root_json` for one certificate `subject` (default issuer).
+fn identity_verifier(root_json: String, subject: &str) -> SigstoreVerifier {
+    SigstoreVerifier::new(SigstoreConfig {
+        trusted_root_json: root_json,
         identities: vec![CertIdentity {
             issuer: DEFAULT_ISSUER.into(),
-            subject: "https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main"
-                .into(),
+            subject: subject.into(),
         }],
         managed_keys: vec![],
         appraisal_ttl_secs: 60,
     })
-    .unwrap();
-    let artifact = std::fs::read(dir().join("a.txt")).unwrap();
-    let digest: [u8; 32] = Sha256::digest(&artifact).into();
+    .unwrap()
+}
+
+fn production_root() -> String {
+    std::fs::read_to_string(fixtures_dir().join("sigstore/trusted_root.production.json")).unwrap()
+}
+
+/// SHA-256 of the default artifact a.txt.
+fn default_artifact_digest() -> [u8; 32] {
+    Sha256::digest(std::fs::read(dir().join("a.txt")).unwrap()).into()
+}
+
+#[test]
+fn identity_policy_is_enforced() {
+    // happy-path-v0.3 is valid, but not for another workflow identity.
+    let bundle = bundle("happy-path-v0.3");
+    let v = identity_verifier(
+        production_root(),
+        "https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main",
+    );
+    let digest = default_artifact_digest();
     let err = v.verify_bundle(&bundle, &digest, NOW).unwrap_err();
     assert!(
         matches!(err, SigstoreError::IdentityNotAllowed { .. }),
         "{err:?}"
     );
     // And a clock earlier than the log time refuses the bundle as from the future.
-    let v = SigstoreVerifier::new(SigstoreConfig {
-        trusted_root_json: std::fs::read_to_string(
-            fixtures_dir().join("sigstore/trusted_root.production.json"),
-        )
-        .unwrap(),
-        identities: vec![CertIdentity {
-            issuer: DEFAULT_ISSUER.into(),
-            subject: DEFAULT_IDENTITY.into(),
-        }],
-        managed_keys: vec![],
-        appraisal_ttl_secs: 60,
-    })
-    .unwrap();
+    let v = identity_verifier(production_root(), DEFAULT_IDENTITY);
     assert_eq!(
         v.verify_bundle(&bundle, &digest, 1_700_000_000_000)
             .unwrap_err(),
@@ -313,21 +219,9 @@ fn identity_policy_is_enforced() {
 }
 
 fn rekor2_verifier_and_bundle() -> (SigstoreVerifier, serde_json::Value, [u8; 32]) {
-    let d = dir().join("rekor2-happy-path");
-    let bundle: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(d.join("bundle.sigstore.json")).unwrap()).unwrap();
-    let v = SigstoreVerifier::new(SigstoreConfig {
-        trusted_root_json: std::fs::read_to_string(d.join("trusted_root.json")).unwrap(),
-        identities: vec![CertIdentity {
-            issuer: DEFAULT_ISSUER.into(),
-            subject: DEFAULT_IDENTITY.into(),
-        }],
-        managed_keys: vec![],
-        appraisal_ttl_secs: 60,
-    })
-    .unwrap();
-    let digest: [u8; 32] = Sha256::digest(std::fs::read(dir().join("a.txt")).unwrap()).into();
-    (v, bundle, digest)
+    let root = std::fs::read_to_string(dir().join("rekor2-happy-path/trusted_root.json")).unwrap();
+    let v = identity_verifier(root, DEFAULT_IDENTITY);
+    (v, bundle("rekor2-happy-path"), default_artifact_digest())
 }
 
 #[test]

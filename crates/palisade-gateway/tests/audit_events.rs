@@ -10,24 +10,10 @@ use common::*;
 use http_body_util::BodyExt;
 use palisade_core::*;
 use palisade_gateway::dev::MemoryAuditSink;
-use palisade_gateway::Stages;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
-
-fn finding(path: &str, detector: &str) -> Finding {
-    Finding {
-        detector: detector.into(),
-        data_class: DataClass::Pii,
-        path: path.into(),
-        start: 0,
-        end: 0,
-        value_hash: "00".into(),
-        confidence: Confidence::High,
-        severity: Severity::Medium,
-    }
-}
 
 /// Finds `simulated` in responses (whole or streamed, records it) and cuts streams on `upstream`
 /// when `cut` is set. Scanners release at once (no hold-back) to keep the test small.
@@ -40,7 +26,12 @@ impl Inspector for Spotter {
         let mut ins = Inspection::default();
         for l in &ex.leaves {
             if l.text.contains("simulated") {
-                ins.findings.push(finding(&l.path, "whole-spot"));
+                ins.findings.push(test_finding(
+                    &l.path,
+                    DataClass::Pii,
+                    Severity::Medium,
+                    "whole-spot",
+                ));
             }
         }
         ins
@@ -65,7 +56,12 @@ impl StreamScanner for SpotScanner {
             ..Default::default()
         };
         if delta.contains("simulated") {
-            rel.findings.push(finding(&self.path, "stream-spot"));
+            rel.findings.push(test_finding(
+                &self.path,
+                DataClass::Pii,
+                Severity::Medium,
+                "stream-spot",
+            ));
         }
         if self.cut && delta.contains("upstream") {
             rel.cut = true;
@@ -91,19 +87,6 @@ impl AuditSink for FailEnd {
     }
 }
 
-async fn harness(edit: impl FnOnce(&mut Stages)) -> (Harness, Arc<MemoryAuditSink>) {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = palisade_config::parse(
-        &config_text("127.0.0.1:1".parse().unwrap(), dir.path(), ""),
-        "t.toml",
-        dir.path(),
-    )
-    .unwrap();
-    let (mut stages, audit) = palisade_gateway::dev::development_stages(&cfg).unwrap();
-    edit(&mut stages);
-    (start_with(Some(stages)).await, audit)
-}
-
 fn chat(model: &str, stream: bool) -> Value {
     json!({"model": model, "stream": stream, "messages": [{"role": "user", "content": "hi"}]})
 }
@@ -126,7 +109,7 @@ async fn events(audit: &MemoryAuditSink, n: usize) -> Vec<AuditEvent> {
 
 #[tokio::test]
 async fn non_streamed_response_has_one_complete_event() {
-    let (h, audit) = harness(|s| s.inspector = Some(Arc::new(Spotter { cut: false }))).await;
+    let (h, audit) = start_edited(|s| s.inspector = Some(Arc::new(Spotter { cut: false }))).await;
     let (s, hd, body) = h
         .post_json("/v1/chat/completions", chat("gpt-4o-mini", false))
         .await;
@@ -149,7 +132,7 @@ async fn non_streamed_response_has_one_complete_event() {
     h.shutdown().await;
 
     // Without an inspector the size and hash are still recorded.
-    let (h, audit) = harness(|_| {}).await;
+    let (h, audit) = start_edited(|_| {}).await;
     let (_, _, body) = h
         .post_json(
             "/v1/embeddings",
@@ -168,7 +151,7 @@ async fn non_streamed_response_has_one_complete_event() {
 #[tokio::test]
 async fn completed_stream_gets_a_response_complete_event() {
     for inspected in [true, false] {
-        let (h, audit) = harness(|s| {
+        let (h, audit) = start_edited(|s| {
             if inspected {
                 s.inspector = Some(Arc::new(Spotter { cut: false }));
             }
@@ -210,7 +193,7 @@ async fn completed_stream_gets_a_response_complete_event() {
 
 #[tokio::test]
 async fn cut_and_broken_streams_say_how_they_ended() {
-    let (h, audit) = harness(|s| s.inspector = Some(Arc::new(Spotter { cut: true }))).await;
+    let (h, audit) = start_edited(|s| s.inspector = Some(Arc::new(Spotter { cut: true }))).await;
     let (s, _, body) = h
         .post_json("/v1/chat/completions", chat("gpt-4o-mini", true))
         .await;
@@ -229,14 +212,9 @@ async fn cut_and_broken_streams_say_how_they_ended() {
     assert!(end.findings.iter().any(|f| f.detector == "stream-spot"));
     h.shutdown().await;
 
-    let (h, audit) = harness(|_| {}).await;
+    let (h, audit) = start_edited(|_| {}).await;
     let resp = h
-        .send(
-            "POST",
-            "/v1/chat/completions",
-            &[("content-type", "application/json")],
-            chat("break-gpt", true).to_string(),
-        )
+        .post_raw("/v1/chat/completions", chat("break-gpt", true).to_string())
         .await;
     assert!(resp.into_body().collect().await.is_err());
     let ev = events(&audit, 2).await;
@@ -247,14 +225,9 @@ async fn cut_and_broken_streams_say_how_they_ended() {
 
 #[tokio::test]
 async fn client_disconnect_mid_stream_is_recorded() {
-    let (h, audit) = harness(|_| {}).await;
+    let (h, audit) = start_edited(|_| {}).await;
     let resp = h
-        .send(
-            "POST",
-            "/v1/chat/completions",
-            &[("content-type", "application/json")],
-            chat("slow-gpt", true).to_string(),
-        )
+        .post_raw("/v1/chat/completions", chat("slow-gpt", true).to_string())
         .await;
     let mut body = resp.into_body();
     let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
@@ -271,12 +244,10 @@ async fn client_disconnect_mid_stream_is_recorded() {
 #[tokio::test]
 async fn a_failed_end_record_withholds_the_end_of_the_stream() {
     let sink = Arc::new(FailEnd::default());
-    let (h, _) = harness(|s| s.audit = sink.clone()).await;
+    let (h, _) = start_edited(|s| s.audit = sink.clone()).await;
     let resp = h
-        .send(
-            "POST",
+        .post_raw(
             "/v1/chat/completions",
-            &[("content-type", "application/json")],
             chat("gpt-4o-mini", true).to_string(),
         )
         .await;

@@ -6,8 +6,6 @@ mod common;
 
 use common::*;
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use palisade_core::*;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
@@ -24,14 +22,9 @@ impl Authenticator for Recorder {
 #[tokio::test]
 async fn client_certificate_thumbprint_reaches_the_authenticator() {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = palisade_config::parse(
-        &config_text("127.0.0.1:1".parse().unwrap(), dir.path(), ""),
-        "t.toml",
-        dir.path(),
-    )
-    .unwrap();
-    let (mut stages, _) = palisade_gateway::dev::development_stages(&cfg).unwrap();
+    let DevStages {
+        cfg, mut stages, ..
+    } = dev_stages();
     let identity = palisade_gateway::dev::DevOpenAuthenticator::new(&cfg.auth)
         .unwrap()
         .authenticate(&RequestCredentials {
@@ -56,28 +49,13 @@ async fn client_certificate_thumbprint_reaches_the_authenticator() {
         .self_signed(&key)
         .unwrap();
     let expected: [u8; 32] = Sha256::digest(cert.der()).into();
-    let pem = std::fs::read(&h.ca_pem).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_pemfile::certs(&mut pem.as_slice()) {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_protocol_versions(&[&rustls::version::TLS13])
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_client_auth_cert(
-        vec![cert.der().clone()],
-        rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-    )
-    .unwrap();
-    let conn = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_only()
-        .enable_http1()
-        .build();
-    let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build(conn);
+    let tls = tls13_trusting(&h.ca_pem)
+        .with_client_auth_cert(
+            vec![cert.der().clone()],
+            rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    let client = https_client(tls);
     let resp = client
         .request(
             http::Request::get(h.url("/v1/models"))

@@ -12,7 +12,6 @@ use palisade_gateway::dev::MemoryAuditSink;
 use palisade_gateway::{ControlPlane, ControlRequest, ControlResponse, Stages};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 const EVIDENCE: &str = "EVIDENCE-SECRET-7d1c9a";
@@ -113,31 +112,10 @@ impl AuditSink for FailingAudit {
     }
 }
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// One global TRACE subscriber for this test binary: every test's logs are captured.
 fn logs() -> &'static Capture {
     static CAP: OnceLock<Capture> = OnceLock::new();
-    CAP.get_or_init(|| {
-        let cap = Capture::default();
-        let writer = cap.clone();
-        tracing_subscriber::fmt()
-            .json()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .init();
-        cap
-    })
+    CAP.get_or_init(Capture::install)
 }
 
 async fn harness(
@@ -145,18 +123,12 @@ async fn harness(
     edit: impl FnOnce(&mut Stages),
 ) -> (Harness, Arc<MemoryAuditSink>) {
     logs();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = palisade_config::parse(
-        &config_text("127.0.0.1:1".parse().unwrap(), dir.path(), ""),
-        "t.toml",
-        dir.path(),
-    )
-    .unwrap();
-    let (mut stages, audit) = palisade_gateway::dev::development_stages(&cfg).unwrap();
-    stages.authenticator = Arc::new(RefuseAll);
-    stages.control = plane.map(|p| p as Arc<dyn ControlPlane>);
-    edit(&mut stages);
-    (start_with(Some(stages)).await, audit)
+    start_edited(|stages| {
+        stages.authenticator = Arc::new(RefuseAll);
+        stages.control = plane.map(|p| p as Arc<dyn ControlPlane>);
+        edit(stages);
+    })
+    .await
 }
 
 async fn call(
@@ -372,7 +344,7 @@ async fn control_bodies_and_credentials_never_reach_the_logs() {
         "malformed input never reaches the plane"
     );
     h.shutdown().await;
-    let text = String::from_utf8(logs().0.lock().unwrap().clone()).unwrap();
+    let text = logs().text();
     assert!(
         text.contains(&rid),
         "the capture works: the request was logged"

@@ -6,21 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn assert_clean(what: &str, text: &str) {
     for key in [OPENAI_KEY, ANTHROPIC_KEY] {
@@ -35,13 +21,7 @@ fn assert_clean(what: &str, text: &str) {
 
 #[tokio::test]
 async fn provider_keys_never_leak() {
-    let cap = Capture::default();
-    let writer = cap.clone();
-    tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .init();
+    let cap = Capture::install();
     let panics = Arc::new(Mutex::new(String::new()));
     let p = panics.clone();
     std::panic::set_hook(Box::new(move |info| {
@@ -71,14 +51,7 @@ async fn provider_keys_never_leak() {
             json!({"model": "text-embedding-3-small", "input": "x".repeat(70_000)}),
         ),
     ] {
-        let resp = h
-            .send(
-                "POST",
-                path,
-                &[("content-type", "application/json")],
-                body.to_string(),
-            )
-            .await;
+        let resp = h.post_raw(path, body.to_string()).await;
         bodies.push_str(&format!("{:?}", resp.headers()));
         if let Ok(c) = http_body_util::BodyExt::collect(resp.into_body()).await {
             bodies.push_str(&String::from_utf8_lossy(&c.to_bytes()));
@@ -99,7 +72,7 @@ async fn provider_keys_never_leak() {
     let debug = format!("{:?} {:?}", credentials(), h.metrics.render());
     h.shutdown().await;
 
-    let logs = String::from_utf8(cap.0.lock().unwrap().clone()).unwrap();
+    let logs = cap.text();
     assert!(
         logs.contains("upstream request failed"),
         "logs were captured"

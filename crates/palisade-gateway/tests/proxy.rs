@@ -153,12 +153,7 @@ async fn slow_stream_chunks_arrive_before_the_stream_completes() {
     let h = start().await;
     let started = Instant::now();
     let resp = h
-        .send(
-            "POST",
-            "/v1/chat/completions",
-            &[("content-type", "application/json")],
-            chat("slow-gpt", true).to_string(),
-        )
+        .post_raw("/v1/chat/completions", chat("slow-gpt", true).to_string())
         .await;
     assert_eq!(resp.status(), 200);
     let mut body = resp.into_body();
@@ -186,12 +181,7 @@ async fn slow_stream_chunks_arrive_before_the_stream_completes() {
 async fn mid_stream_upstream_disconnect_ends_the_stream_and_gateway_keeps_serving() {
     let h = start().await;
     let resp = h
-        .send(
-            "POST",
-            "/v1/chat/completions",
-            &[("content-type", "application/json")],
-            chat("break-gpt", true).to_string(),
-        )
+        .post_raw("/v1/chat/completions", chat("break-gpt", true).to_string())
         .await;
     assert_eq!(resp.status(), 200);
     let collected = resp.into_body().collect().await;
@@ -215,14 +205,7 @@ async fn mid_stream_upstream_disconnect_ends_the_stream_and_gateway_keeps_servin
 async fn errors_use_the_callers_format_and_status() {
     let h = start().await;
     // Malformed JSON: 400 (OpenAI format).
-    let resp = h
-        .send(
-            "POST",
-            "/v1/chat/completions",
-            &[("content-type", "application/json")],
-            "{not json",
-        )
-        .await;
+    let resp = h.post_raw("/v1/chat/completions", "{not json").await;
     assert_eq!(resp.status(), 400);
     let v: Value =
         serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
@@ -306,18 +289,7 @@ async fn health_and_readiness() {
 async fn stalled_client_is_disconnected_after_the_header_timeout() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let h = start().await;
-    let pem = std::fs::read(&h.ca_pem).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_pemfile::certs(&mut pem.as_slice()) {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let cfg = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_protocol_versions(&[&rustls::version::TLS13])
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let cfg = tls13_trusting(&h.ca_pem).with_no_client_auth();
     let tcp = tokio::net::TcpStream::connect(h.addr).await.unwrap();
     let mut tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(cfg))
         .connect("localhost".try_into().unwrap(), tcp)
@@ -346,12 +318,7 @@ async fn stalled_client_is_disconnected_after_the_header_timeout() {
 async fn shutdown_drains_an_in_flight_stream() {
     let h = start().await;
     let resp = h
-        .send(
-            "POST",
-            "/v1/chat/completions",
-            &[("content-type", "application/json")],
-            chat("slow-gpt", true).to_string(),
-        )
+        .post_raw("/v1/chat/completions", chat("slow-gpt", true).to_string())
         .await;
     assert_eq!(resp.status(), 200);
     let reader =

@@ -7,8 +7,6 @@ mod common;
 
 use common::*;
 use palisade_core::*;
-use palisade_gateway::dev::MemoryAuditSink;
-use palisade_gateway::Stages;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -18,26 +16,17 @@ struct TestInspector {
     cut: bool,
 }
 
-fn finding(path: &str, class: DataClass, detector: &str) -> Finding {
-    Finding {
-        detector: detector.into(),
-        data_class: class,
-        path: path.into(),
-        start: 0,
-        end: 0,
-        value_hash: "00".into(),
-        confidence: Confidence::High,
-        severity: Severity::High,
-    }
-}
-
 impl Inspector for TestInspector {
     fn inspect(&self, ex: &Exchange) -> Inspection {
         let mut ins = Inspection::default();
         for l in &ex.leaves {
             if l.text.contains("BLOCKME") {
-                ins.findings
-                    .push(finding(&l.path, DataClass::Secret, "test-block"));
+                ins.findings.push(test_finding(
+                    &l.path,
+                    DataClass::Secret,
+                    Severity::High,
+                    "test-block",
+                ));
                 ins.block = true;
             }
             for (start, m) in l
@@ -45,8 +34,12 @@ impl Inspector for TestInspector {
                 .match_indices("REDACTME")
                 .chain(l.text.match_indices("simulated"))
             {
-                ins.findings
-                    .push(finding(&l.path, DataClass::Pii, "test-redact"));
+                ins.findings.push(test_finding(
+                    &l.path,
+                    DataClass::Pii,
+                    Severity::High,
+                    "test-redact",
+                ));
                 ins.redactions.push(Redaction {
                     path: l.path.clone(),
                     start,
@@ -136,20 +129,6 @@ impl Authenticator for Expired {
     }
 }
 
-async fn harness(edit: impl FnOnce(&mut Stages)) -> (Harness, Arc<MemoryAuditSink>) {
-    // Development stages from an auth=none config, then the stage under test swapped in.
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = palisade_config::parse(
-        &config_text("127.0.0.1:1".parse().unwrap(), dir.path(), ""),
-        "t.toml",
-        dir.path(),
-    )
-    .unwrap();
-    let (mut stages, audit) = palisade_gateway::dev::development_stages(&cfg).unwrap();
-    edit(&mut stages);
-    (start_with(Some(stages)).await, audit)
-}
-
 fn chat(content: &str, stream: bool) -> Value {
     json!({"model": "gpt-4o-mini", "stream": stream, "messages": [{"role": "user", "content": content}]})
 }
@@ -168,7 +147,8 @@ fn chat_text(body: &str) -> String {
 
 #[tokio::test]
 async fn blocked_request_is_403_with_detector_ids_and_never_forwarded() {
-    let (h, audit) = harness(|s| s.inspector = Some(Arc::new(TestInspector { cut: false }))).await;
+    let (h, audit) =
+        start_edited(|s| s.inspector = Some(Arc::new(TestInspector { cut: false }))).await;
     let (s, _, body) = h
         .post_json("/v1/chat/completions", chat("here is BLOCKME", false))
         .await;
@@ -185,7 +165,8 @@ async fn blocked_request_is_403_with_detector_ids_and_never_forwarded() {
 
 #[tokio::test]
 async fn request_redactions_are_applied_before_forwarding_and_responses_are_inspected() {
-    let (h, audit) = harness(|s| s.inspector = Some(Arc::new(TestInspector { cut: false }))).await;
+    let (h, audit) =
+        start_edited(|s| s.inspector = Some(Arc::new(TestInspector { cut: false }))).await;
     let (s, _, body) = h
         .post_json("/v1/chat/completions", chat("id REDACTME ok", false))
         .await;
@@ -209,7 +190,7 @@ async fn request_redactions_are_applied_before_forwarding_and_responses_are_insp
 
 #[tokio::test]
 async fn streams_are_scanned_and_redacted_for_every_api() {
-    let (h, _) = harness(|s| s.inspector = Some(Arc::new(TestInspector { cut: false }))).await;
+    let (h, _) = start_edited(|s| s.inspector = Some(Arc::new(TestInspector { cut: false }))).await;
     let (s, _, body) = h.post_json("/v1/chat/completions", chat("hi", true)).await;
     assert_eq!(s, 200);
     assert_eq!(chat_text(&body), "Hello from the [R] upstream.");
@@ -266,7 +247,7 @@ async fn streams_are_scanned_and_redacted_for_every_api() {
 
 #[tokio::test]
 async fn cut_stream_ends_with_an_error_event_in_the_api_format() {
-    let (h, _) = harness(|s| s.inspector = Some(Arc::new(TestInspector { cut: true }))).await;
+    let (h, _) = start_edited(|s| s.inspector = Some(Arc::new(TestInspector { cut: true }))).await;
     let (s, _, body) = h.post_json("/v1/chat/completions", chat("hi", true)).await;
     assert_eq!(s, 200);
     assert!(!body.contains("upstream."), "{body}");
@@ -294,7 +275,7 @@ async fn cut_stream_ends_with_an_error_event_in_the_api_format() {
 
 #[tokio::test]
 async fn policy_denial_is_403_with_policy_ids_and_audited() {
-    let (h, audit) = harness(|s| s.authorizer = Arc::new(DenyAll)).await;
+    let (h, audit) = start_edited(|s| s.authorizer = Arc::new(DenyAll)).await;
     let (s, _, body) = h.post_json("/v1/messages", json!({"model": "claude-sonnet-4-5", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]})).await;
     assert_eq!(s, 403);
     let v: Value = serde_json::from_str(&body).unwrap();
@@ -310,7 +291,7 @@ async fn policy_denial_is_403_with_policy_ids_and_audited() {
 
 #[tokio::test]
 async fn authentication_failure_is_401_before_the_body_is_used() {
-    let (h, audit) = harness(|s| s.authenticator = Arc::new(Expired)).await;
+    let (h, audit) = start_edited(|s| s.authenticator = Arc::new(Expired)).await;
     let resp = h
         .send(
             "POST",
@@ -351,7 +332,7 @@ async fn authentication_failure_is_401_before_the_body_is_used() {
 
 #[tokio::test]
 async fn audit_failure_fails_the_call_closed() {
-    let (h, _) = harness(|s| s.audit = Arc::new(FailingAudit)).await;
+    let (h, _) = start_edited(|s| s.audit = Arc::new(FailingAudit)).await;
     let (s, _, body) = h.post_json("/v1/chat/completions", chat("hi", true)).await;
     assert_eq!(s, 503, "{body}");
     assert!(body.contains("audit_unavailable"));

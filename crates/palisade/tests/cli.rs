@@ -1,15 +1,11 @@
 //! The binary's subcommands as a user runs them: config check on every shipped example and on a
 //! broken file, and the vault round trip (put from stdin, list without values, rotate).
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod common;
 
-fn palisade() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_palisade"));
-    c.env_remove("PALISADE_MASTER_KEY");
-    c
-}
+use common::*;
+
+use std::path::Path;
 
 #[test]
 fn config_check_accepts_every_example_and_names_the_bad_line() {
@@ -53,21 +49,12 @@ fn config_check_accepts_every_example_and_names_the_bad_line() {
 fn vault_put_list_rotate_never_prints_the_secret() {
     let dir = tempfile::tempdir().unwrap();
     let secret = "sk-cli-test-0123456789abcdef";
-    let mut child = palisade()
-        .args(["vault", "put", "openai-key", "--data-dir"])
-        .arg(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{secret}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = feed(
+        palisade()
+            .args(["vault", "put", "openai-key", "--data-dir"])
+            .arg(dir.path()),
+        format!("{secret}\n").as_bytes(),
+    );
     assert!(
         out.status.success(),
         "{}",

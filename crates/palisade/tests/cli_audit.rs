@@ -2,27 +2,16 @@
 //! data dir's own vault: verify passes on the untouched log and exits 1 naming the first bad
 //! index on a tampered copy; show/tail decrypt with the vault; proofs, export and key print.
 
+mod common;
+
+use common::*;
+
 use palisade_audit::{AuditConfig, AuditLog, DurabilityMode};
 use palisade_core::{AuditEvent, AuditOutcome, Effect};
 use palisade_vault::Vault;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const DETAIL: &str = "operator note: rotated the key of alice";
-
-fn palisade(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .env_remove("PALISADE_MASTER_KEY")
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn event(i: u64) -> AuditEvent {
     AuditEvent {
@@ -89,7 +78,7 @@ fn segments(dir: &Path) -> Vec<PathBuf> {
 fn verify_passes_then_a_flipped_byte_exits_1_naming_the_first_bad_index() {
     let dir = tempfile::tempdir().unwrap();
     write_log(dir.path(), 40);
-    let ok = palisade(&["audit", "verify"], dir.path());
+    let ok = run_in(&["audit", "verify"], dir.path());
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     assert!(
         text(&ok.stdout).contains("ok: 40 entries"),
@@ -109,7 +98,7 @@ fn verify_passes_then_a_flipped_byte_exits_1_naming_the_first_bad_index() {
     bytes[40] ^= 0x01;
     std::fs::write(seg, bytes).unwrap();
 
-    let bad = palisade(&["audit", "verify"], dir.path());
+    let bad = run_in(&["audit", "verify"], dir.path());
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad.stderr));
     let err = text(&bad.stderr);
     assert!(
@@ -131,21 +120,19 @@ fn verify_against_a_trusted_checkpoint_detects_a_rollback() {
         &cp,
     )
     .unwrap();
-    let key = text(&palisade(&["audit", "key"], dir.path()).stdout);
+    let key = text(&run_in(&["audit", "key"], dir.path()).stdout);
     let key = key.trim();
     assert!(key.starts_with("palisade.test/audit+"), "{key}");
     let cp_arg = cp.to_str().unwrap();
-    let ok = palisade(
-        &[
-            "audit",
-            "verify",
-            "--trusted-checkpoint",
-            cp_arg,
-            "--verifier-key",
-            key,
-        ],
-        dir.path(),
-    );
+    let verify_trusted = [
+        "audit",
+        "verify",
+        "--trusted-checkpoint",
+        cp_arg,
+        "--verifier-key",
+        key,
+    ];
+    let ok = run_in(&verify_trusted, dir.path());
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
     assert!(text(&ok.stdout).contains("consistent with the trusted checkpoint"));
 
@@ -161,19 +148,9 @@ fn verify_against_a_trusted_checkpoint_detects_a_rollback() {
         .unwrap();
     }
     write_log(fresh.path(), 5);
-    let own = palisade(&["audit", "verify"], fresh.path());
+    let own = run_in(&["audit", "verify"], fresh.path());
     assert_eq!(own.status.code(), Some(0), "{}", text(&own.stderr));
-    let rolled = palisade(
-        &[
-            "audit",
-            "verify",
-            "--trusted-checkpoint",
-            cp_arg,
-            "--verifier-key",
-            key,
-        ],
-        fresh.path(),
-    );
+    let rolled = run_in(&verify_trusted, fresh.path());
     assert_eq!(rolled.status.code(), Some(1), "{}", text(&rolled.stderr));
     let err = text(&rolled.stderr);
     assert!(
@@ -187,7 +164,7 @@ fn show_tail_proofs_export_and_key() {
     let dir = tempfile::tempdir().unwrap();
     write_log(dir.path(), 12);
 
-    let show = palisade(&["audit", "show", "7"], dir.path());
+    let show = run_in(&["audit", "show", "7"], dir.path());
     assert!(show.status.success(), "{}", text(&show.stderr));
     let s = text(&show.stdout);
     assert!(s.contains("req-7"), "{s}");
@@ -196,26 +173,26 @@ fn show_tail_proofs_export_and_key() {
         "decrypted with the data dir's vault: {s}"
     );
 
-    let tail = palisade(&["audit", "tail", "-n", "3"], dir.path());
+    let tail = run_in(&["audit", "tail", "-n", "3"], dir.path());
     let t = text(&tail.stdout);
     assert!(
         t.contains("req-11") && t.contains("req-9") && !t.contains("req-8"),
         "{t}"
     );
 
-    let missing = palisade(&["audit", "show", "99"], dir.path());
+    let missing = run_in(&["audit", "show", "99"], dir.path());
     assert_eq!(missing.status.code(), Some(2));
 
-    let inc = palisade(
+    let inc = run_in(
         &["audit", "proof", "inclusion", "3", "--size", "10"],
         dir.path(),
     );
     assert!(inc.status.success(), "{}", text(&inc.stderr));
     assert!(!text(&inc.stdout).trim().is_empty());
-    let cons = palisade(&["audit", "proof", "consistency", "4", "10"], dir.path());
+    let cons = run_in(&["audit", "proof", "consistency", "4", "10"], dir.path());
     assert!(cons.status.success(), "{}", text(&cons.stderr));
 
-    let export = palisade(&["audit", "export", "--format", "ocsf"], dir.path());
+    let export = run_in(&["audit", "export", "--format", "ocsf"], dir.path());
     assert!(export.status.success(), "{}", text(&export.stderr));
     let lines: Vec<serde_json::Value> = text(&export.stdout)
         .lines()
@@ -224,14 +201,11 @@ fn show_tail_proofs_export_and_key() {
     assert!(lines.len() >= 12);
     assert!(lines.iter().all(|v| v["class_uid"] == 6003));
 
-    let jsonl = palisade(&["audit", "export", "--format", "jsonl"], dir.path());
+    let jsonl = run_in(&["audit", "export", "--format", "jsonl"], dir.path());
     assert!(jsonl.status.success());
     assert!(text(&jsonl.stdout).lines().count() >= 12);
 
-    let no_args = Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(["audit", "verify"])
-        .output()
-        .unwrap();
+    let no_args = run(&["audit", "verify"]);
     assert_eq!(
         no_args.status.code(),
         Some(2),

@@ -2,25 +2,18 @@
 //! (which also lifts a behaviour quarantine offline), revoke, join tokens, baselines, and the
 //! trust domain taken from a config's `[identity]` section.
 
+mod common;
+
+use common::*;
+
 use palisade_behavior::persist;
 use palisade_behavior::state::{encode, IdentityState, Quarantine};
 use palisade_core::IdentityKind;
 use palisade_store::Store;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .env_remove("PALISADE_MASTER_KEY")
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .output()
-        .unwrap()
-}
 
 fn ok(args: &[&str], dir: &Path) -> String {
-    let out = run(args, dir);
+    let out = run_in(args, dir);
     assert!(
         out.status.success(),
         "{args:?}: {}",
@@ -33,6 +26,11 @@ fn status_of(dir: &Path, name: &str) -> String {
     let v: serde_json::Value =
         serde_json::from_str(&ok(&["identity", "show", name, "--json"], dir)).unwrap();
     v["status"].as_str().unwrap().to_owned()
+}
+
+/// The arguments of `identity create NAME --kind KIND --owner OWNER`.
+fn create<'a>(name: &'a str, kind: &'a str, owner: &'a str) -> [&'a str; 7] {
+    ["identity", "create", name, "--kind", kind, "--owner", owner]
 }
 
 const ID: &str = "spiffe://palisade.local/research/agent-a";
@@ -61,18 +59,7 @@ fn create_list_quarantine_release_revoke_round_trip() {
     let list = ok(&["identity", "list"], d);
     assert!(list.contains(ID) && list.contains("active"), "{list}");
 
-    let dup = run(
-        &[
-            "identity",
-            "create",
-            "research/agent-a",
-            "--kind",
-            "agent",
-            "--owner",
-            "x",
-        ],
-        d,
-    );
+    let dup = run_in(&create("research/agent-a", "agent", "x"), d);
     assert_eq!(dup.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
 
@@ -117,27 +104,16 @@ fn create_list_quarantine_release_revoke_round_trip() {
         d,
     );
     assert_eq!(status_of(d, "research/agent-a"), "revoked");
-    let again = run(
+    let again = run_in(
         &["identity", "release", "research/agent-a", "--reason", "x"],
         d,
     );
     assert_eq!(again.status.code(), Some(2), "revoked is terminal");
     assert!(String::from_utf8_lossy(&again.stderr).contains("cannot release"));
 
-    let missing = run(&["identity", "show", "research/nobody"], d);
+    let missing = run_in(&["identity", "show", "research/nobody"], d);
     assert_eq!(missing.status.code(), Some(2));
-    let bad_kind = run(
-        &[
-            "identity",
-            "create",
-            "research/b",
-            "--kind",
-            "robot",
-            "--owner",
-            "x",
-        ],
-        d,
-    );
+    let bad_kind = run_in(&create("research/b", "robot", "x"), d);
     assert_eq!(bad_kind.status.code(), Some(2), "usage error");
 }
 
@@ -145,18 +121,7 @@ fn create_list_quarantine_release_revoke_round_trip() {
 fn join_token_is_single_use_and_printed_once() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(
-        &[
-            "identity",
-            "create",
-            "labeling/cleaner",
-            "--kind",
-            "vendor",
-            "--owner",
-            "acme",
-        ],
-        d,
-    );
+    ok(&create("labeling/cleaner", "vendor", "acme"), d);
     let t1 = ok(
         &["identity", "join-token", "labeling/cleaner", "--ttl", "10m"],
         d,
@@ -173,7 +138,7 @@ fn join_token_is_single_use_and_printed_once() {
     };
     assert_ne!(token(&t1), token(&t2));
     assert!(t1.contains("single use"));
-    let bad = run(
+    let bad = run_in(
         &[
             "identity",
             "join-token",
@@ -190,18 +155,7 @@ fn join_token_is_single_use_and_printed_once() {
 fn release_lifts_a_behaviour_quarantine_offline_and_baseline_shows_it() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(
-        &[
-            "identity",
-            "create",
-            "research/agent-a",
-            "--kind",
-            "agent",
-            "--owner",
-            "team-r",
-        ],
-        d,
-    );
+    ok(&create("research/agent-a", "agent", "team-r"), d);
     ok(
         &[
             "identity",
@@ -260,7 +214,7 @@ fn trust_domain_comes_from_the_config() {
          [identity]\ntrust_domain = \"corp.test\"\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_palisade"))
+    let out = palisade()
         .args([
             "identity",
             "create",

@@ -3,9 +3,11 @@
 //! `--fail-on`, stdin and JSONL work, binaries are skipped with a note, and canaries and
 //! protected documents recorded in a data dir are found offline.
 
-use std::io::Write;
+mod common;
+
+use common::*;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 // A well-formed AWS key pair in the documented format (AWS's own documentation example
 // shape, random characters): real enough for every detector, valid nowhere.
@@ -18,37 +20,6 @@ deduplication of the multilingual crawl before August, and the safety group deli
 evaluation harness in September.\n\nIn the fourth quarter we distill Llama-5 into the compact Kestrel \
 family for on-device inference, negotiate the Aurora power contract and open the Toronto research \
 office. Budget for compute rises to 412 million dollars, approved by the board in Vancouver.";
-
-fn palisade() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_palisade"));
-    c.env_remove("PALISADE_MASTER_KEY");
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    palisade().args(args).output().unwrap()
-}
-
-fn with_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = palisade()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn key_file(dir: &Path) -> String {
     let p = dir.join("settings.env");
@@ -274,15 +245,7 @@ fn the_configs_inspect_section_applies_offline() {
         input,
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["finding"]["data_class"] == "confidential"),
-        "{v}"
-    );
+    assert_finding_class(&out.stdout, "confidential");
     // Without the config the code name means nothing.
     let out = with_stdin(&["inspect", "-"], input);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));

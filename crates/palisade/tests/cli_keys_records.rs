@@ -2,18 +2,9 @@
 //! generated key signs a verdict the enrollment verifier accepts with the printed public key,
 //! and records loaded from `[inspect.edm]` are recognized offline with no plaintext kept.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn palisade() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_palisade"));
-    c.env_remove("PALISADE_MASTER_KEY");
-    c
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::*;
 
 #[test]
 fn generated_scan_key_signs_a_verdict_its_printed_public_key_verifies() {
@@ -125,28 +116,10 @@ fn protect_records_loads_the_edm_csv_as_hashes_and_inspect_finds_a_row() {
         assert!(!stored.contains(plain), "plaintext `{plain}` stored");
     }
 
-    let mut child = palisade()
-        .args(["inspect", "-", "--format", "json", "--config", cfg])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"please format: E-104233 Maren Okafor 187500\n")
-        .unwrap();
-    let out: Output = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["finding"]["data_class"] == "payroll"),
-        "{v}"
+    let out = with_stdin(
+        &["inspect", "-", "--format", "json", "--config", cfg],
+        "please format: E-104233 Maren Okafor 187500\n",
     );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_finding_class(&out.stdout, "payroll");
 }

@@ -2,19 +2,11 @@
 //! broken copies of it: valid sets exit 0, invalid policies and failing cases exit 1 naming
 //! the file and line or the case, unreadable input exits 2.
 
+mod common;
+
+use common::*;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn palisade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/policies")
@@ -33,7 +25,7 @@ fn copy_pack() -> tempfile::TempDir {
 #[test]
 fn validate_accepts_the_shipped_pack_and_names_file_and_line_of_a_bad_policy() {
     let ex = examples();
-    let out = palisade(&["policy", "validate", ex.to_str().unwrap()]);
+    let out = run(&["policy", "validate", ex.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("valid ("),
@@ -41,7 +33,7 @@ fn validate_accepts_the_shipped_pack_and_names_file_and_line_of_a_bad_policy() {
         text(&out.stdout)
     );
 
-    let json = palisade(&["policy", "validate", ex.to_str().unwrap(), "--json"]);
+    let json = run(&["policy", "validate", ex.to_str().unwrap(), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert!(v["policies"].as_array().unwrap().len() > 5);
 
@@ -51,20 +43,20 @@ fn validate_accepts_the_shipped_pack_and_names_file_and_line_of_a_bad_policy() {
         "@id(\"broken\")\npermit(principal, action, resource)\nwhen { context.no_such_field };\n",
     )
     .unwrap();
-    let out = palisade(&["policy", "validate", bad.path().to_str().unwrap()]);
+    let out = run(&["policy", "validate", bad.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(err.contains("60-broken.cedar:3:"), "file and line: {err}");
     assert!(err.contains("no_such_field"), "{err}");
 
-    let missing = palisade(&["policy", "validate", "/nonexistent/policies"]);
+    let missing = run(&["policy", "validate", "/nonexistent/policies"]);
     assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
 }
 
 #[test]
 fn test_runs_the_case_file_and_exits_1_on_a_wrong_expectation() {
     let cases = examples().join("cases.toml");
-    let out = palisade(&["policy", "test", cases.to_str().unwrap()]);
+    let out = run(&["policy", "test", cases.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let s = text(&out.stdout);
     assert!(s.contains(" passed, 0 failed"), "{s}");
@@ -82,7 +74,7 @@ fn test_runs_the_case_file_and_exits_1_on_a_wrong_expectation() {
         "the case file changed shape; update this test"
     );
     std::fs::write(bad.path().join("cases.toml"), flipped).unwrap();
-    let out = palisade(&[
+    let out = run(&[
         "policy",
         "test",
         bad.path().join("cases.toml").to_str().unwrap(),
@@ -107,7 +99,7 @@ fn explain_names_the_deciding_policy_and_config_supplies_the_dir() {
     )
     .unwrap();
     let ex = examples();
-    let out = palisade(&[
+    let out = run(&[
         "policy",
         "explain",
         "--request",
@@ -134,7 +126,7 @@ fn explain_names_the_deciding_policy_and_config_supplies_the_dir() {
     )
     .unwrap();
     let cfg = cfg.to_str().unwrap();
-    let out = palisade(&[
+    let out = run(&[
         "policy",
         "explain",
         "--request",
@@ -148,8 +140,8 @@ fn explain_names_the_deciding_policy_and_config_supplies_the_dir() {
         "{}",
         text(&out.stdout)
     );
-    let out = palisade(&["policy", "test", "--config", cfg]);
+    let out = run(&["policy", "test", "--config", cfg]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let out = palisade(&["policy", "validate", "--config", cfg]);
+    let out = run(&["policy", "validate", "--config", cfg]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }

@@ -3,20 +3,12 @@
 //! exit 1, SARIF 2.1.0, baselines accept it, and `--attest` signs a verdict that the
 //! enrollment-side verifier accepts.
 
+mod common;
+
+use common::*;
+
 use palisade_core::{fixtures::fixture, Clock, Severity, SystemClock};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn project(dir: &Path, pin: &str) -> String {
     let p = dir.join("project");

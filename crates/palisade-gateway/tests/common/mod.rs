@@ -8,9 +8,10 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 use palisade_gateway::dev::fake_upstream::FakeUpstream;
+use palisade_gateway::dev::MemoryAuditSink;
 use palisade_gateway::{Gateway, Stages, StaticCredentials};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 pub const OPENAI_KEY: &str = "sk-test-OPENAI-4f9a2c7e1d-SECRET";
@@ -169,27 +170,115 @@ pub async fn start() -> Harness {
     start_with(None).await
 }
 
-pub fn client_trusting(
-    ca_pem: &std::path::Path,
-) -> Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>> {
+/// The certificates of a PEM file as a root store (the gateway's generated dev CA).
+pub fn roots_from(ca_pem: &std::path::Path) -> rustls::RootCertStore {
     let pem = std::fs::read(ca_pem).unwrap();
     let mut roots = rustls::RootCertStore::empty();
     for c in rustls_pemfile::certs(&mut pem.as_slice()) {
         roots.add(c.unwrap()).unwrap();
     }
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    roots
+}
+
+/// A TLS 1.3-only client configuration trusting `ca_pem`, still to choose its client auth.
+pub fn tls13_trusting(
+    ca_pem: &std::path::Path,
+) -> rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert> {
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(roots_from(ca_pem))
+}
+
+/// An HTTPS-only HTTP/1 client over the given TLS configuration.
+pub fn https_client(
+    tls: rustls::ClientConfig,
+) -> Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>> {
     let conn = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_only()
         .enable_http1()
         .build();
     Client::builder(TokioExecutor::new()).build(conn)
+}
+
+pub fn client_trusting(
+    ca_pem: &std::path::Path,
+) -> Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>> {
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots_from(ca_pem))
+    .with_no_client_auth();
+    https_client(tls)
+}
+
+/// Development stages from the standard auth=none config, for tests that swap one stage in.
+/// Keeps the config's temp dir alive as long as the stages.
+pub struct DevStages {
+    pub cfg: palisade_config::Config,
+    pub stages: Stages,
+    pub audit: Arc<MemoryAuditSink>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn dev_stages() -> DevStages {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = palisade_config::parse(
+        &config_text("127.0.0.1:1".parse().unwrap(), dir.path(), ""),
+        "t.toml",
+        dir.path(),
+    )
+    .unwrap();
+    let (stages, audit) = palisade_gateway::dev::development_stages(&cfg).unwrap();
+    DevStages {
+        cfg,
+        stages,
+        audit,
+        _dir: dir,
+    }
+}
+
+/// Starts a gateway on the development stages after `edit` swapped the stage under test in.
+pub async fn start_edited(edit: impl FnOnce(&mut Stages)) -> (Harness, Arc<MemoryAuditSink>) {
+    let mut d = dev_stages();
+    edit(&mut d.stages);
+    (start_with(Some(d.stages)).await, d.audit)
+}
+
+/// A log writer that keeps everything written to it in memory.
+#[derive(Clone, Default)]
+pub struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    /// Installs the global JSON TRACE subscriber writing into a new capture (once per binary).
+    pub fn install() -> Capture {
+        let cap = Capture::default();
+        let writer = cap.clone();
+        tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .init();
+        cap
+    }
+
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
 }
 
 impl Harness {
@@ -210,6 +299,12 @@ impl Harness {
         }
         let req = b.body(Full::new(body.into())).unwrap();
         self.client.request(req).await.unwrap()
+    }
+
+    /// POSTs `body` as `content-type: application/json` and returns the streaming response.
+    pub async fn post_raw(&self, path: &str, body: impl Into<Bytes>) -> http::Response<Incoming> {
+        self.send("POST", path, &[("content-type", "application/json")], body)
+            .await
     }
 
     pub async fn post_json(
@@ -257,4 +352,23 @@ pub fn sse_data(body: &str) -> Vec<String> {
         .filter_map(|l| l.strip_prefix("data: "))
         .map(str::to_owned)
         .collect()
+}
+
+/// A finding as a test stage reports it: whole-leaf offsets, placeholder hash, high confidence.
+pub fn test_finding(
+    path: &str,
+    class: palisade_core::DataClass,
+    severity: palisade_core::Severity,
+    detector: &str,
+) -> palisade_core::Finding {
+    palisade_core::Finding {
+        detector: detector.into(),
+        data_class: class,
+        path: path.into(),
+        start: 0,
+        end: 0,
+        value_hash: "00".into(),
+        confidence: palisade_core::Confidence::High,
+        severity,
+    }
 }

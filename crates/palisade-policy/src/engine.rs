@@ -310,3 +310,58 @@ impl Authorizer for PolicyEngine {
         self.evaluate(principal, action, resource, context).decision
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::read_policy_dir;
+    use palisade_core::{DataClass, DestinationClass, IdentityKind, IdentityStatus};
+
+    #[test]
+    fn entity_memo_hits_across_contexts() {
+        // The hot path relies on the memo: a new context for the same caller and model must
+        // reuse the entities, and a different model must not.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/policies");
+        let engine =
+            PolicyEngine::from_sources(&read_policy_dir(&dir).unwrap(), PolicyConfig::default())
+                .unwrap();
+        let id = Identity {
+            id: "spiffe://lab.example/research/a".parse().unwrap(),
+            kind: IdentityKind::Agent,
+            owner: "team".into(),
+            segment: "research".into(),
+            scopes: vec![],
+            status: IdentityStatus::Active,
+            attestation_kinds: vec!["join_token".into(), "sev_snp".into()],
+            token_age_secs: 5,
+        };
+        let model = |name: &str| ResourceRef {
+            name: name.into(),
+            upstream: "vllm".into(),
+            segment: "research".into(),
+            destination: DestinationClass::Internal,
+        };
+        let mut ctx = AuthzContext {
+            data_classes: vec![],
+            anomaly_score: 1.0,
+            stepped_down: false,
+            token_age_secs: 5,
+            request_bytes: 100,
+            streaming: false,
+            hour_of_day: 9,
+        };
+        let first = engine.evaluate(&id, "invoke_model", &model("research-llm"), &ctx);
+        assert!(first.decision.is_allowed(), "{first:?}");
+        ctx.request_bytes = 9_000;
+        ctx.data_classes = vec![DataClass::Confidential];
+        let second = engine.evaluate(&id, "invoke_model", &model("research-llm"), &ctx);
+        assert!(second.decision.is_allowed(), "{second:?}");
+        assert_eq!(
+            engine.entities.len(),
+            1,
+            "same caller and model: one memo entry"
+        );
+        engine.evaluate(&id, "invoke_model", &model("other-llm"), &ctx);
+        assert_eq!(engine.entities.len(), 2);
+    }
+}

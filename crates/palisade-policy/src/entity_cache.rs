@@ -21,30 +21,40 @@ pub(crate) struct EntityCache {
     capacity: usize,
 }
 
-/// Appends length-prefixed fields so distinct inputs can never produce the same key.
+/// Appends one length-prefixed field.
+fn field(k: &mut String, v: &str) {
+    let _ = write!(k, "{}:{v}|", v.len());
+}
+
+/// Appends length-prefixed fields so distinct inputs can never produce the same key. Written
+/// straight into one buffer (no per-field `String`s): this runs on every decision.
 fn key(principal: &Identity, kind: ResourceKind, resource: &ResourceRef) -> String {
     let mut k = String::with_capacity(160);
-    let mut field = |v: &str| {
-        let _ = write!(k, "{}:{v}|", v.len());
-    };
-    field(&principal.id.to_string());
-    field(principal.kind.as_str());
-    field(&principal.owner);
-    field(&principal.segment);
-    field(principal.status.as_str());
-    field(&principal.attestation_kinds.len().to_string());
-    principal.attestation_kinds.iter().for_each(|a| field(a));
-    field(&principal.scopes.len().to_string());
-    principal.scopes.iter().for_each(|s| field(s));
-    field(match kind {
-        ResourceKind::Model => "model",
-        ResourceKind::Tool => "tool",
-        ResourceKind::Segment => "segment",
+    // A SPIFFE id is exactly these three parts, so they identify it without formatting it.
+    field(&mut k, principal.id.trust_domain());
+    field(&mut k, principal.id.segment());
+    field(&mut k, principal.id.name());
+    field(&mut k, principal.kind.as_str());
+    field(&mut k, &principal.owner);
+    field(&mut k, &principal.segment);
+    field(&mut k, principal.status.as_str());
+    let _ = write!(&mut k, "#{}|", principal.attestation_kinds.len());
+    for a in &principal.attestation_kinds {
+        field(&mut k, a);
+    }
+    let _ = write!(&mut k, "#{}|", principal.scopes.len());
+    for s in &principal.scopes {
+        field(&mut k, s);
+    }
+    k.push_str(match kind {
+        ResourceKind::Model => "model|",
+        ResourceKind::Tool => "tool|",
+        ResourceKind::Segment => "segment|",
     });
-    field(&resource.name);
-    field(&resource.upstream);
-    field(&resource.segment);
-    field(resource.destination.as_str());
+    field(&mut k, &resource.name);
+    field(&mut k, &resource.upstream);
+    field(&mut k, &resource.segment);
+    field(&mut k, resource.destination.as_str());
     k
 }
 

@@ -197,6 +197,12 @@ impl SecretScanner {
         out: &mut Vec<SecretHit>,
     ) {
         let input = Input::new(hay).span(start..end);
+        // Most keyword windows (`key`, `token`, `password` in code) hold no match: a plain
+        // match test is cheaper than the capture iterator, which allocates its slots per
+        // window. Windows that do match run the same capture search as before.
+        if !re.is_match(input.clone()) {
+            return;
+        }
         for caps in re.captures_iter(input) {
             let Some(span) = caps.get_group(1).or_else(|| caps.get_group(0)) else {
                 continue;

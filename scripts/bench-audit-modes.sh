@@ -7,21 +7,8 @@
 # keep-alive). Each gateway variant is a fresh process with a fresh data directory.
 # Not a test: figures go to docs/bench-gateway.md and docs/bench-audit.md.
 # BENCH_VARIANTS selects variants (default "direct sync batch batch-inspect").
-set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${PALISADE_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/palisade}"
-dur="${BENCH_DURATION:-10s}"
+source "$(dirname "$0")/lib/bench-common.sh"
 variants="${BENCH_VARIANTS:-direct sync batch batch-inspect}"
-command -v wrk >/dev/null || { echo "install wrk: apt-get install -y wrk" >&2; exit 1; }
-ulimit -n 65536 2>/dev/null || true
-
-work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-up_port="$(free_port)"
-"$bin" dev fake-upstream --port "$up_port" > "$work/up.log" 2>&1 & pids+=($!)
 
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"

@@ -9,21 +9,8 @@
 # (the figure that isolates per-connection memory from allocator high-water after load);
 # BENCH_ONLY_IDLE=1 stops after that. BENCH_IDLE_BODY=N makes each held connection send one
 # chat completion with an N-byte message first (buffers grown by a large body stay visible).
-set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="${PALISADE_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/palisade}"
-dur="${BENCH_DURATION:-10s}"
-command -v wrk >/dev/null || { echo "install wrk: apt-get install -y wrk" >&2; exit 1; }
-ulimit -n 65536 2>/dev/null || true
-
-work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-up_port="$(free_port)"; gw_port="$(free_port)"
-
-"$bin" dev fake-upstream --port "$up_port" > "$work/up.log" 2>&1 & pids+=($!)
+source "$(dirname "$0")/lib/bench-common.sh"
+gw_port="$(free_port)"
 sed -e "s/127.0.0.1:9911/127.0.0.1:$up_port/g" -e "s/127.0.0.1:8443/127.0.0.1:$gw_port/" \
     -e "s#\"../palisade-data\"#\"$work/data\"#" "$root/examples/local-fake-upstream.toml" > "$work/p.toml"
 # `serve` always appends to the real audit log (default `sync`: one disk flush per call).

@@ -15,7 +15,9 @@ pub mod provenance;
 pub mod sample_tee;
 pub mod sigstore;
 pub mod snp;
+pub mod verifier;
 pub mod x509;
 
 pub use appraisal::Appraisal;
 pub use error::AttestError;
+pub use verifier::Verifier;

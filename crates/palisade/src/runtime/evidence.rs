@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 /// One attest verifier behind the identity seam.
 struct Adapter<F> {
-    kind: &'static str,
+    kind: String,
     verify: F,
 }
 
@@ -19,7 +19,7 @@ where
     F: Fn(&Value, &[u8; 32], u64) -> Result<palisade_attest::Appraisal, String> + Send + Sync,
 {
     fn kind(&self) -> &str {
-        self.kind
+        &self.kind
     }
 
     fn verify(
@@ -35,7 +35,7 @@ where
             map.remove("kind");
         }
         let a = (self.verify)(&item, binding, now_ms)
-            .map_err(|msg| EvidenceError::new(self.kind, "evidence_rejected", msg))?;
+            .map_err(|msg| EvidenceError::new(&self.kind, "evidence_rejected", msg))?;
         Ok(Appraisal {
             kind: a.kind,
             expires_at_ms: a.expires_at_ms,
@@ -55,7 +55,21 @@ where
         + Sync
         + 'static,
 {
-    Arc::new(Adapter { kind, verify })
+    Arc::new(Adapter {
+        kind: kind.to_owned(),
+        verify,
+    })
+}
+
+/// Any palisade-attest verifier behind the identity seam.
+fn attested(v: impl palisade_attest::Verifier + 'static) -> Arc<dyn EvidenceVerifier> {
+    let kind = v.kind().to_owned();
+    Arc::new(Adapter {
+        kind,
+        verify: move |e: &Value, b: &[u8; 32], now: u64| {
+            v.verify(e, b, now).map_err(|e| e.to_string())
+        },
+    })
 }
 
 /// The verifiers `[attest]` enables, ready for `IdentityService::add_verifier`.
@@ -74,15 +88,11 @@ pub fn verifiers(section: &AttestSection) -> Result<Vec<Arc<dyn EvidenceVerifier
             policy: s.policy.clone(),
         })
         .context("[attest.sev_snp]")?;
-        out.push(adapter("sev_snp", move |e, b, now| {
-            v.verify(e, b, now).map_err(|e| e.to_string())
-        }));
+        out.push(attested(v));
     }
     if let Some(p) = &section.provenance {
         let v = provenance::ProvenanceVerifier::new(p.clone()).context("[attest.provenance]")?;
-        out.push(adapter("dsse_provenance", move |e, b, now| {
-            v.verify(e, b, now).map_err(|e| e.to_string())
-        }));
+        out.push(attested(v));
     }
     if let Some(s) = &section.sigstore {
         let root = std::fs::read_to_string(&s.trusted_root_file)
@@ -94,9 +104,7 @@ pub fn verifiers(section: &AttestSection) -> Result<Vec<Arc<dyn EvidenceVerifier
             appraisal_ttl_secs: s.appraisal_ttl_secs,
         })
         .context("[attest.sigstore]")?;
-        out.push(adapter("sigstore_bundle", move |e, b, now| {
-            v.verify(e, b, now).map_err(|e| e.to_string())
-        }));
+        out.push(attested(v));
     }
     if let Some(s) = &section.sample_tee {
         out.push(sample_tee(s)?);
@@ -118,9 +126,7 @@ fn sample_tee(
         allow_debug: s.allow_debug,
         appraisal_ttl_secs: s.appraisal_ttl_secs,
     });
-    Ok(adapter("sample_tee", move |e, b, now| {
-        v.verify(e, b, now).map_err(|e| e.to_string())
-    }))
+    Ok(attested(v))
 }
 
 #[cfg(not(feature = "sample-tee"))]

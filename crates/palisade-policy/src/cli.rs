@@ -3,6 +3,7 @@
 
 use crate::cases::{run_against, CaseFile, CaseReport};
 use crate::config::PolicyConfig;
+use crate::context_use::ContextUse;
 use crate::error::{PolicyError, SourceProblem};
 use crate::evaluate::{evaluate, Evaluation};
 use crate::loader::{compile, read_policy_dir, CompiledPolicies, PolicyInfo};
@@ -130,7 +131,7 @@ pub fn explain_with(
         ctx: &ctx,
         anomaly_threshold: i64::from(config.anomaly_threshold),
     };
-    let call = build_call_checked(&vocab, &parts, Some(vocab.schema()), None)?;
+    let call = build_call_checked(&vocab, &parts, ContextUse::ALL, Some(vocab.schema()), None)?;
     let evaluation = evaluate(&compiled, &call, 0);
     let deciding = evaluation
         .decision

@@ -141,7 +141,9 @@ impl PolicyEngine {
             ctx: context,
             anomaly_threshold: i64::from(self.config.anomaly_threshold),
         };
-        let eval = match build_call_checked(&self.vocab, &parts, None, Some(&self.entities)) {
+        let reads = loaded.policies.context_reads(self.config.shadow);
+        let eval = match build_call_checked(&self.vocab, &parts, reads, None, Some(&self.entities))
+        {
             Ok(call) => {
                 if self.config.shadow {
                     evaluate(&loaded.policies, &call, loaded.generation)

@@ -11,6 +11,7 @@
 mod cases;
 mod cli;
 mod config;
+mod context_use;
 mod engine;
 mod entity_cache;
 mod error;

@@ -2,6 +2,7 @@
 //! whole set in strict mode against the shipped schema and compiles it into the sets the
 //! evaluator needs: the enforced set plus one combined set per shadow file.
 
+use crate::context_use::ContextUse;
 use crate::error::{line_col, PolicyError, SourceProblem};
 use crate::slice::Sliced;
 use crate::vocab::Vocabulary;
@@ -122,6 +123,13 @@ impl CompiledPolicies {
     pub fn policy(&self, id: &str) -> Option<&PolicyInfo> {
         self.index.get(id)
     }
+    /// The context attributes a call needs: those read by the enforced set, and by the shadow
+    /// files too when their verdicts are computed.
+    pub(crate) fn context_reads(&self, with_shadow: bool) -> ContextUse {
+        let shadows = self.shadows.iter().filter(|_| with_shadow);
+        shadows.fold(self.sliced.reads, |acc, s| acc.union(s.combined.reads))
+    }
+
     /// Number of enforced policies.
     pub fn enforced_count(&self) -> usize {
         self.enforced.policies().count()

@@ -2,9 +2,11 @@
 //! handful of entities it needs. Built per call, without the schema on the hot path: the schema
 //! conformance of this mapping is pinned by a test instead (`built_request_conforms_to_schema`).
 
+use crate::context_use::ContextUse;
 use crate::entity_cache::EntityCache;
 use crate::error::PolicyError;
-use crate::vocab::{ResourceKind, Vocabulary};
+use crate::evaluate::FixedOutcomes;
+use crate::vocab::{ContextAttr, ResourceKind, Vocabulary};
 use cedar_policy::{Context, Entities, Entity, EntityUid, Request, RestrictedExpression, Schema};
 use palisade_core::{AuthzContext, Identity, ResourceRef};
 use std::collections::{HashMap, HashSet};
@@ -21,6 +23,8 @@ pub(crate) struct EntitySlice {
     pub(crate) principal_segment: EntityUid,
     /// The resource's only ancestor, or the resource itself when it is a segment.
     pub(crate) resource_segment: EntityUid,
+    /// Outcomes of the context-free policies for this pair, per policy set and action.
+    pub(crate) fixed: FixedOutcomes,
 }
 
 /// A Cedar request with its entity slice, ready to evaluate against any policy set.
@@ -29,6 +33,7 @@ pub struct CedarCall {
     pub(crate) request: Request,
     pub(crate) slice: Arc<EntitySlice>,
     pub(crate) action: &'static str,
+    pub(crate) action_uid: EntityUid,
 }
 
 fn s(v: &str) -> RestrictedExpression {
@@ -78,7 +83,7 @@ pub fn build_call(
         ctx,
         anomaly_threshold,
     };
-    build_call_checked(vocab, &call, None, None)
+    build_call_checked(vocab, &call, ContextUse::ALL, None, None)
 }
 
 /// The inputs of one call.
@@ -90,11 +95,13 @@ pub(crate) struct CallParts<'a> {
     pub(crate) anomaly_threshold: i64,
 }
 
-/// Like [`build_call`], optionally checking the request and entities against `schema`
-/// (slower; used by tests and by `explain`) and memoizing entities in `cache`.
+/// Like [`build_call`] with a context of only the attributes in `reads`, optionally checking
+/// the request and entities against `schema` (slower; used by tests and by `explain`; needs
+/// `ContextUse::ALL`) and memoizing entities in `cache`.
 pub(crate) fn build_call_checked(
     vocab: &Vocabulary,
     call: &CallParts<'_>,
+    reads: ContextUse,
     schema: Option<&Schema>,
     cache: Option<&EntityCache>,
 ) -> Result<CedarCall, PolicyError> {
@@ -113,7 +120,7 @@ pub(crate) fn build_call_checked(
             schema,
         )?),
     };
-    let context = build_context(call)?;
+    let context = build_context(call, reads)?;
     let request = Request::new(
         slice.principal.clone(),
         action_uid.clone(),
@@ -126,6 +133,7 @@ pub(crate) fn build_call_checked(
         request,
         slice,
         action: action_name,
+        action_uid: action_uid.clone(),
     })
 }
 
@@ -205,44 +213,36 @@ pub(crate) fn build_entities(
         resource: resource_uid,
         principal_segment,
         resource_segment,
+        fixed: FixedOutcomes::default(),
     })
 }
 
-fn build_context(call: &CallParts<'_>) -> Result<Context, PolicyError> {
+/// The call's context, holding only the attributes in `reads` (an attribute no loaded policy
+/// reads cannot change a decision, and each one costs Cedar an evaluation per call).
+fn build_context(call: &CallParts<'_>, reads: ContextUse) -> Result<Context, PolicyError> {
     let ctx = call.ctx;
-    Context::from_pairs([
-        (
-            "data_classes".to_owned(),
-            set(ctx.data_classes.iter().map(|c| c.as_str())),
-        ),
-        (
-            "destination".to_owned(),
-            s(call.resource.destination.as_str()),
-        ),
-        (
-            "anomaly_score".to_owned(),
-            RestrictedExpression::new_long(policy_score(ctx.anomaly_score)),
-        ),
-        (
-            "anomaly_threshold".to_owned(),
-            RestrictedExpression::new_long(call.anomaly_threshold),
-        ),
-        (
-            "stepped_down".to_owned(),
-            RestrictedExpression::new_bool(ctx.stepped_down),
-        ),
-        ("token_age_secs".to_owned(), long(ctx.token_age_secs)),
-        (
-            "attestation_kinds".to_owned(),
-            set(call.principal.attestation_kinds.iter().map(String::as_str)),
-        ),
-        ("request_bytes".to_owned(), long(ctx.request_bytes)),
-        (
-            "streaming".to_owned(),
-            RestrictedExpression::new_bool(ctx.streaming),
-        ),
-        ("hour_of_day".to_owned(), long(u64::from(ctx.hour_of_day))),
-    ])
+    let value = |attr: ContextAttr| match attr {
+        ContextAttr::DataClasses => set(ctx.data_classes.iter().map(|c| c.as_str())),
+        ContextAttr::Destination => s(call.resource.destination.as_str()),
+        ContextAttr::AnomalyScore => {
+            RestrictedExpression::new_long(policy_score(ctx.anomaly_score))
+        }
+        ContextAttr::AnomalyThreshold => RestrictedExpression::new_long(call.anomaly_threshold),
+        ContextAttr::SteppedDown => RestrictedExpression::new_bool(ctx.stepped_down),
+        ContextAttr::TokenAgeSecs => long(ctx.token_age_secs),
+        ContextAttr::AttestationKinds => {
+            set(call.principal.attestation_kinds.iter().map(String::as_str))
+        }
+        ContextAttr::RequestBytes => long(ctx.request_bytes),
+        ContextAttr::Streaming => RestrictedExpression::new_bool(ctx.streaming),
+        ContextAttr::HourOfDay => long(u64::from(ctx.hour_of_day)),
+    };
+    Context::from_pairs(
+        ContextAttr::ALL
+            .into_iter()
+            .filter(|a| reads.reads(*a))
+            .map(|a| (a.name().to_owned(), value(a))),
+    )
     .map_err(|e| PolicyError::Request(e.to_string()))
 }
 
@@ -297,7 +297,7 @@ mod tests {
                 ctx: &c,
                 anomaly_threshold: 80,
             };
-            build_call_checked(&v, &parts, Some(v.schema()), None)
+            build_call_checked(&v, &parts, ContextUse::ALL, Some(v.schema()), None)
                 .unwrap_or_else(|e| panic!("{a}: {e}"));
         }
     }

@@ -6,20 +6,46 @@
 //! exactly one parent (its segment), so `in Segment::"s"` holds iff that segment is `s`. Excluded policies have a scope that is false for the call, and Cedar evaluates the
 //! scope before `when`/`unless`, so they can neither be satisfied nor error: the combined
 //! result is exactly the full set's (pinned by the `sliced_equals_unsliced` property test).
+//!
+//! Each bucket is further split by whether a policy reads the request context: the outcome of
+//! the context-free part depends only on the principal, action and resource, so the evaluator
+//! memoizes it with the entities and evaluates only the context-reading part per call.
 
+use crate::context_use::ContextUse;
 use crate::request::CedarCall;
 use crate::vocab::ACTIONS;
 use cedar_policy::{
     ActionConstraint, EntityUid, Policy, PolicySet, PrincipalConstraint, ResourceConstraint,
 };
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The policies of one scope bucket, split by whether they read the request context.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Bucket {
+    /// Policies that read no context attribute: same outcome for every context.
+    pub(crate) fixed: PolicySet,
+    /// Policies that read the context: evaluated on every call.
+    pub(crate) varying: PolicySet,
+}
+
+impl Bucket {
+    fn add(&mut self, p: &Policy, reads: ContextUse) -> Result<(), String> {
+        let set = if reads.is_none() {
+            &mut self.fixed
+        } else {
+            &mut self.varying
+        };
+        set.add(p.clone()).map_err(|e| e.to_string())
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 struct ActionSlice {
-    generic: PolicySet,
-    by_resource: HashMap<EntityUid, PolicySet>,
-    by_resource_segment: HashMap<EntityUid, PolicySet>,
-    by_principal_segment: HashMap<EntityUid, PolicySet>,
+    generic: Bucket,
+    by_resource: HashMap<EntityUid, Bucket>,
+    by_resource_segment: HashMap<EntityUid, Bucket>,
+    by_principal_segment: HashMap<EntityUid, Bucket>,
 }
 
 /// Which bucket a policy goes in within its action slice.
@@ -54,7 +80,14 @@ fn key_of(p: &Policy) -> Key {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Sliced {
     by_action: HashMap<&'static str, ActionSlice>,
+    /// Unique per build, so memoized context-free outcomes never outlive their policies.
+    pub(crate) id: u64,
+    /// The context attributes any policy of this set reads.
+    pub(crate) reads: ContextUse,
 }
+
+/// Source of [`Sliced::id`]; starts at 1 so that 0 never names a real set.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The concrete actions a policy's action scope can match. Our schema has no action groups, so
 /// `action in [A, B]` matches exactly A and B; anything unexpected widens to every action.
@@ -79,8 +112,11 @@ impl Sliced {
         policies: impl IntoIterator<Item = &'a Policy>,
     ) -> Result<Self, String> {
         let mut by_action: HashMap<&'static str, ActionSlice> = HashMap::new();
+        let mut all_reads = ContextUse::NONE;
         for p in policies {
             let key = key_of(p);
+            let reads = ContextUse::of(p);
+            all_reads = all_reads.union(reads);
             for a in actions_of(p) {
                 let slice = by_action.entry(a).or_default();
                 let set = match &key {
@@ -93,14 +129,19 @@ impl Sliced {
                     }
                     Key::Generic => &mut slice.generic,
                 };
-                set.add(p.clone()).map_err(|e| e.to_string())?;
+                set.add(p, reads)?;
             }
         }
-        Ok(Self { by_action })
+        Ok(Self {
+            by_action,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            reads: all_reads,
+        })
     }
 
-    /// The sets a call must be evaluated against.
-    pub(crate) fn sets_for<'s>(&'s self, call: &CedarCall) -> impl Iterator<Item = &'s PolicySet> {
+    /// The buckets a call must be evaluated against. They depend only on the action and the
+    /// entity slice, never on the context.
+    pub(crate) fn buckets_for<'s>(&'s self, call: &CedarCall) -> impl Iterator<Item = &'s Bucket> {
         let slice = self.by_action.get(call.action);
         let generic = slice.map(|s| &s.generic);
         let pinned = slice.and_then(|s| s.by_resource.get(&call.slice.resource));
@@ -141,6 +182,8 @@ mod tests {
         }
         extra.push_str("@id(\"is-in\")\nforbid (principal, action, resource is Palisade::Model in Palisade::Segment::\"shared\") when { context.hour_of_day == 3 };\n");
         extra.push_str("@id(\"principal-is-in\")\npermit (principal is Palisade::Identity in Palisade::Segment::\"labeling\", action == Palisade::Action::\"embed\", resource);\n");
+        // Context-free and always erroring: memoized with the entities, and must still deny.
+        extra.push_str("@id(\"fixed-overflow\")\nforbid (principal, action == Palisade::Action::\"list_models\", resource in Palisade::Segment::\"training\") when { principal.scopes.isEmpty() && 9223372036854775807 + 1 > 0 };\n");
         extra.push_str("@id(\"may-overflow\")\nforbid (principal, action, resource) when { context.request_bytes * 4611686018427387904 > 1 };\n");
         s.push(PolicySource::new("extra.cedar", extra));
         s
@@ -183,6 +226,36 @@ mod tests {
         }
     }
 
+    /// What one Cedar call over the whole enforced set decides, with Palisade's fail-closed
+    /// reading of errors: (effect, policy ids, errored).
+    fn unsliced(compiled: &CompiledPolicies, c: &crate::CedarCall) -> (Effect, Vec<String>, bool) {
+        let full =
+            Authorizer::new().is_authorized(&c.request, &compiled.enforced, &c.slice.entities);
+        let errored = full.diagnostics().errors().next().is_some();
+        let mut reasons: Vec<String> = full
+            .diagnostics()
+            .reason()
+            .map(ToString::to_string)
+            .collect();
+        reasons.sort();
+        match (full.decision(), errored) {
+            (CedarDecision::Allow, false) => (Effect::Allow, reasons, false),
+            (CedarDecision::Allow, true) => (Effect::Deny, vec![], true),
+            (CedarDecision::Deny, _) => (Effect::Deny, reasons, errored),
+        }
+    }
+
+    fn engine() -> &'static crate::PolicyEngine {
+        static ONCE: OnceLock<crate::PolicyEngine> = OnceLock::new();
+        ONCE.get_or_init(|| {
+            let config = crate::PolicyConfig {
+                shadow: false,
+                ..crate::PolicyConfig::default()
+            };
+            crate::PolicyEngine::from_sources(&sources(), config).unwrap()
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
         #[test]
@@ -190,19 +263,27 @@ mod tests {
             let (vocab, compiled) = compiled();
             let c = build_call(vocab, &id, action, &r, &ctx, 80).unwrap();
             let got = evaluate(compiled, &c, 0).decision;
-
-            let full = Authorizer::new().is_authorized(&c.request, &compiled.enforced, &c.slice.entities);
-            let errored = full.diagnostics().errors().next().is_some();
-            let mut reasons: Vec<String> = full.diagnostics().reason().map(ToString::to_string).collect();
-            reasons.sort();
-            let (effect, ids) = match (full.decision(), errored) {
-                (CedarDecision::Allow, false) => (Effect::Allow, reasons),
-                (CedarDecision::Allow, true) => (Effect::Deny, vec![]),
-                (CedarDecision::Deny, _) => (Effect::Deny, reasons),
-            };
+            let (effect, ids, errored) = unsliced(compiled, &c);
             prop_assert_eq!(got.effect, effect);
             prop_assert_eq!(got.policy_ids, ids);
             prop_assert_eq!(!got.errors.is_empty(), errored);
+        }
+
+        /// Through the engine: entities and context-free outcomes memoized across calls, a
+        /// context holding only the attributes the policies read. Each pair is decided under
+        /// two contexts, so the second call always takes the memoized path.
+        #[test]
+        fn memoized_equals_unsliced((id, action, r, ctx) in call(), hour in 0u8..24, bytes in 0u64..3) {
+            let (vocab, compiled) = compiled();
+            let other = AuthzContext { hour_of_day: hour, request_bytes: bytes, ..ctx.clone() };
+            for ctx in [ctx, other] {
+                let got = engine().evaluate(&id, action, &r, &ctx).decision;
+                let c = build_call(vocab, &id, action, &r, &ctx, 80).unwrap();
+                let (effect, ids, errored) = unsliced(compiled, &c);
+                prop_assert_eq!(got.effect, effect);
+                prop_assert_eq!(got.policy_ids, ids);
+                prop_assert_eq!(!got.errors.is_empty(), errored);
+            }
         }
     }
 }

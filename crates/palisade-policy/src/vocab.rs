@@ -18,6 +18,54 @@ pub const ACTIONS: [&str; 6] = [
     "admin",
 ];
 
+/// The attributes of the schema's `RequestContext`; [`crate::context_use`] tracks which of them
+/// the loaded policies read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ContextAttr {
+    DataClasses,
+    Destination,
+    AnomalyScore,
+    AnomalyThreshold,
+    SteppedDown,
+    TokenAgeSecs,
+    AttestationKinds,
+    RequestBytes,
+    Streaming,
+    HourOfDay,
+}
+
+impl ContextAttr {
+    /// Every attribute, in the order the request builder writes them.
+    pub(crate) const ALL: [Self; 10] = [
+        Self::DataClasses,
+        Self::Destination,
+        Self::AnomalyScore,
+        Self::AnomalyThreshold,
+        Self::SteppedDown,
+        Self::TokenAgeSecs,
+        Self::AttestationKinds,
+        Self::RequestBytes,
+        Self::Streaming,
+        Self::HourOfDay,
+    ];
+
+    /// The attribute's name in the schema.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::DataClasses => "data_classes",
+            Self::Destination => "destination",
+            Self::AnomalyScore => "anomaly_score",
+            Self::AnomalyThreshold => "anomaly_threshold",
+            Self::SteppedDown => "stepped_down",
+            Self::TokenAgeSecs => "token_age_secs",
+            Self::AttestationKinds => "attestation_kinds",
+            Self::RequestBytes => "request_bytes",
+            Self::Streaming => "streaming",
+            Self::HourOfDay => "hour_of_day",
+        }
+    }
+}
+
 /// Which entity type an action addresses as its resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ResourceKind {

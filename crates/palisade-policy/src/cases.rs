@@ -204,7 +204,7 @@ pub(crate) fn run_against(
                     anomaly_threshold,
                 )
                 .map_err(|e| e.to_string())?;
-                Ok::<_, String>(evaluate(policies, &call, 0))
+                Ok::<_, String>(evaluate(policies, &call, 0, true))
             })();
             let (actual, shadow, failure) = match outcome {
                 Ok(eval) => {

@@ -132,7 +132,7 @@ pub fn explain_with(
         anomaly_threshold: i64::from(config.anomaly_threshold),
     };
     let call = build_call_checked(&vocab, &parts, ContextUse::ALL, Some(vocab.schema()), None)?;
-    let evaluation = evaluate(&compiled, &call, 0);
+    let evaluation = evaluate(&compiled, &call, 0, true);
     let deciding = evaluation
         .decision
         .policy_ids

@@ -144,13 +144,12 @@ impl PolicyEngine {
         let reads = loaded.policies.context_reads(self.config.shadow);
         let eval = match build_call_checked(&self.vocab, &parts, reads, None, Some(&self.entities))
         {
-            Ok(call) => {
-                if self.config.shadow {
-                    evaluate(&loaded.policies, &call, loaded.generation)
-                } else {
-                    crate::evaluate::evaluate_enforced(&loaded.policies, &call, loaded.generation)
-                }
-            }
+            Ok(call) => evaluate(
+                &loaded.policies,
+                &call,
+                loaded.generation,
+                self.config.shadow,
+            ),
             Err(e) => Evaluation::failed(e.to_string(), loaded.generation),
         };
         self.metrics.record(&eval);

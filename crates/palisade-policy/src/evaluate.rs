@@ -73,6 +73,14 @@ impl Outcome {
     /// satisfied permit allows, else deny by default. Cedar skips a policy whose condition
     /// errors, which for a `forbid` would turn a refusal into an allow, so any error denies
     /// here whatever the policies concluded. The flag is the deny-by-default case.
+    /// The outcome of the union of both sets.
+    fn merge(mut self, other: Self) -> Self {
+        self.permits.extend(other.permits);
+        self.forbids.extend(other.forbids);
+        self.errors.extend(other.errors);
+        self
+    }
+
     fn into_decision(mut self) -> (Decision, bool) {
         self.permits.sort();
         self.forbids.sort();
@@ -143,59 +151,52 @@ impl FixedOutcomes {
     }
 }
 
-/// Evaluates one policy path for `call`: the memoized context-free outcome plus the
-/// context-reading policies of the call's buckets, combined as Cedar combines a whole set.
-fn decide(sliced: &Sliced, call: &CedarCall) -> (Decision, bool) {
-    let mut outcome = match call.slice.fixed.get_or_eval(sliced, call) {
-        Ok(fixed) => (*fixed).clone(),
-        Err(e) => return (Decision::deny(e), false),
-    };
+/// The outcome of one policy set for `call`: the memoized context-free outcome plus the
+/// context-reading policies of the call's buckets.
+fn outcome(sliced: &Sliced, call: &CedarCall) -> Result<Outcome, String> {
+    let mut outcome = (*call.slice.fixed.get_or_eval(sliced, call)?).clone();
     for bucket in sliced.buckets_for(call) {
         if !bucket.varying.is_empty() {
             outcome.absorb(call, &call.request, &bucket.varying);
         }
     }
-    outcome.into_decision()
+    Ok(outcome)
 }
 
-/// Evaluates `call` against `policies`, including every shadow file.
+/// Evaluates `call` against `policies`, with the verdict of every shadow file when `shadow`.
 pub(crate) fn evaluate(
     policies: &CompiledPolicies,
     call: &CedarCall,
     generation: u64,
+    shadow: bool,
 ) -> Evaluation {
-    let (decision, default_deny) = decide(&policies.sliced, call);
-    let shadow = policies
-        .shadows
-        .iter()
+    let enforced = match outcome(&policies.sliced, call) {
+        Ok(o) => o,
+        Err(e) => return Evaluation::failed(e, generation),
+    };
+    let shadows = policies.shadows.iter().filter(|_| shadow);
+    let verdicts: Vec<(String, Decision)> = shadows
         .map(|s| {
-            let (d, _) = decide(&s.combined, call);
-            ShadowResult {
-                file: s.file.clone(),
-                differs: d.effect != decision.effect,
-                decision: d,
-            }
+            let d = match outcome(&s.only, call) {
+                Ok(only) => enforced.clone().merge(only).into_decision().0,
+                Err(e) => Decision::deny(e),
+            };
+            (s.file.clone(), d)
+        })
+        .collect();
+    let (decision, default_deny) = enforced.into_decision();
+    let shadow = verdicts
+        .into_iter()
+        .map(|(file, d)| ShadowResult {
+            file,
+            differs: d.effect != decision.effect,
+            decision: d,
         })
         .collect();
     Evaluation {
         decision,
         default_deny,
         shadow,
-        generation,
-    }
-}
-
-/// Evaluates only the enforced set (shadow evaluation switched off in config).
-pub(crate) fn evaluate_enforced(
-    policies: &CompiledPolicies,
-    call: &CedarCall,
-    generation: u64,
-) -> Evaluation {
-    let (decision, default_deny) = decide(&policies.sliced, call);
-    Evaluation {
-        decision,
-        default_deny,
-        shadow: Vec::new(),
         generation,
     }
 }

@@ -1,6 +1,6 @@
 //! Reads a policy directory, parses each `.cedar` file, enforces `@id` annotations, validates the
 //! whole set in strict mode against the shipped schema and compiles it into the sets the
-//! evaluator needs: the enforced set plus one combined set per shadow file.
+//! evaluator needs: the enforced set plus one set per shadow file.
 
 use crate::context_use::ContextUse;
 use crate::error::{line_col, PolicyError, SourceProblem};
@@ -93,12 +93,13 @@ pub struct PolicyInfo {
     pub shadow: bool,
 }
 
-/// A shadow file compiled together with the enforced set, so its verdict is what the enforced
-/// set would decide if the file were promoted.
+/// A shadow file's own policies. Its verdict is what the enforced set would decide if the file
+/// were promoted: the evaluator merges this file's outcome with the enforced one, which equals
+/// evaluating the union because a set's outcome is the union of its policies' outcomes.
 #[derive(Debug, Clone)]
 pub(crate) struct ShadowSet {
     pub(crate) file: String,
-    pub(crate) combined: Sliced,
+    pub(crate) only: Sliced,
 }
 
 /// A validated, compiled policy set. Immutable once built; the engine swaps whole values.
@@ -127,7 +128,7 @@ impl CompiledPolicies {
     /// files too when their verdicts are computed.
     pub(crate) fn context_reads(&self, with_shadow: bool) -> ContextUse {
         let shadows = self.shadows.iter().filter(|_| with_shadow);
-        shadows.fold(self.sliced.reads, |acc, s| acc.union(s.combined.reads))
+        shadows.fold(self.sliced.reads, |acc, s| acc.union(s.only.reads))
     }
 
     /// Number of enforced policies.
@@ -339,9 +340,8 @@ pub fn compile(
         if !shadow {
             continue;
         }
-        let combined = Sliced::build(enforced.policies().chain(policies.iter()))
-            .map_err(|m| invalid(&file, m))?;
-        shadows.push(ShadowSet { file, combined });
+        let only = Sliced::build(policies.iter()).map_err(|m| invalid(&file, m))?;
+        shadows.push(ShadowSet { file, only });
     }
     Ok(CompiledPolicies {
         enforced,

@@ -186,7 +186,25 @@ mod tests {
         extra.push_str("@id(\"fixed-overflow\")\nforbid (principal, action == Palisade::Action::\"list_models\", resource in Palisade::Segment::\"training\") when { principal.scopes.isEmpty() && 9223372036854775807 + 1 > 0 };\n");
         extra.push_str("@id(\"may-overflow\")\nforbid (principal, action, resource) when { context.request_bytes * 4611686018427387904 > 1 };\n");
         s.push(PolicySource::new("extra.cedar", extra));
+        s.push(PolicySource::new("zz.shadow.cedar", SHADOW));
         s
+    }
+
+    /// A shadow file with a context-reading permit, a context-free forbid and a scoped
+    /// context-reading forbid.
+    const SHADOW: &str = "@id(\"sh-permit-streaming\")\npermit (principal, action, resource) when { context.streaming };\n\
+        @id(\"sh-forbid-shared\")\nforbid (principal in Palisade::Segment::\"shared\", action, resource);\n\
+        @id(\"sh-forbid-big\")\nforbid (principal, action, resource in Palisade::Segment::\"research\") when { context.request_bytes > 1 };\n";
+
+    /// The same sources with the shadow file promoted: what its verdict must equal.
+    fn promoted() -> &'static CompiledPolicies {
+        static ONCE: OnceLock<CompiledPolicies> = OnceLock::new();
+        ONCE.get_or_init(|| {
+            let mut s = sources();
+            s.retain(|src| !src.is_shadow());
+            s.push(PolicySource::new("zz-promoted.cedar", SHADOW));
+            compile(&compiled().0, &s).unwrap()
+        })
     }
 
     fn compiled() -> &'static (Vocabulary, CompiledPolicies) {
@@ -248,11 +266,8 @@ mod tests {
     fn engine() -> &'static crate::PolicyEngine {
         static ONCE: OnceLock<crate::PolicyEngine> = OnceLock::new();
         ONCE.get_or_init(|| {
-            let config = crate::PolicyConfig {
-                shadow: false,
-                ..crate::PolicyConfig::default()
-            };
-            crate::PolicyEngine::from_sources(&sources(), config).unwrap()
+            // The default config: shadow verdicts on.
+            crate::PolicyEngine::from_sources(&sources(), crate::PolicyConfig::default()).unwrap()
         })
     }
 
@@ -262,7 +277,7 @@ mod tests {
         fn sliced_equals_unsliced((id, action, r, ctx) in call()) {
             let (vocab, compiled) = compiled();
             let c = build_call(vocab, &id, action, &r, &ctx, 80).unwrap();
-            let got = evaluate(compiled, &c, 0).decision;
+            let got = evaluate(compiled, &c, 0, false).decision;
             let (effect, ids, errored) = unsliced(compiled, &c);
             prop_assert_eq!(got.effect, effect);
             prop_assert_eq!(got.policy_ids, ids);
@@ -270,19 +285,24 @@ mod tests {
         }
 
         /// Through the engine: entities and context-free outcomes memoized across calls, a
-        /// context holding only the attributes the policies read. Each pair is decided under
-        /// two contexts, so the second call always takes the memoized path.
+        /// context holding only the attributes the policies read, and the shadow file's verdict
+        /// (its own outcome merged with the enforced one) against the promoted set. Each pair is
+        /// decided under two contexts, so the second call always takes the memoized path.
         #[test]
         fn memoized_equals_unsliced((id, action, r, ctx) in call(), hour in 0u8..24, bytes in 0u64..3) {
             let (vocab, compiled) = compiled();
             let other = AuthzContext { hour_of_day: hour, request_bytes: bytes, ..ctx.clone() };
             for ctx in [ctx, other] {
-                let got = engine().evaluate(&id, action, &r, &ctx).decision;
+                let eval = engine().evaluate(&id, action, &r, &ctx);
                 let c = build_call(vocab, &id, action, &r, &ctx, 80).unwrap();
-                let (effect, ids, errored) = unsliced(compiled, &c);
-                prop_assert_eq!(got.effect, effect);
-                prop_assert_eq!(got.policy_ids, ids);
-                prop_assert_eq!(!got.errors.is_empty(), errored);
+                prop_assert_eq!(eval.shadow.len(), 2);
+                prop_assert_eq!(&eval.shadow[1].file, "zz.shadow.cedar");
+                for (got, full) in [(&eval.decision, compiled), (&eval.shadow[1].decision, promoted())] {
+                    let (effect, ids, errored) = unsliced(full, &c);
+                    prop_assert_eq!(got.effect, effect);
+                    prop_assert_eq!(&got.policy_ids, &ids);
+                    prop_assert_eq!(!got.errors.is_empty(), errored);
+                }
             }
         }
     }

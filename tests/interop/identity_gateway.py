@@ -107,6 +107,17 @@ class Gateway:
             capture_output=True, text=True, timeout=60,
         )
 
+    def metrics(self) -> dict:
+        """`/metrics` samples as {"name{labels}": value}."""
+        with httpx.Client(verify=self.ctx) as c:
+            r = c.get(f"{self.url}/metrics")
+        assert r.status_code == 200, r.text
+        return {
+            line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in r.text.splitlines()
+            if line and not line.startswith("#")
+        }
+
     def audit_cli(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [self.bin, "audit", *args, "--data-dir", str(self.data_dir)],
@@ -118,7 +129,8 @@ def start(bin_path: str, upstream: str) -> Gateway:
     work = pathlib.Path(tempfile.mkdtemp(prefix="palisade-identity-e2e-"))
     port = _free_port()
     cfg = work / "identity.toml"
-    (work / "policies").symlink_to(ROOT / "examples" / "policies", target_is_directory=True)
+    # A copy, not a link: the reload test edits the running gateway's policy directory.
+    shutil.copytree(ROOT / "examples" / "policies", work / "policies")
     cfg.write_text(render_config(work / "data", port, upstream))
     subprocess.run([bin_path, "config", "check", str(cfg)], check=True, capture_output=True, timeout=60)
     env = {k: v for k, v in os.environ.items() if k != "PALISADE_MASTER_KEY"}

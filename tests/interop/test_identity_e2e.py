@@ -11,6 +11,7 @@ attested` is satisfied by the join token and `vendor-needs-provenance` does not 
 import base64
 import json
 import os
+import signal
 import time
 
 import httpx2 as httpx
@@ -284,3 +285,43 @@ def test_cli_status_change_on_the_running_gateways_store_applies_to_the_next_cal
     assert out.returncode == 0, out.stderr
     assert s.auth.refresh()
     assert s.chat() == CANNED
+
+
+def _wait_metrics(gw, ready, what: str, timeout: float = 20.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        m = gw.metrics()
+        if ready(m):
+            return m
+        assert time.monotonic() < deadline, f"{what}: {m}"
+        time.sleep(0.2)
+
+
+def test_sighup_reload_refuses_a_bad_set_counts_it_and_keeps_serving(gw):
+    """Issue 4's rollout: a bad policy file is refused on SIGHUP (and by the file watcher),
+    counted in /metrics, and the old set keeps deciding; a good set then replaces it."""
+    before = gw.metrics()
+    generation = before["palisade_policy_generation"]
+    failed = before['palisade_policy_reloads_total{result="failed"}']
+    ok = before['palisade_policy_reloads_total{result="ok"}']
+    assert before['palisade_policy_decisions_total{decision="allow"}'] >= 1  # earlier tests' calls
+    assert before["palisade_audit_entries"] >= 1 and before["palisade_audit_failed"] == 0
+    assert before["palisade_audit_rejected_total"] == 0
+
+    bad = gw.work / "policies" / "99-broken.cedar"
+    bad.write_text('@id("broken")\npermit (principal, action, resource) when { context.nope };\n')
+    try:
+        gw.proc.send_signal(signal.SIGHUP)
+        m = _wait_metrics(gw, lambda m: m['palisade_policy_reloads_total{result="failed"}'] > failed, "refused reload not counted")
+        assert m["palisade_policy_generation"] == generation, "a refused set must not be swapped in"
+        assert "99-broken.cedar" in gw.log
+        # The old set still decides: an enrolled agent's call in its own segment passes.
+        spiffe = gw.create_identity("research", "reload-agent")
+        token = gw.join_token("research", "reload-agent")
+        s = Session(gw, spiffe, [{"kind": "join_token", "token": token}])
+        assert s.chat() == CANNED
+    finally:
+        bad.unlink()
+    gw.proc.send_signal(signal.SIGHUP)
+    m = _wait_metrics(gw, lambda m: m['palisade_policy_reloads_total{result="ok"}'] > ok, "good reload not counted")
+    assert m["palisade_policy_generation"] > generation

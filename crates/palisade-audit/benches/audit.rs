@@ -48,6 +48,7 @@ fn config() -> AuditConfig {
         segment_max_bytes: 64 * 1024 * 1024,
         capture_bodies: false,
         origin: "palisade.bench/audit".into(),
+        max_queue: palisade_audit::config::DEFAULT_MAX_QUEUE,
     }
 }
 

@@ -33,7 +33,17 @@ pub struct AuditConfig {
     pub capture_bodies: bool,
     /// The checkpoint origin line (the log's unique name), e.g. `palisade.example/audit`.
     pub origin: String,
+    /// Most appends that may be pending at once: accepted but not yet answered (queued for the
+    /// writer, being written, or waiting for their fsync). This bounds the log's memory when
+    /// the disk cannot keep up. When it is full, a new append is refused at once with an
+    /// `AuditFailure` ("audit queue full ...") and counted in `AuditLog::rejected`; the
+    /// gateway then denies the call rather than leave it unrecorded. Nothing is dropped
+    /// silently and no caller waits. Must be at least 1.
+    pub max_queue: usize,
 }
+
+/// Default of [`AuditConfig::max_queue`]: pending appends before new ones are refused.
+pub const DEFAULT_MAX_QUEUE: usize = 65_536;
 
 impl Default for AuditConfig {
     fn default() -> Self {
@@ -45,6 +55,7 @@ impl Default for AuditConfig {
             segment_max_bytes: 64 * 1024 * 1024,
             capture_bodies: false,
             origin: "palisade.local/audit".to_string(),
+            max_queue: DEFAULT_MAX_QUEUE,
         }
     }
 }
@@ -67,6 +78,9 @@ impl AuditConfig {
         }
         if self.mode == DurabilityMode::Batch && self.batch_interval_ms == 0 {
             return bad("batch_interval_ms must be positive in batch mode");
+        }
+        if self.max_queue == 0 {
+            return bad("max_queue must be at least 1 (0 would refuse every append)");
         }
         Ok(())
     }

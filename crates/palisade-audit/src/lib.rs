@@ -20,6 +20,8 @@ pub mod log;
 pub mod merkle;
 pub mod note;
 pub mod proof;
+#[cfg(test)]
+mod queue_limit_tests;
 pub mod reader;
 pub mod recover;
 pub mod render;

@@ -1,7 +1,8 @@
 //! The live audit log the gateway holds: [`AuditLog::open`] recovers state and starts the
 //! writer thread; appends go through [`palisade_core::AuditSink`]; proofs are served from the
 //! in-memory tree; [`AuditLog::flush`] / [`AuditLog::close`] make everything durable and
-//! checkpointed (also done on drop).
+//! checkpointed (also done on drop). Pending appends are bounded by `max_queue`: past it,
+//! appends are refused (fail closed) and counted, never dropped or queued without limit.
 
 use crate::checkpoint::{load_or_create_signer, Checkpoint};
 use crate::config::{AuditConfig, DurabilityMode};
@@ -17,6 +18,7 @@ use palisade_core::{AppendDone, AuditEvent, AuditFailure, AuditSink, Effect};
 use palisade_vault::Vault;
 use parking_lot::{Condvar, Mutex, RwLock};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -69,6 +71,8 @@ pub struct AuditLog {
     verifier: NoteVerifier,
     origin: String,
     recovery_notes: Vec<String>,
+    /// Bound on pending appends (`AuditConfig::max_queue`).
+    max_queue: usize,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -138,6 +142,8 @@ impl AuditLog {
             tree: RwLock::new(rec.tree),
             failed: Mutex::new(None),
             latest_checkpoint: Mutex::new(checkpoints.last().cloned()),
+            pending: Arc::new(AtomicUsize::new(0)),
+            rejected: AtomicU64::new(0),
         });
         let next = shared.tree.read().size();
         let seg_file = Arc::new(open_append(&seg.log)?);
@@ -181,19 +187,35 @@ impl AuditLog {
             verifier,
             origin: config.origin.clone(),
             recovery_notes: rec.notes,
+            max_queue: config.max_queue,
         };
+        // Recovery entries skip the bound: there is one per repair, they are queued before
+        // any caller can append, and refusing one would hide a repair from the log.
         for note in &log.recovery_notes {
-            log.append_with_capture(recovery_event(note), None, Box::new(|_| {}));
+            log.enqueue(recovery_event(note), None, Box::new(|_| {}), false);
         }
         Ok(log)
     }
 
     /// Appends an event with an optional body capture (kept only when `capture_bodies`).
+    /// Refused at once (never queued, never dropped) when the log has failed, is closed, or
+    /// already holds `max_queue` pending appends.
     pub fn append_with_capture(
         &self,
         event: AuditEvent,
         capture: Option<BodyCapture>,
         done: AppendDone,
+    ) {
+        self.enqueue(event, capture, done, true);
+    }
+
+    /// Queues one append; `bounded` is false only for the log's own recovery entries.
+    pub(crate) fn enqueue(
+        &self,
+        event: AuditEvent,
+        capture: Option<BodyCapture>,
+        done: AppendDone,
+        bounded: bool,
     ) {
         if let Some(msg) = self.shared.failed.lock().clone() {
             done(Err(AuditFailure(msg)));
@@ -205,6 +227,32 @@ impl AuditLog {
             done(Err(AuditFailure("audit log is closed".into())));
             return;
         }
+        // Checked and taken under the queue lock, so concurrent appenders cannot overshoot
+        // the bound; slots are released (without the lock) as appends are answered. The
+        // bound counts appends until they are answered, not just while queued: in sync mode a
+        // written group leaves the queue but waits in the syncer pool for its fsync, and that
+        // stage would grow without limit on a slow disk if only the queue were counted.
+        // Flushes are not counted or refused: they carry no event, each blocks its caller
+        // (at most one per thread), and refusing them would stop `flush`/`close` from
+        // draining the log exactly when it is full.
+        if bounded && self.shared.pending.load(Ordering::Acquire) >= self.max_queue {
+            drop(q);
+            self.shared.rejected.fetch_add(1, Ordering::Relaxed);
+            done(Err(AuditFailure(format!(
+                "audit queue full ({} pending appends): the call is refused rather than left unrecorded",
+                self.max_queue
+            ))));
+            return;
+        }
+        self.shared.pending.fetch_add(1, Ordering::AcqRel);
+        let slot = PendingSlot(self.shared.pending.clone());
+        // The slot is released before the caller's callback runs, so a caller that sees its
+        // answer also sees the room it leaves; and released on drop, so an answer path that
+        // drops a callback could never leak a slot and shrink the bound for good.
+        let done: AppendDone = Box::new(move |r| {
+            drop(slot);
+            done(r)
+        });
         // The writer only sleeps on an empty queue (checked under this lock), so one wake-up
         // per batch is enough; skipping the rest saves a futex call per append.
         let was_empty = q.items.is_empty();
@@ -309,6 +357,40 @@ impl AuditLog {
     /// Whether the log has failed closed, with the reason.
     pub fn failure(&self) -> Option<String> {
         self.shared.failed.lock().clone()
+    }
+
+    /// Appends accepted and not yet answered (queued, being written, or awaiting their
+    /// fsync); new appends are refused while this is at `max_queue`. A metrics gauge.
+    pub fn pending(&self) -> usize {
+        self.shared.pending.load(Ordering::Acquire)
+    }
+
+    /// Appends refused because `max_queue` appends were pending, since open. A metrics
+    /// counter.
+    pub fn rejected(&self) -> u64 {
+        self.shared.rejected.load(Ordering::Relaxed)
+    }
+
+    /// Test hook: holds (or releases) the writer so that queued appends stay pending.
+    #[cfg(test)]
+    pub(crate) fn hold_writer(&self, hold: bool) {
+        self.shared.queue.lock().hold = hold;
+        self.shared.wake.notify_one();
+    }
+
+    /// Test hook: items (appends and flushes) waiting in the queue right now.
+    #[cfg(test)]
+    pub(crate) fn queued_items(&self) -> usize {
+        self.shared.queue.lock().items.len()
+    }
+}
+
+/// One pending-append slot; dropping it releases the slot.
+struct PendingSlot(Arc<AtomicUsize>);
+
+impl Drop for PendingSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

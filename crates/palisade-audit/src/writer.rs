@@ -20,6 +20,7 @@ use parking_lot::{Condvar, Mutex, RwLock};
 use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,12 +44,35 @@ pub(crate) struct Shared {
     pub tree: RwLock<MerkleTree>,
     pub failed: Mutex<Option<String>>,
     pub latest_checkpoint: Mutex<Option<String>>,
+    /// Appends accepted and not yet answered, wherever they are (queue, writer, syncer pool).
+    /// Its own `Arc` so that the callbacks holding it do not keep `Shared` alive (a cycle
+    /// through the queue).
+    pub pending: Arc<AtomicUsize>,
+    /// Appends refused because `pending` had reached `max_queue`, since open.
+    pub rejected: AtomicU64,
 }
 
 #[derive(Default)]
 pub(crate) struct Queue {
     pub items: Vec<Item>,
     pub shutdown: bool,
+    /// Test hook: while set, the writer leaves the queue alone, so a test can fill it
+    /// deterministically instead of racing the writer.
+    #[cfg(test)]
+    pub hold: bool,
+}
+
+impl Queue {
+    #[cfg(test)]
+    fn held(&self) -> bool {
+        self.hold
+    }
+
+    #[cfg(not(test))]
+    #[inline]
+    fn held(&self) -> bool {
+        false
+    }
 }
 
 /// State owned by the writer thread.
@@ -81,7 +105,14 @@ impl Writer {
     pub(crate) fn run(mut self) {
         loop {
             let mut q = self.shared.queue.lock();
-            while q.items.is_empty() && !q.shutdown {
+            while !q.shutdown {
+                if q.held() {
+                    self.shared.wake.wait(&mut q);
+                    continue;
+                }
+                if !q.items.is_empty() {
+                    break;
+                }
                 match self.next_deadline() {
                     None => self.shared.wake.wait(&mut q),
                     Some(d) => {

@@ -1,7 +1,9 @@
 //! Prometheus metrics in the text exposition format, kept in-process without an exporter
 //! dependency: requests by route/status/upstream, latency histograms by route, upstream errors
 //! by kind, and in-flight requests. Labels come from configured names and fixed route names only,
-//! never from caller input, so cardinality is bounded and nothing secret can appear.
+//! never from caller input, so cardinality is bounded and nothing secret can appear. Components
+//! behind the stages (policy, behaviour, audit) add their own families through
+//! [`MetricsSource`], so the gateway stays independent of them.
 
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
@@ -29,11 +31,19 @@ struct Inner {
     upstream_errors: BTreeMap<(String, &'static str), u64>,
 }
 
+/// A component that writes its own metric families (with `# HELP`/`# TYPE` lines) into the
+/// exposition text. Called on every scrape, so it should only read counters.
+pub trait MetricsSource: Send + Sync {
+    /// Appends this component's families to `out`.
+    fn render(&self, out: &mut String);
+}
+
 /// The gateway's metrics registry.
 #[derive(Default, Clone)]
 pub struct Metrics {
     inner: Arc<Mutex<Inner>>,
     in_flight: Arc<AtomicI64>,
+    sources: Arc<Mutex<Vec<Arc<dyn MetricsSource>>>>,
 }
 
 /// Decrements the in-flight gauge when the request (including a streamed body) is over.
@@ -88,8 +98,23 @@ impl Metrics {
             .or_default() += 1;
     }
 
+    /// Adds a component's families to every later scrape.
+    pub fn add_source(&self, source: Arc<dyn MetricsSource>) {
+        self.sources.lock().push(source);
+    }
+
     /// The exposition text.
     pub fn render(&self) -> String {
+        let mut out = self.render_own();
+        // Cloned out of the lock so a slow source never holds up request recording.
+        let sources = self.sources.lock().clone();
+        for source in sources {
+            source.render(&mut out);
+        }
+        out
+    }
+
+    fn render_own(&self) -> String {
         let inner = self.inner.lock();
         let mut out = String::new();
         out.push_str("# HELP palisade_requests_total Requests handled, by route, status and upstream.\n# TYPE palisade_requests_total counter\n");
@@ -179,5 +204,21 @@ mod tests {
         assert!(text.contains("palisade_in_flight_requests 1"));
         drop(g);
         assert!(m.render().contains("palisade_in_flight_requests 0"));
+    }
+
+    #[test]
+    fn sources_are_appended_to_every_scrape() {
+        struct Fixed(&'static str);
+        impl MetricsSource for Fixed {
+            fn render(&self, out: &mut String) {
+                out.push_str(self.0);
+            }
+        }
+        let m = Metrics::default();
+        assert!(!m.render().contains("palisade_test_total"));
+        m.add_source(Arc::new(Fixed("palisade_test_total 7\n")));
+        let text = m.render();
+        assert!(text.ends_with("palisade_test_total 7\n"), "{text}");
+        assert!(text.contains("palisade_in_flight_requests 0"));
     }
 }

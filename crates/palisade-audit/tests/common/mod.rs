@@ -54,6 +54,7 @@ pub fn config() -> AuditConfig {
         segment_max_bytes: 4096,
         capture_bodies: true,
         origin: "palisade.test/audit".into(),
+        max_queue: palisade_audit::config::DEFAULT_MAX_QUEUE,
     }
 }
 

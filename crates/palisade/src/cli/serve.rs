@@ -6,7 +6,6 @@ use crate::runtime::Runtime;
 use anyhow::{Context, Result};
 use clap::Args;
 use palisade_core::SystemClock;
-use palisade_gateway::Gateway;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -30,7 +29,7 @@ pub fn run(args: ServeArgs) -> Result<()> {
         if let Some(policy) = runtime.policy.clone() {
             tokio::spawn(reload_policy_on_sighup(policy));
         }
-        let gateway = Gateway::new(config, runtime.stages.clone(), &VaultCredentials(vault))?;
+        let gateway = runtime.gateway(config, &VaultCredentials(vault))?;
         let bound = gateway.bind().await?;
         if let Some(ca) = bound.dev_ca() {
             eprintln!(

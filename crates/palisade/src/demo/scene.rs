@@ -13,7 +13,6 @@ use crate::runtime::{keys::inspect_hash_key, Runtime};
 use anyhow::{Context, Result};
 use palisade_core::SystemClock;
 use palisade_gateway::dev::fake_upstream::FakeUpstream;
-use palisade_gateway::Gateway;
 use palisade_vault::Vault;
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
@@ -109,11 +108,7 @@ pub async fn start(data_dir: &Path) -> Result<Scene> {
 
     // The gateway, exactly as `serve` builds it.
     let runtime = Runtime::build(&config, &vault, Arc::new(SystemClock))?;
-    let gateway = Gateway::new(
-        config.clone(),
-        runtime.stages.clone(),
-        &VaultCredentials(vault),
-    )?;
+    let gateway = runtime.gateway(config.clone(), &VaultCredentials(vault))?;
     let bound = gateway.bind().await?;
     let ca = bound
         .dev_ca()

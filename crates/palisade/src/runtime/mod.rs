@@ -6,6 +6,7 @@ mod control;
 pub mod credentials;
 mod evidence;
 pub mod keys;
+mod metrics;
 pub mod quarantine;
 
 use anyhow::{bail, Context, Result};
@@ -161,6 +162,25 @@ impl Runtime {
             policy,
             policy_watcher,
         })
+    }
+
+    /// The gateway on these stages, with the policy, behaviour and audit counters on its
+    /// `/metrics`. `serve` and `demo` both start it through here.
+    pub fn gateway(
+        &self,
+        config: Config,
+        credentials: &dyn palisade_gateway::CredentialSource,
+    ) -> Result<palisade_gateway::Gateway> {
+        let gateway = palisade_gateway::Gateway::new(config, self.stages.clone(), credentials)?;
+        let registry = gateway.metrics();
+        if let Some(p) = &self.policy {
+            registry.add_source(Arc::new(metrics::PolicyMetrics(Arc::clone(p))));
+        }
+        if let Some(b) = &self.behavior {
+            registry.add_source(Arc::new(metrics::BehaviorMetrics(Arc::clone(b))));
+        }
+        registry.add_source(Arc::new(metrics::AuditMetrics(Arc::clone(&self.audit))));
+        Ok(gateway)
     }
 
     /// Makes state durable before exit: audit checkpoint, behaviour snapshot.

@@ -1,16 +1,15 @@
 //! Maps method + path to a handler: the model APIs go through the pipeline; the control-plane
 //! paths go to the configured `ControlPlane` before any authentication (they authenticate
-//! themselves); health, readiness, metrics and the model list are answered directly (they carry
-//! no content and reach no upstream).
+//! themselves); the model list goes through its own short pipeline (authenticate, authorize per
+//! model, audit); health, readiness and metrics are answered directly.
 
 use crate::body::{full, GwBody};
 use crate::control::is_control_path;
 use crate::error::ApiError;
-use crate::pipeline::{authenticate_only, control_call, model_call, ConnInfo, Shared};
+use crate::pipeline::{control_call, list_models, model_call, ConnInfo, Shared};
 use http::{HeaderValue, Method, StatusCode};
 use hyper::body::Incoming;
 use palisade_core::ApiKind;
-use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -68,22 +67,6 @@ fn text(status: StatusCode, body: impl Into<bytes::Bytes>) -> http::Response<GwB
     r
 }
 
-/// `GET /v1/models`: the configured model names in OpenAI's list format.
-fn models(shared: &Shared) -> http::Response<GwBody> {
-    let data: Vec<_> = shared
-        .config
-        .models
-        .iter()
-        .map(|m| json!({"id": m.name, "object": "model", "created": 0, "owned_by": m.upstream}))
-        .collect();
-    let mut r = http::Response::new(full(json!({"object": "list", "data": data}).to_string()));
-    r.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
-}
-
 /// The routes outside the control plane.
 async fn route(
     shared: &Shared,
@@ -108,10 +91,12 @@ async fn route(
             "use POST",
         )
         .response(api),
-        (&Method::GET, None, "/v1/models") => match authenticate_only(shared, conn, &req) {
-            Ok(()) => models(shared),
-            Err(e) => e.response(ApiKind::OpenAiModels),
-        },
+        (&Method::GET, None, "/v1/models") => {
+            use tracing::Instrument;
+            list_models(shared, conn, req, request_id.to_owned())
+                .instrument(span.clone())
+                .await
+        }
         (&Method::GET, None, "/healthz") => text(StatusCode::OK, "ok\n"),
         (&Method::GET, None, "/readyz") if ready.load(Ordering::Relaxed) => {
             text(StatusCode::OK, "ready\n")

@@ -11,6 +11,8 @@
 //! 8. [`route`]
 //! 9. [`forward`]
 //! 10. [`audit`], wrapped around all of the above: it records whichever stage ended the call.
+//!
+//! `GET /v1/models` ([`list_models`]) runs stages 3, 7 (once per configured model) and 10.
 
 mod audit;
 mod authenticate;
@@ -20,12 +22,14 @@ mod control;
 mod forward;
 mod inspect;
 mod limits;
+mod list_models;
 mod normalize;
 mod route;
 mod stream_audit;
 
 pub(crate) use authorize::Permitted;
 pub(crate) use control::control_call;
+pub(crate) use list_models::list_models;
 
 use crate::body::GwBody;
 use crate::error::ApiError;
@@ -80,27 +84,27 @@ pub(crate) fn route_label(api: ApiKind) -> &'static str {
     }
 }
 
-/// Stage 3 alone, for routes that reach no upstream but still list what the gateway serves
-/// (`GET /v1/models`): the model list is not public.
-pub(crate) fn authenticate_only(
+/// Stage 3 on a request head: the URL the client addressed (for DPoP `htu`) is rebuilt from its
+/// `Host` (or the listener's authority) and path.
+fn authenticate_head(
     shared: &Shared,
     conn: &ConnInfo,
-    req: &http::Request<Incoming>,
-) -> Result<(), ApiError> {
-    let authority = req
-        .headers()
+    method: &http::Method,
+    uri: &http::Uri,
+    headers: &http::HeaderMap,
+) -> Result<palisade_core::Identity, ApiError> {
+    let authority = headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or(&conn.authority);
-    let url = format!("https://{authority}{}", req.uri().path());
+    let url = format!("https://{authority}{}", uri.path());
     authenticate::run(
         shared.stages.authenticator.as_ref(),
-        req.method().as_str(),
+        method.as_str(),
         &url,
-        req.headers(),
+        headers,
         conn.client_cert_sha256,
     )
-    .map(|_| ())
 }
 
 /// Runs one model call through every stage and returns the caller's response.
@@ -155,20 +159,8 @@ async fn stages_2_to_9(
     limits::check_declared_length(&parts.headers, server.body_limit_bytes)?;
 
     // 3. authenticate
-    let authority = parts
-        .headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or(&conn.authority);
-    let url = format!("https://{authority}{}", parts.uri.path());
-    let identity = authenticate::run(
-        stages.authenticator.as_ref(),
-        parts.method.as_str(),
-        &url,
-        &parts.headers,
-        conn.client_cert_sha256,
-    )
-    .inspect_err(|e| draft.detail = Some(audit::auth_detail(&e.code)))?;
+    let identity = authenticate_head(shared, conn, &parts.method, &parts.uri, &parts.headers)
+        .inspect_err(|e| draft.detail = Some(audit::auth_detail(&e.code)))?;
     draft.identity = Some(identity.clone());
 
     // 4. normalize

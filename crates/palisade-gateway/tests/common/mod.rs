@@ -130,7 +130,18 @@ pub async fn start_full(stages: Option<Stages>, extra_server: &str) -> Harness {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let text = config_text(upstream.addr(), dir.path(), extra_server);
-    let config = palisade_config::parse(&text, "test.toml", dir.path()).unwrap();
+    start_config(upstream, dir, &text, stages).await
+}
+
+/// Starts a gateway on the config `text` (in `dir`) with the given stages (or the development
+/// ones), next to an already started `upstream`.
+pub async fn start_config(
+    upstream: FakeUpstream,
+    dir: tempfile::TempDir,
+    text: &str,
+    stages: Option<Stages>,
+) -> Harness {
+    let config = palisade_config::parse(text, "test.toml", dir.path()).unwrap();
     let stages = match stages {
         Some(s) => s,
         None => {

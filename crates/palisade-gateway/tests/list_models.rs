@@ -115,17 +115,6 @@ async fn list(h: &Harness) -> (u16, String, String) {
     (status, rid, String::from_utf8(body.to_vec()).unwrap())
 }
 
-fn ids(body: &str) -> Vec<String> {
-    let v: Value = serde_json::from_str(body).unwrap();
-    assert_eq!(v["object"], "list", "{body}");
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn only_permitted_models_are_listed_in_config_order() {
     let authz = Arc::new(Lister {
@@ -138,7 +127,7 @@ async fn only_permitted_models_are_listed_in_config_order() {
     let (s, _, body) = list(&h).await;
     assert_eq!(s, 200, "{body}");
     assert_eq!(
-        ids(&body),
+        model_ids(&body),
         ["gpt-4o-mini", "down-model", "claude-sonnet-4-5"]
     );
     let v: Value = serde_json::from_str(&body).unwrap();
@@ -285,7 +274,7 @@ async fn denied_or_erroring_decisions_give_an_empty_list_not_403() {
         let (h, audit) = start_listing(authz.clone()).await;
         let (s, _, body) = list(&h).await;
         assert_eq!(s, 200, "{body}");
-        assert!(ids(&body).is_empty(), "{body}");
+        assert!(model_ids(&body).is_empty(), "{body}");
         assert_eq!(authz.seen.lock().unwrap().len(), CONFIGURED);
         let ev = audit.events();
         assert_eq!(ev[0].detail.as_deref(), Some("listed 0 of 8 models"));

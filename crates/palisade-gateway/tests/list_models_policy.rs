@@ -9,7 +9,6 @@ use common::*;
 use palisade_core::*;
 use palisade_gateway::dev::fake_upstream::FakeUpstream;
 use palisade_policy::{PolicyConfig, PolicyEngine};
-use serde_json::Value;
 use std::sync::Arc;
 
 /// One upstream per segment, one model per upstream, listed in this order.
@@ -99,13 +98,7 @@ async fn listed(h: &Harness, caller: &str) -> Vec<String> {
         .await
         .unwrap()
         .to_bytes();
-    let v: Value = serde_json::from_slice(&body).unwrap();
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap().to_owned())
-        .collect()
+    model_ids(std::str::from_utf8(&body).unwrap())
 }
 
 #[tokio::test]

@@ -357,6 +357,18 @@ impl Harness {
     }
 }
 
+/// The model ids of an OpenAI `GET /v1/models` list body, in order.
+pub fn model_ids(body: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(v["object"], "list", "{body}");
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The text of the SSE `data:` lines of a body.
 pub fn sse_data(body: &str) -> Vec<String> {
     body.lines()

@@ -4,18 +4,23 @@
 //!
 //! Module map: [`config`] (gateway config), [`log`] (the live log and its [`palisade_core::AuditSink`]),
 //! [`writer`] (group-commit thread), [`recover`] (open and crash repair), [`segment`] (file
-//! formats), [`entry`] (canonical leaves and sealing), [`merkle`] and [`tree`] (RFC 6962),
+//! formats), [`entry`] (canonical leaves and sealing), [`merkle`], [`frontier`] (the right
+//! edge the live log and the verifiers keep) and [`tree`] (the full tree, for proofs; RFC 6962),
 //! [`proof`] (proof values and text format), [`note`] and [`checkpoint`] (C2SP), [`verify`],
 //! [`reader`] (tail/show/proofs from disk), [`export`] (JSONL, OCSF), [`render`] (text output),
 //! [`cli`] (handlers for `palisade audit ...`).
 
 pub mod checkpoint;
+mod checkpoint_file;
 pub mod cli;
 pub mod config;
 pub mod entry;
 pub mod error;
 pub mod export;
 mod files;
+pub mod frontier;
+#[cfg(test)]
+mod live_memory_tests;
 pub mod log;
 pub mod merkle;
 pub mod note;
@@ -29,6 +34,7 @@ pub mod segment;
 mod syncer;
 pub mod tree;
 pub mod verify;
+mod verify_checkpoints;
 mod writer;
 
 pub use checkpoint::{read_verifier_key, Checkpoint};
@@ -40,6 +46,7 @@ pub use config::{AuditConfig, DurabilityMode};
 pub use entry::{BodyCapture, LeafEntry, Sensitive};
 pub use error::AuditError;
 pub use export::{export, to_ocsf, ExportFormat};
+pub use frontier::Frontier;
 pub use log::{audit_dir, AuditLog};
 pub use merkle::{Hash, ProofError};
 pub use note::{NoteError, NoteSignature, NoteSigner, NoteVerifier, SignedNote};

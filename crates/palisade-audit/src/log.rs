@@ -1,8 +1,10 @@
 //! The live audit log the gateway holds: [`AuditLog::open`] recovers state and starts the
-//! writer thread; appends go through [`palisade_core::AuditSink`]; proofs are served from the
-//! in-memory tree; [`AuditLog::flush`] / [`AuditLog::close`] make everything durable and
-//! checkpointed (also done on drop). Pending appends are bounded by `max_queue`: past it,
-//! appends are refused (fail closed) and counted, never dropped or queued without limit.
+//! writer thread; appends go through [`palisade_core::AuditSink`]; [`AuditLog::flush`] /
+//! [`AuditLog::close`] make everything durable and checkpointed (also done on drop). Pending
+//! appends are bounded by `max_queue`: past it, appends are refused (fail closed) and counted,
+//! never dropped or queued without limit. Of the Merkle tree the running log keeps only the
+//! right-edge frontier (at most 64 hashes), so its memory does not grow with the log; roots of
+//! earlier sizes and proofs are read from the index files on demand.
 
 use crate::checkpoint::{load_or_create_signer, Checkpoint};
 use crate::config::{AuditConfig, DurabilityMode};
@@ -11,7 +13,8 @@ use crate::error::AuditError;
 use crate::files;
 use crate::note::NoteVerifier;
 use crate::proof::{ConsistencyProof, InclusionProof};
-use crate::recover::{read_checkpoints, recover, CHECKPOINTS_FILE};
+use crate::reader::{prefix_root, LogReader};
+use crate::recover::{read_latest_checkpoint, recover, CHECKPOINTS_FILE};
 use crate::syncer::Syncer;
 use crate::writer::{fail_items, Item, Queue, Shared, Writer};
 use palisade_core::{AppendDone, AuditEvent, AuditFailure, AuditSink, Effect};
@@ -67,6 +70,8 @@ fn rand_key() -> [u8; 32] {
 /// The running audit log.
 pub struct AuditLog {
     shared: Arc<Shared>,
+    /// The audit directory, read by the proof methods.
+    dir: PathBuf,
     writer: Mutex<Option<JoinHandle<()>>>,
     verifier: NoteVerifier,
     origin: String,
@@ -98,8 +103,8 @@ impl AuditLog {
         let signer = load_or_create_signer(&dir, &config.origin)?;
         let data_key = Arc::new(load_or_create_data_key(&dir, vault)?);
         let verifier = signer.verifier();
-        let (checkpoints, cp_note) = read_checkpoints(&dir, true)?;
-        let latest = match checkpoints.last() {
+        let (latest_note, cp_note) = read_latest_checkpoint(&dir, true)?;
+        let latest = match &latest_note {
             Some(note) => Some(
                 Checkpoint::verify_note(note, &verifier)
                     .map_err(|e| AuditError::Corrupt(format!("latest checkpoint: {e}")))?,
@@ -110,14 +115,15 @@ impl AuditLog {
         let mut rec = recover(&dir, cp_size)?;
         rec.notes.extend(cp_note);
         if let Some(cp) = &latest {
-            if cp.size > rec.tree.size() {
+            if cp.size > rec.frontier.size() {
                 return Err(AuditError::Corrupt(format!(
                     "the log has {} entries but its latest checkpoint covers {}: entries were lost or rolled back; refusing to append",
-                    rec.tree.size(),
+                    rec.frontier.size(),
                     cp.size
                 )));
             }
-            if rec.tree.root(cp.size) != Some(cp.root) {
+            // Recorded by `recover` when the replay passed `cp.size` entries.
+            if rec.signed_root != Some(cp.root) {
                 return Err(AuditError::Corrupt(format!(
                     "the first {} entries do not match the latest checkpoint; run `palisade audit verify`",
                     cp.size
@@ -139,13 +145,13 @@ impl AuditLog {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             wake: Condvar::new(),
-            tree: RwLock::new(rec.tree),
+            frontier: RwLock::new(rec.frontier),
             failed: Mutex::new(None),
-            latest_checkpoint: Mutex::new(checkpoints.last().cloned()),
+            latest_checkpoint: Mutex::new(latest_note),
             pending: Arc::new(AtomicUsize::new(0)),
             rejected: AtomicU64::new(0),
         });
-        let next = shared.tree.read().size();
+        let next = shared.frontier.read().size();
         let seg_file = Arc::new(open_append(&seg.log)?);
         // Opened before the syncer threads start, so a failure here leaves no thread behind.
         let idx_file = open_append(&seg.idx)?;
@@ -183,6 +189,7 @@ impl AuditLog {
             .map_err(|e| AuditError::io(&dir, e))?;
         let log = AuditLog {
             shared,
+            dir,
             writer: Mutex::new(Some(handle)),
             verifier,
             origin: config.origin.clone(),
@@ -313,30 +320,57 @@ impl AuditLog {
 
     /// Entries appended and written so far.
     pub fn size(&self) -> u64 {
-        self.shared.tree.read().size()
+        self.shared.frontier.read().size()
     }
 
     /// Root hash over the first `size` entries.
+    ///
+    /// Reads the index files: the running log keeps no old hashes. Every entry counted by
+    /// [`AuditLog::size`] is already written to its segment and index (they are written before
+    /// the size grows), so no flush is needed, and only the first `size` index records are
+    /// read. Streams them through a frontier: constant memory, one pass over `40·size` bytes.
+    /// Meant for tools and tests, not for the request path.
     pub fn root(&self, size: u64) -> Result<[u8; 32], AuditError> {
-        self.shared
-            .tree
-            .read()
-            .root(size)
-            .ok_or_else(|| AuditError::OutOfRange(format!("size {size} exceeds the log")))
+        if size > self.size() {
+            return Err(AuditError::OutOfRange(format!(
+                "size {size} exceeds the log"
+            )));
+        }
+        prefix_root(&self.dir, size)
     }
 
     /// Inclusion proof of entry `index` in the tree of `size`.
+    ///
+    /// Reads the first `size` index records from the files and builds their tree for the call
+    /// (about 64 bytes per entry, released on return), as `palisade audit proof` does. Meant
+    /// for tools and tests, not for the request path.
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<InclusionProof, AuditError> {
-        InclusionProof::from_tree(&self.shared.tree.read(), index, size)
+        let n = self.size();
+        if index >= size || size > n {
+            return Err(AuditError::OutOfRange(format!(
+                "need index < size <= {n}, got index {index} size {size}"
+            )));
+        }
+        LogReader::load(&self.dir, None, Some(size))?.inclusion_proof(index, size)
     }
 
     /// Consistency proof between tree sizes `size1` and `size2`.
+    ///
+    /// Reads the first `size2` index records from the files and builds their tree for the
+    /// call (about 64 bytes per entry, released on return). Meant for tools and tests, not for
+    /// the request path.
     pub fn consistency_proof(
         &self,
         size1: u64,
         size2: u64,
     ) -> Result<ConsistencyProof, AuditError> {
-        ConsistencyProof::from_tree(&self.shared.tree.read(), size1, size2)
+        let n = self.size();
+        if size1 == 0 || size1 > size2 || size2 > n {
+            return Err(AuditError::OutOfRange(format!(
+                "need 0 < size1 <= size2 <= {n}, got {size1} and {size2}"
+            )));
+        }
+        LogReader::load(&self.dir, None, Some(size2))?.consistency_proof(size1, size2)
     }
 
     /// The newest signed checkpoint note.
@@ -376,6 +410,13 @@ impl AuditLog {
     pub(crate) fn hold_writer(&self, hold: bool) {
         self.shared.queue.lock().hold = hold;
         self.shared.wake.notify_one();
+    }
+
+    /// Tree hashes the running log holds in memory: the frontier's, one per set bit of the
+    /// size (at most 64), whatever the number of entries.
+    #[cfg(test)]
+    pub(crate) fn held_hashes(&self) -> usize {
+        self.shared.frontier.read().hashes_held()
     }
 
     /// Test hook: items (appends and flushes) waiting in the queue right now.

@@ -1,9 +1,12 @@
-//! Read-only access to a log on disk for the CLI (`audit tail`, `show`, `proof`, `export`):
-//! loads the index files (never rescanning segments), builds the tree for proofs, reads single
-//! entries by offset, and decrypts sealed parts when given the vault.
+//! Read-only access to a log on disk for the CLI (`audit tail`, `show`, `proof`, `export`) and
+//! for the live log's proof methods: loads the index files (never rescanning segments), builds
+//! the tree for proofs (about 64 bytes per entry while the reader lives), reads single entries
+//! by offset, and decrypts sealed parts when given the vault. [`LogReader::open_upto`] reads a
+//! prefix only, which is safe while a writer appends.
 
 use crate::entry::{decode_entry, open_sensitive, DataKey, LeafEntry, Sensitive};
 use crate::error::AuditError;
+use crate::frontier::Frontier;
 use crate::log::{audit_dir, load_data_key};
 use crate::merkle::Hash;
 use crate::proof::{ConsistencyProof, InclusionProof};
@@ -39,28 +42,37 @@ pub struct LogReader {
 impl LogReader {
     /// Opens the log in `<data_dir>/audit`; with a vault, sealed parts are decrypted.
     pub fn open(data_dir: &Path, vault: Option<&Vault>) -> Result<LogReader, AuditError> {
-        let dir = audit_dir(data_dir);
-        let segments = list_segments(&dir)?;
+        Self::load(&audit_dir(data_dir), vault, None)
+    }
+
+    /// Opens only the first `size` entries: index records and segment files past them are
+    /// never read. This is the way to read a log a writer is appending to: every entry below
+    /// the writer's acknowledged size ([`crate::AuditLog::size`]) is fully written to its
+    /// segment and index, while the newest segment may still lack its index (rotation creates
+    /// the `.log` first) and the newest index may end in a partly written record. Fails with
+    /// `OutOfRange` when fewer than `size` entries are indexed.
+    pub fn open_upto(
+        data_dir: &Path,
+        vault: Option<&Vault>,
+        size: u64,
+    ) -> Result<LogReader, AuditError> {
+        Self::load(&audit_dir(data_dir), vault, Some(size))
+    }
+
+    /// Loads the first `limit` entries (all when `None`) of the log in `dir`.
+    pub(crate) fn load(
+        dir: &Path,
+        vault: Option<&Vault>,
+        limit: Option<u64>,
+    ) -> Result<LogReader, AuditError> {
+        let segments = list_segments(dir)?;
         let mut tree = MerkleTree::new();
         let mut locations = Vec::new();
-        for (pos, seg) in segments.iter().enumerate() {
-            if seg.first != tree.size() {
-                return Err(AuditError::Corrupt(format!(
-                    "segment {} does not follow {} entries",
-                    seg.first,
-                    tree.size()
-                )));
-            }
-            let bytes = std::fs::read(&seg.idx).map_err(|e| AuditError::io(&seg.idx, e))?;
-            // A writer may be mid-append: read whole records only.
-            for rec in bytes.chunks_exact(INDEX_RECORD) {
-                let (off, leaf) = rec.split_at(8);
-                let off = u64::from_be_bytes(off.try_into().unwrap_or([0; 8]));
-                tree.push(leaf.try_into().unwrap_or([0; 32]));
-                locations.push((pos, off));
-            }
-        }
-        let key = vault.map(|v| load_data_key(&dir, v)).transpose()?;
+        for_each_indexed(&segments, limit, |pos, off, leaf| {
+            tree.push(leaf);
+            locations.push((pos, off));
+        })?;
+        let key = vault.map(|v| load_data_key(dir, v)).transpose()?;
         Ok(LogReader {
             segments,
             locations,
@@ -151,5 +163,54 @@ impl LogReader {
         size2: u64,
     ) -> Result<ConsistencyProof, AuditError> {
         ConsistencyProof::from_tree(&self.tree, size1, size2)
+    }
+}
+
+/// RFC 6962 root over the first `size` entries of the log in `dir`, streamed from the index
+/// files through a [`Frontier`]: constant memory, whatever the size.
+pub(crate) fn prefix_root(dir: &Path, size: u64) -> Result<Hash, AuditError> {
+    let segments = list_segments(dir)?;
+    let mut frontier = Frontier::new();
+    for_each_indexed(&segments, Some(size), |_, _, leaf| frontier.push(leaf))?;
+    Ok(frontier.root())
+}
+
+/// Calls `visit(segment position, offset, leaf hash)` for the first `limit` entries (all when
+/// `None`) listed by the index files, in order. Without a limit, a partly written final index
+/// record (a writer mid-append) is skipped; with one, nothing past the limit is read at all.
+fn for_each_indexed(
+    segments: &[SegmentFiles],
+    limit: Option<u64>,
+    mut visit: impl FnMut(usize, u64, Hash),
+) -> Result<(), AuditError> {
+    let reached = |n: u64| limit.is_some_and(|l| n >= l);
+    let mut n = 0u64;
+    for (pos, seg) in segments.iter().enumerate() {
+        if reached(n) {
+            break;
+        }
+        if seg.first != n {
+            return Err(AuditError::Corrupt(format!(
+                "segment {} does not follow {n} entries",
+                seg.first
+            )));
+        }
+        let bytes = std::fs::read(&seg.idx).map_err(|e| AuditError::io(&seg.idx, e))?;
+        // A writer may be mid-append: read whole records only.
+        for rec in bytes.chunks_exact(INDEX_RECORD) {
+            if reached(n) {
+                break;
+            }
+            let (off, leaf) = rec.split_at(8);
+            let off = u64::from_be_bytes(off.try_into().unwrap_or([0; 8]));
+            visit(pos, off, leaf.try_into().unwrap_or([0; 32]));
+            n += 1;
+        }
+    }
+    match limit {
+        Some(l) if n < l => Err(AuditError::OutOfRange(format!(
+            "the log has {n} indexed entries, fewer than {l}"
+        ))),
+        _ => Ok(()),
     }
 }

@@ -1,5 +1,8 @@
 //! Loading the log's state from disk on open: the leaf hashes of every segment (from the index
-//! files, rescanning only the last segment), the latest checkpoint, and crash repair.
+//! files, rescanning only the last segment) stream through a [`Frontier`], which is all the
+//! running log keeps of the tree, recording the root at the latest checkpoint's size on the
+//! way so open can check it; plus the latest checkpoint, and crash repair. Nothing here needs
+//! an old hash again once it has been pushed, so open holds no per-entry state.
 //!
 //! Torn final record policy: open TRUNCATES an incomplete final record and records a note,
 //! which the log appends as an `audit_recovery` event. Why not refuse: in sync mode a torn
@@ -9,11 +12,12 @@
 //! cut below a checkpoint, open refuses, and offline `verify` reports the torn record without
 //! touching it.
 
+use crate::checkpoint_file::{CheckpointNotes, NextNote};
 use crate::error::AuditError;
 use crate::files;
-use crate::merkle::leaf_hash;
+use crate::frontier::{Frontier, RootAt};
+use crate::merkle::{leaf_hash, Hash};
 use crate::segment::{self, decode_index, encode_index, list_segments, ScanEnd, SegmentFiles};
-use crate::tree::MerkleTree;
 use std::path::Path;
 
 /// File with every checkpoint ever written: records `u32 BE length || note`.
@@ -24,7 +28,10 @@ pub const LATEST_CHECKPOINT_FILE: &str = "checkpoint.latest";
 /// What open found.
 #[derive(Debug)]
 pub(crate) struct Recovered {
-    pub tree: MerkleTree,
+    /// The right edge of the tree over every entry found.
+    pub frontier: Frontier,
+    /// The root over the first `signed_size` entries, when the log has that many.
+    pub signed_root: Option<Hash>,
     pub segments: Vec<SegmentFiles>,
     /// Bytes in the last segment.
     pub last_len: u64,
@@ -32,37 +39,27 @@ pub(crate) struct Recovered {
     pub notes: Vec<String>,
 }
 
-/// Reads every checkpoint note; `truncate_torn` repairs a torn final record.
-pub(crate) fn read_checkpoints(
+/// Reads the newest checkpoint note, streaming past the others (a busy log holds millions);
+/// `truncate_torn` repairs a torn final record. Returns the note and, when a torn record was
+/// found, the repair note.
+pub(crate) fn read_latest_checkpoint(
     audit_dir: &Path,
     truncate_torn: bool,
-) -> Result<(Vec<String>, Option<String>), AuditError> {
-    let path = audit_dir.join(CHECKPOINTS_FILE);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), None)),
-        Err(e) => return Err(AuditError::io(&path, e)),
-    };
-    let mut notes = Vec::new();
-    let mut pos = 0usize;
-    while pos < bytes.len() {
-        let len = bytes
-            .get(pos..pos + 4)
-            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
-        let body = len.and_then(|l| bytes.get(pos + 4..pos + 4 + l));
-        let Some(body) = body else {
-            let note = format!("torn checkpoint record at byte {pos} of {CHECKPOINTS_FILE}");
-            if truncate_torn {
-                truncate(&path, pos as u64)?;
+) -> Result<(Option<String>, Option<String>), AuditError> {
+    let mut notes = CheckpointNotes::open(audit_dir)?;
+    let mut latest = None;
+    loop {
+        match notes.next_note()? {
+            NextNote::Note(text) => latest = Some(text),
+            NextNote::End => return Ok((latest, None)),
+            NextNote::Torn { offset, note } => {
+                if truncate_torn {
+                    truncate(&audit_dir.join(CHECKPOINTS_FILE), offset)?;
+                }
+                return Ok((latest, Some(note)));
             }
-            return Ok((notes, Some(note)));
-        };
-        let text = std::str::from_utf8(body)
-            .map_err(|_| AuditError::Corrupt(format!("checkpoint at byte {pos} is not utf-8")))?;
-        notes.push(text.to_string());
-        pos += 4 + body.len();
+        }
     }
-    Ok((notes, None))
 }
 
 fn truncate(path: &Path, len: u64) -> Result<(), AuditError> {
@@ -76,7 +73,7 @@ fn truncate(path: &Path, len: u64) -> Result<(), AuditError> {
 
 /// Loads the log for writing, repairing a torn tail as the module docs describe.
 /// `signed_size` is the size of the latest verified checkpoint: a torn record below it is
-/// refused, never truncated.
+/// refused, never truncated, and the root at that size is recorded for the caller to compare.
 pub(crate) fn recover(audit_dir: &Path, signed_size: u64) -> Result<Recovered, AuditError> {
     let mut segments = list_segments(audit_dir)?;
     let mut notes = Vec::new();
@@ -93,16 +90,16 @@ pub(crate) fn recover(audit_dir: &Path, signed_size: u64) -> Result<Recovered, A
         files::sync_dir(&seg.log)?;
         segments.push(seg);
     }
-    let mut tree = MerkleTree::new();
+    let mut replay = RootAt::new(signed_size);
     let last_pos = segments.len() - 1;
     let mut last_len = 0;
     for (pos, seg) in segments.iter().enumerate() {
-        if seg.first != tree.size() {
+        if seg.first != replay.size() {
             return Err(AuditError::Corrupt(format!(
                 "segment {} starts at index {} but {} entries precede it",
                 seg.log.display(),
                 seg.first,
-                tree.size()
+                replay.size()
             )));
         }
         if pos < last_pos {
@@ -111,14 +108,15 @@ pub(crate) fn recover(audit_dir: &Path, signed_size: u64) -> Result<Recovered, A
                 AuditError::Corrupt(format!("index {} has a partial record", seg.idx.display()))
             })?;
             for (_, leaf) in idx {
-                tree.push(leaf);
+                replay.push(leaf);
             }
         } else {
-            last_len = recover_last(seg, &mut tree, &mut notes, signed_size)?;
+            last_len = recover_last(seg, &mut replay, &mut notes, signed_size)?;
         }
     }
     Ok(Recovered {
-        tree,
+        signed_root: replay.root_at_target(),
+        frontier: replay.into_frontier(),
         segments,
         last_len,
         notes,
@@ -128,7 +126,7 @@ pub(crate) fn recover(audit_dir: &Path, signed_size: u64) -> Result<Recovered, A
 /// Rescans the last segment, truncates a torn tail and rewrites its index to match.
 fn recover_last(
     seg: &SegmentFiles,
-    tree: &mut MerkleTree,
+    replay: &mut RootAt,
     notes: &mut Vec<String>,
     signed_size: u64,
 ) -> Result<u64, AuditError> {
@@ -138,26 +136,26 @@ fn recover_last(
         if leaf_hash(rec.entry) != rec.stored_leaf {
             return Err(AuditError::Corrupt(format!(
                 "entry {} in {} does not match its stored hash; run `palisade audit verify`",
-                tree.size(),
+                replay.size(),
                 seg.log.display()
             )));
         }
         encode_index(rec.offset, &rec.stored_leaf, &mut idx);
-        tree.push(rec.stored_leaf);
+        replay.push(rec.stored_leaf);
         Ok(())
     })?;
     let len = match end {
         ScanEnd::Clean => bytes.len() as u64,
         ScanEnd::Torn { offset, reason } => {
-            if tree.size() < signed_size {
+            if replay.size() < signed_size {
                 return Err(AuditError::Corrupt(format!(
                     "torn record at index {} ({reason}) but the latest checkpoint covers {signed_size}: signed entries are damaged; refusing to open (nothing was changed)",
-                    tree.size()
+                    replay.size()
                 )));
             }
             notes.push(format!(
                 "truncated a torn record at index {} (byte {offset} of {}): {reason}; {} bytes dropped",
-                tree.size(),
+                replay.size(),
                 seg.log.file_name().and_then(|n| n.to_str()).unwrap_or("segment"),
                 bytes.len() as u64 - offset
             ));

@@ -7,8 +7,8 @@
 //! would otherwise wait for that flush to end before its own could start (up to two flush
 //! times per request). Several flushes in flight let the kernel and device overlap them.
 //!
-//! Ordering: groups are completed strictly in write order, under one lock, so the Merkle tree
-//! grows in index order and a callback never runs before an earlier entry's.
+//! Ordering: groups are completed strictly in write order, under one lock, so the Merkle
+//! frontier grows in index order and a callback never runs before an earlier entry's.
 
 use crate::merkle::Hash;
 use crate::writer::Shared;
@@ -164,13 +164,13 @@ impl Syncer {
         }
     }
 
-    /// Extends the tree with, and answers, every pending group up to `upto`, in order.
+    /// Extends the frontier with, and answers, every pending group up to `upto`, in order.
     fn complete(&self, st: &mut State, upto: u64) {
         while st.pending.front().is_some_and(|g| g.seq <= upto) {
             let Some(g) = st.pending.pop_front() else {
                 break;
             };
-            self.shared.tree.write().extend(g.leaves);
+            self.shared.frontier.write().extend(g.leaves);
             for (cb, index) in g.done {
                 cb(Ok(index));
             }

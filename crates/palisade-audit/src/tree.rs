@@ -1,6 +1,8 @@
-//! The in-memory Merkle tree of the log: every perfect subtree hash cached by level, so roots
-//! and proofs for any size are O(log² n) lookups instead of a rescan (RFC 6962 §2.1 MTH, PATH
-//! and PROOF). About 64 bytes per leaf; built from the index files on open.
+//! The full in-memory Merkle tree: every perfect subtree hash cached by level, so roots and
+//! proofs for any size are O(log² n) lookups instead of a rescan (RFC 6962 §2.1 MTH, PATH and
+//! PROOF). About 64 bytes per leaf, so only short-lived readers build it from the index files
+//! ([`crate::reader::LogReader`] for proofs, `show` and the CLI); the running log and the
+//! verifiers keep a [`crate::frontier::Frontier`] instead.
 
 use crate::merkle::{empty_root, node_hash, Hash};
 

@@ -1,17 +1,19 @@
 //! Offline verification of a whole log (`palisade audit verify`): recompute every leaf from
-//! the segment bytes, check framing, positions and the index files, rebuild the tree, check
-//! every checkpoint's signature and root, prove consistency between successive checkpoints,
-//! and optionally check against a trusted checkpoint kept elsewhere (which catches rollback).
-//! Needs no decryption key. The first problem found is returned, naming where it is.
+//! the segment bytes, check framing, positions and the index files, stream the leaves through
+//! a Merkle frontier, check every checkpoint's signature and its root when the stream reaches
+//! its size (`verify_checkpoints.rs`, which also says why that implies consistency
+//! between checkpoints), and optionally check against a trusted checkpoint kept elsewhere
+//! (which catches rollback). Memory is bounded by a few segments, not by the log: a
+//! billion-entry log verifies without its tree. Needs no decryption key. The first problem
+//! found is returned, naming where it is.
 
 use crate::checkpoint::{read_verifier_key, Checkpoint};
 use crate::entry::claimed_index;
+use crate::frontier::Frontier;
 use crate::merkle::{leaf_hash, Hash};
 use crate::note::NoteVerifier;
-use crate::proof::ConsistencyProof;
-use crate::recover::read_checkpoints;
 use crate::segment::{decode_index, list_segments, scan, ScanEnd};
-use crate::tree::MerkleTree;
+use crate::verify_checkpoints::CheckpointChecks;
 use std::path::Path;
 
 /// A checkpoint the verifier trusts, obtained out of band, and the key to check it with.
@@ -30,7 +32,8 @@ pub struct VerifyReport {
     pub entries: u64,
     /// Segment files checked.
     pub segments: usize,
-    /// Checkpoints whose signature, root and consistency were checked.
+    /// Checkpoints whose signature and root were checked (which implies their consistency,
+    /// see `verify_checkpoints.rs`).
     pub checkpoints: usize,
     /// Size of the newest checkpoint (entries after it are not yet signed).
     pub latest_checkpoint_size: Option<u64>,
@@ -184,52 +187,55 @@ pub fn verify(
         None => read_verifier_key(data_dir).map_err(|e| VerifyError::Key(e.to_string()))?,
     };
     let segments = list_segments(&dir).map_err(|e| VerifyError::Unreadable(e.to_string()))?;
-    // Segments are checked in parallel (hashing dominates); the results are then taken in
-    // order so the error reported is still the first one in the log.
-    let leaves = parallel_map(&segments, |seg| {
-        verify_segment(seg.first, &read(&seg.log)?, &read(&seg.idx)?)
-    });
-    let mut tree = MerkleTree::new();
-    for (seg, result) in segments.iter().zip(leaves) {
-        if seg.first != tree.size() {
-            return Err(VerifyError::SegmentGap {
-                first: seg.first,
-                preceding: tree.size(),
-            });
+    // Parsed now so its root can be recorded as the leaves stream past its size; its
+    // problems are still reported after the log's own, as before.
+    let trusted_cp = trusted.map(|t| Checkpoint::verify_note(&t.note, &verifier));
+    let trusted_at = trusted_cp
+        .as_ref()
+        .and_then(|r| r.as_ref().ok())
+        .map(|c| c.size);
+    let mut trusted_root = None;
+    let mut checks = CheckpointChecks::open(&dir, &verifier);
+    let mut frontier = Frontier::new();
+    let mut at_size = |f: &Frontier, checks: &mut CheckpointChecks| {
+        checks.reached(f);
+        if trusted_at == Some(f.size()) {
+            trusted_root = Some(f.root());
         }
-        tree.extend(result?);
-    }
-    let n = tree.size();
-    let (notes, torn) = read_checkpoints(&dir, false).map_err(|e| VerifyError::Checkpoint {
-        number: 0,
-        size: None,
-        first_bad_index: None,
-        problem: e.to_string(),
-    })?;
-    if let Some(t) = torn {
-        return Err(VerifyError::Checkpoint {
-            number: notes.len(),
-            size: None,
-            first_bad_index: None,
-            problem: t,
+    };
+    at_size(&frontier, &mut checks);
+    // Segments are checked `workers()` at a time in parallel (hashing dominates), then taken in
+    // order, so the error reported is still the first one in the log and only a window of
+    // segments is in memory at once.
+    for window in segments.chunks(workers()) {
+        let leaves = parallel_map(window, |seg| {
+            verify_segment(seg.first, &read(&seg.log)?, &read(&seg.idx)?)
         });
+        for (seg, result) in window.iter().zip(leaves) {
+            if seg.first != frontier.size() {
+                return Err(VerifyError::SegmentGap {
+                    first: seg.first,
+                    preceding: frontier.size(),
+                });
+            }
+            for leaf in result? {
+                frontier.push(leaf);
+                at_size(&frontier, &mut checks);
+            }
+        }
     }
-    let mut prev: Option<Checkpoint> = None;
-    for (number, note) in notes.iter().enumerate() {
-        let cp = check_checkpoint(number, note, &verifier, &tree, prev.as_ref())?;
-        prev = Some(cp);
-    }
+    let n = frontier.size();
+    let checked = checks.finish(n)?;
     let mut trusted_size = None;
-    if let Some(t) = trusted {
-        let cp = Checkpoint::verify_note(&t.note, &verifier)
-            .map_err(|e| VerifyError::Trusted(e.to_string()))?;
+    if let Some(cp) = trusted_cp {
+        let cp = cp.map_err(|e| VerifyError::Trusted(e.to_string()))?;
         if cp.size > n {
             return Err(VerifyError::Rollback {
                 log_size: n,
                 trusted_size: cp.size,
             });
         }
-        if tree.root(cp.size) != Some(cp.root) {
+        if trusted_root != Some(cp.root) {
             return Err(VerifyError::Trusted(format!(
                 "the log's first {} entries do not match the trusted root (history rewritten)",
                 cp.size
@@ -240,19 +246,23 @@ pub fn verify(
     Ok(VerifyReport {
         entries: n,
         segments: segments.len(),
-        checkpoints: notes.len(),
-        latest_checkpoint_size: prev.map(|c| c.size),
-        root: tree.root(n).unwrap_or_default(),
+        checkpoints: checked.count,
+        latest_checkpoint_size: checked.latest_size,
+        root: frontier.root(),
         trusted_size,
     })
 }
 
-/// Runs `f` over `items` on up to 4 threads, returning results in input order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism()
+/// Segments verified in parallel: up to 4, no more than the cores.
+fn workers() -> usize {
+    std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 4)
-        .min(items.len().max(1));
+}
+
+/// Runs `f` over `items` on up to 4 threads, returning results in input order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = workers().min(items.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<parking_lot::Mutex<Option<R>>> = items
         .iter()
@@ -319,75 +329,4 @@ fn verify_segment(first: u64, bytes: &[u8], idx_bytes: &[u8]) -> Result<Vec<Hash
         });
     }
     Ok(leaves)
-}
-
-fn check_checkpoint(
-    number: usize,
-    note: &str,
-    verifier: &NoteVerifier,
-    tree: &MerkleTree,
-    prev: Option<&Checkpoint>,
-) -> Result<Checkpoint, VerifyError> {
-    let fail = |size, first_bad_index, problem: String| VerifyError::Checkpoint {
-        number,
-        size,
-        first_bad_index,
-        problem,
-    };
-    let cp =
-        Checkpoint::verify_note(note, verifier).map_err(|e| fail(None, None, e.to_string()))?;
-    let size = Some(cp.size);
-    if cp.origin != verifier.name() {
-        return Err(fail(
-            size,
-            None,
-            format!(
-                "origin {:?} is not this log's {:?}",
-                cp.origin,
-                verifier.name()
-            ),
-        ));
-    }
-    let prev_size = prev.map_or(0, |p| p.size);
-    if cp.size > tree.size() {
-        return Err(fail(
-            size,
-            Some(tree.size()),
-            format!("covers {} entries but the log has {}: entries after index {} are missing (truncated)", cp.size, tree.size(), tree.size()),
-        ));
-    }
-    if cp.size < prev_size {
-        return Err(fail(
-            size,
-            None,
-            format!("size goes backwards from {prev_size}"),
-        ));
-    }
-    if tree.root(cp.size) != Some(cp.root) {
-        return Err(fail(
-            size,
-            Some(prev_size),
-            format!(
-                "root does not match the entries: an entry in [{prev_size}, {}) was altered",
-                cp.size
-            ),
-        ));
-    }
-    if let Some(p) = prev.filter(|p| p.size > 0 && p.size < cp.size) {
-        let proof = ConsistencyProof::from_tree(tree, p.size, cp.size)
-            .map_err(|e| fail(size, None, e.to_string()))?;
-        let proof = ConsistencyProof {
-            root1: p.root,
-            root2: cp.root,
-            ..proof
-        };
-        proof.verify().map_err(|e| {
-            fail(
-                size,
-                Some(p.size),
-                format!("not consistent with checkpoint #{}: {e}", number - 1),
-            )
-        })?;
-    }
-    Ok(cp)
 }

@@ -9,12 +9,12 @@ use crate::config::{AuditConfig, DurabilityMode};
 use crate::entry::{encode_entry_into, BodyCapture, DataKey};
 use crate::error::AuditError;
 use crate::files;
+use crate::frontier::Frontier;
 use crate::merkle::{leaf_hash, Hash};
 use crate::note::NoteSigner;
 use crate::recover::{CHECKPOINTS_FILE, LATEST_CHECKPOINT_FILE};
 use crate::segment::{encode_index, encode_record, SegmentFiles, MAX_ENTRY, RECORD_OVERHEAD};
 use crate::syncer::Syncer;
-use crate::tree::MerkleTree;
 use palisade_core::{AppendDone, AuditEvent, AuditFailure};
 use parking_lot::{Condvar, Mutex, RwLock};
 use std::fs::File;
@@ -41,7 +41,10 @@ pub(crate) enum Item {
 pub(crate) struct Shared {
     pub queue: Mutex<Queue>,
     pub wake: Condvar,
-    pub tree: RwLock<MerkleTree>,
+    /// The right edge of the Merkle tree over every acknowledged entry: all the running log
+    /// keeps of the tree (at most 64 hashes, whatever the size). Enough for the size and for
+    /// the root each checkpoint signs; proofs and older roots are read from the index files.
+    pub frontier: RwLock<Frontier>,
     pub failed: Mutex<Option<String>>,
     pub latest_checkpoint: Mutex<Option<String>>,
     /// Appends accepted and not yet answered, wherever they are (queue, writer, syncer pool).
@@ -265,7 +268,7 @@ impl Writer {
             }
             return Err(e);
         }
-        self.shared.tree.write().extend(leaves);
+        self.shared.frontier.write().extend(leaves);
         for (cb, index) in done {
             cb(Ok(index));
         }
@@ -383,12 +386,15 @@ impl Writer {
             return Ok(());
         }
         self.sync()?;
-        let root = self
-            .shared
-            .tree
-            .read()
-            .root(self.next)
-            .ok_or_else(|| AuditError::Corrupt("tree is behind the writer".into()))?;
+        // `sync` above completed every group in flight, so the frontier covers every entry
+        // written; if it does not (a group failed), no checkpoint is signed.
+        let root = {
+            let frontier = self.shared.frontier.read();
+            if frontier.size() != self.next {
+                return Err(AuditError::Corrupt("tree is behind the writer".into()));
+            }
+            frontier.root()
+        };
         let cp = Checkpoint {
             origin: self.cfg.origin.clone(),
             size: self.next,

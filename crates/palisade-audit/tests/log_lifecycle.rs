@@ -44,6 +44,15 @@ fn reopen_continues_the_same_tree() {
     assert_eq!(log.root(7).unwrap(), old_root);
     let p = log.consistency_proof(7, 8).unwrap();
     p.verify().unwrap();
+    // Inclusion proofs of entries written before the reopen and of the live one, in both
+    // tree sizes, verify and carry the roots the log reports.
+    for size in [7, 8] {
+        for i in 0..size {
+            let p = log.inclusion_proof(i, size).unwrap();
+            p.verify().unwrap();
+            assert_eq!(p.root, log.root(size).unwrap());
+        }
+    }
     log.close().unwrap();
     assert_eq!(verify(dir.path(), None).unwrap().entries, 8);
 }

@@ -1,7 +1,7 @@
 //! Sync mode under concurrency: groups are made durable by overlapping `fdatasync`s (syncer
 //! pool) while the writer goes on writing, across segment rotations. Every acknowledged index
-//! is unique, already in the tree when acknowledged, holds the acknowledged event, and the log
-//! verifies after close.
+//! is unique, already counted by the log (its Merkle frontier) when acknowledged, holds the
+//! acknowledged event, and the log verifies after close.
 
 mod common;
 
@@ -28,7 +28,7 @@ fn concurrent_sync_appends_across_rotations_are_ordered_and_complete() {
                     ev.request_id = format!("t{t}-k{k}");
                     let rid = ev.request_id.clone();
                     let index = log.append_blocking(ev).unwrap();
-                    // The tree already holds the entry when its append is acknowledged.
+                    // The log (its frontier) already counts the entry when it is acknowledged.
                     assert!(log.size() > index, "index {index}, size {}", log.size());
                     assert!(acked.lock().unwrap().insert(index, rid).is_none());
                 }

@@ -251,3 +251,96 @@ fn copy_dir(from: &Path, to: &Path) {
         std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
     }
 }
+
+#[test]
+fn checkpoints_out_of_size_order_are_refused() {
+    let dir = logged(30);
+    let mut notes = checkpoint_notes(dir.path());
+    assert!(notes.len() >= 3, "{} checkpoints", notes.len());
+    notes.swap(0, 1);
+    write_checkpoint_notes(dir.path(), &notes);
+    let err = verify(dir.path(), None).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            VerifyError::Checkpoint {
+                number: 1,
+                size: Some(10),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("size goes backwards from 20"),
+        "{err}"
+    );
+}
+
+#[test]
+fn torn_checkpoint_file_is_reported_before_an_earlier_bad_checkpoint() {
+    let dir = logged(30);
+    let mut notes = checkpoint_notes(dir.path());
+    let lines: Vec<&str> = notes[1].split('\n').collect();
+    notes[1] = notes[1].replacen(lines[2], &base64_of(&[0u8; 32]), 1);
+    write_checkpoint_notes(dir.path(), &notes);
+    assert!(verify(dir.path(), None)
+        .unwrap_err()
+        .to_string()
+        .contains("invalid signature"));
+    // A record cut short at the end of the file: the file's own problem is named first.
+    let path = dir.path().join("audit/checkpoints.log");
+    let good_len = std::fs::metadata(&path).unwrap().len();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(&50u32.to_be_bytes());
+    bytes.extend_from_slice(b"cut");
+    std::fs::write(&path, bytes).unwrap();
+    let err = verify(dir.path(), None).unwrap_err();
+    assert!(
+        matches!(&err, VerifyError::Checkpoint { number, size: None, .. } if *number == notes.len()),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains(&format!("torn checkpoint record at byte {good_len}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn trusted_checkpoint_inside_the_log_is_checked_as_the_leaves_pass_it() {
+    let dir = logged(17);
+    let note17 = std::fs::read_to_string(dir.path().join("audit/checkpoint.latest")).unwrap();
+    let v = vault(dir.path());
+    let log = palisade_audit::AuditLog::open(dir.path(), &config(), &v).unwrap();
+    for i in 17..30 {
+        log.append_blocking(event(i)).unwrap();
+    }
+    let trusted = TrustedCheckpoint {
+        note: note17,
+        verifier_key: log.verifier_key(),
+    };
+    log.close().unwrap();
+    drop(log);
+    let report = verify(dir.path(), Some(&trusted)).unwrap();
+    assert_eq!((report.entries, report.trusted_size), (30, Some(17)));
+    // A trusted note at size 17 signed by the log's key but with another root: the history
+    // the verifier trusted was rewritten.
+    let key = std::fs::read_to_string(dir.path().join("audit/checkpoint.key")).unwrap();
+    let signer = NoteSigner::parse(key.trim()).unwrap();
+    let other = Checkpoint {
+        origin: "palisade.test/audit".into(),
+        size: 17,
+        root: [7u8; 32],
+    };
+    let rewritten = TrustedCheckpoint {
+        note: signer.sign(&other.to_text()).unwrap(),
+        ..trusted
+    };
+    let err = verify(dir.path(), Some(&rewritten)).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the log's first 17 entries do not match the trusted root"),
+        "{err}"
+    );
+}

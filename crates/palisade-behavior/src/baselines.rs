@@ -154,6 +154,13 @@ impl Baselines {
         self.inner.alerts.as_ref().map(AlertSender::stats)
     }
 
+    /// When the identity was quarantined (event time of the quarantining call), if it is.
+    pub fn quarantined_since(&self, id: &SpiffeId) -> Option<u64> {
+        let sh = self.inner.shards.get(shard_of(id))?;
+        let map = sh.lock();
+        map.get(id)?.quarantine.as_ref().map(|q| q.since_ms)
+    }
+
     /// Whether (and why) the identity is quarantined.
     pub fn quarantine_reason(&self, id: &SpiffeId) -> Option<String> {
         let sh = self.inner.shards.get(shard_of(id))?;

@@ -40,7 +40,8 @@ fn main() {
     });
     time("encoded(b64+hex)", &|| {
         let mut v = Vec::new();
-        palisade_inspect::normalize::decode::encoded_runs(&code, &mut v);
+        let masks = palisade_inspect::normalize::TextMasks::new(code.as_bytes());
+        palisade_inspect::normalize::decode::encoded_runs(&code, &masks, &mut v);
         v.len()
     });
     time("percent", &|| {

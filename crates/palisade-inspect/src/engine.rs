@@ -13,7 +13,7 @@ use crate::detect::pii::PiiScanner;
 use crate::detect::secrets::SecretScanner;
 use crate::docs::{load_docs, DocIndex, DocMatchKind, UnitPrints};
 use crate::hash::Keyed;
-use crate::normalize::Layers;
+use crate::normalize::{Layers, TextMasks};
 use crate::redact::decide;
 use crate::InspectError;
 use palisade_core::{
@@ -157,7 +157,14 @@ impl Engine {
         }
     }
 
-    fn raw_layer(&self, kind: LeafKind, li: usize, text: &str, out: &mut Vec<Raw>) {
+    fn raw_layer(
+        &self,
+        kind: LeafKind,
+        li: usize,
+        text: &str,
+        masks: Option<&TextMasks>,
+        out: &mut Vec<Raw>,
+    ) {
         let i = &self.inner;
         let mut push = |detector: String, class, start, end, confidence, severity| {
             out.push(Raw {
@@ -230,7 +237,7 @@ impl Engine {
                 r.severity,
             );
         }
-        for h in i.pii.scan(text) {
+        for h in i.pii.scan_with_masks(text, masks) {
             let sev = if h.id == "pii-email" || h.id == "pii-phone" {
                 Severity::Medium
             } else {
@@ -311,7 +318,7 @@ impl Engine {
         let mut raws = Vec::new();
         let mut units = Vec::new();
         for (li, layer) in layers.layers.iter().enumerate() {
-            self.raw_layer(kind, li, &layer.text, &mut raws);
+            self.raw_layer(kind, li, &layer.text, layer.masks(), &mut raws);
             if !i.docs.is_empty() {
                 units.push(UnitPrints::of(&layer.text, &i.keyed));
             }

@@ -3,6 +3,8 @@
 //! confidence, so `SSN: 123-45-6789` and `test fixture 123-45-6789` are weighed differently.
 
 use super::secrets::compile_ascii;
+use crate::normalize::masks::MaskClass;
+use crate::normalize::TextMasks;
 use crate::InspectError;
 use palisade_core::Confidence;
 use regex_automata::{meta, Input};
@@ -128,15 +130,20 @@ fn lower(c: Confidence) -> Confidence {
 
 /// Windows around runs of two or more digits (every number pattern contains one), merged; the
 /// number regex only runs inside them, so prose and code without numbers cost one byte loop.
-fn number_windows(hay: &[u8]) -> Vec<(usize, usize)> {
+/// Digit runs come from `masks` when the decoder already classified this text.
+fn number_windows(hay: &[u8], masks: Option<&TextMasks>) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
-    crate::normalize::runs::class_runs(hay, 2, &crate::normalize::runs::DIGITS, |s, i| {
+    let window = |s: usize, i: usize| {
         let (ws, we) = (s.saturating_sub(24), (i + 48).min(hay.len()));
         match out.last_mut() {
             Some(last) if ws <= last.1 => last.1 = last.1.max(we),
             _ => out.push((ws, we)),
         }
-    });
+    };
+    match masks.filter(|m| m.len() == hay.len()) {
+        Some(m) => m.runs(MaskClass::Digits, 0, hay.len(), 2, window),
+        None => crate::normalize::runs::class_runs(hay, 2, &crate::normalize::runs::DIGITS, window),
+    }
     out
 }
 
@@ -255,10 +262,16 @@ impl PiiScanner {
 
     /// Finds PII in `text`.
     pub fn scan(&self, text: &str) -> Vec<PiiHit> {
+        self.scan_with_masks(text, None)
+    }
+
+    /// Finds PII in `text`, reading digit runs off `masks` (the masks of `text` that decoding
+    /// computed) when given, instead of classifying the text again. Same hits as `scan`.
+    pub fn scan_with_masks(&self, text: &str, masks: Option<&TextMasks>) -> Vec<PiiHit> {
         let hay = text.as_bytes();
         let mut out = Vec::new();
         self.emails(hay, &mut out);
-        for (ws, we) in number_windows(hay) {
+        for (ws, we) in number_windows(hay, masks) {
             self.numbers_in(hay, ws, we, &mut out);
         }
         out
@@ -404,5 +417,33 @@ mod tests {
         assert_eq!(neg, vec![("pii-us-ssn", Confidence::Low)]);
         assert!(iban_valid(b"DE89370400440532013000"));
         assert!(luhn(&[4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]));
+    }
+
+    #[test]
+    fn digit_runs_from_the_decoders_masks_give_the_same_hits() {
+        let s = PiiScanner::new().unwrap();
+        let parts = [
+            "SSN: 536-22-8107 ",
+            "card 4539 1488 0343 6467 ",
+            "IBAN GB82 WEST 1234 5698 7654 32 ",
+            "(415) 555-2671 ",
+            "v1.2.3 ",
+            "x7 ",
+            "fn main() { let n = 42; } ",
+            "a\u{e9}b ",
+        ];
+        let mut seed = 11u64;
+        for _ in 0..300 {
+            let mut t = String::new();
+            while t.len() < 600 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                t.push_str(parts[(seed >> 33) as usize % parts.len()]);
+            }
+            let masks = TextMasks::new(t.as_bytes());
+            let with = s.scan_with_masks(&t, Some(&masks));
+            assert_eq!(with, s.scan(&t));
+            // Masks of another text are ignored rather than misread.
+            assert_eq!(s.scan_with_masks(&t, Some(&TextMasks::new(b"12"))), with);
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! readable text, so secrets and documents hidden behind an encoding are scanned too. Bounded:
 //! the caller limits depth and total decoded bytes.
 
+use super::masks::{MaskClass, TextMasks};
 use base64::Engine as _;
 
 /// One decoded run: where it sits in the parent text and what it says.
@@ -109,30 +110,38 @@ fn looks_encoded(run: &[u8]) -> bool {
     (upper && lower) || (digit && (upper || lower))
 }
 
-/// Runs of base64-class characters of at least `min` bytes (hex is a subset); short runs
-/// (ordinary identifiers) cost only their share of a block's bit mask.
-fn runs(text: &str, min: usize, f: impl FnMut(usize, usize)) {
-    super::runs::class_runs(text.as_bytes(), min, &super::runs::BASE64, f);
-}
-
 /// Base64 (standard or URL-safe) runs that decode to readable text.
 pub fn base64_runs(text: &str, out: &mut Vec<Decoded>) {
-    runs(text, MIN_B64, |s, e| base64_run(text, s, e, out));
+    let m = TextMasks::new(text.as_bytes());
+    m.runs(MaskClass::Base64, 0, text.len(), MIN_B64, |s, e| {
+        base64_run(text, s, e, out)
+    });
 }
 
 /// Hex runs (even length) that decode to readable text.
 pub fn hex_runs(text: &str, out: &mut Vec<Decoded>) {
-    runs(text, MIN_HEX, |s, e| hex_run(text, s, e, out));
+    let m = TextMasks::new(text.as_bytes());
+    m.runs(MaskClass::Base64, 0, text.len(), MIN_HEX, |s, e| {
+        hex_run(text, s, e, out)
+    });
 }
 
-/// Base64 and hex in one pass over the text (what `Layers::build` uses).
-pub fn encoded_runs(text: &str, out: &mut Vec<Decoded>) {
-    runs(text, MIN_HEX.min(MIN_B64), |s, e| {
-        if e - s >= MIN_B64 {
-            base64_run(text, s, e, out);
-        }
-        hex_run(text, s, e, out);
-    });
+/// Base64 and hex in one pass over the masks of `text` (what `Layers::build` uses). Runs of
+/// base64-class characters of at least 16 bytes (hex is a subset) are read off the masks, so
+/// short runs (ordinary identifiers) cost only their share of a block's bits.
+pub fn encoded_runs(text: &str, masks: &TextMasks, out: &mut Vec<Decoded>) {
+    masks.runs(
+        MaskClass::Base64,
+        0,
+        text.len(),
+        MIN_HEX.min(MIN_B64),
+        |s, e| {
+            if e - s >= MIN_B64 {
+                base64_run(text, s, e, out);
+            }
+            hex_run(text, s, e, out);
+        },
+    );
 }
 
 fn base64_run(text: &str, start: usize, mut end: usize, out: &mut Vec<Decoded>) {

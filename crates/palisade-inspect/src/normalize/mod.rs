@@ -4,10 +4,12 @@
 //! inside decoded text maps to the whole encoded run, the only thing that can be redacted).
 
 pub mod decode;
+pub mod masks;
 pub mod offsets;
 pub mod runs;
 pub mod unicode;
 
+pub use masks::TextMasks;
 pub use offsets::OffsetMap;
 
 /// One scannable text derived from a leaf.
@@ -21,6 +23,16 @@ pub struct Layer {
     parent: Option<(usize, usize, usize)>,
     /// Decoding depth (0 for the leaf itself).
     pub depth: u8,
+    /// Class masks of `text`, kept from decoding for the detectors (none when the layer was
+    /// not decoded because it is at the depth limit).
+    masks: Option<TextMasks>,
+}
+
+impl Layer {
+    /// The class masks of `text`, when decoding computed them.
+    pub fn masks(&self) -> Option<&TextMasks> {
+        self.masks.as_ref()
+    }
 }
 
 /// All layers of one leaf.
@@ -41,6 +53,7 @@ impl Layers {
             map: n.map,
             parent: None,
             depth: 0,
+            masks: None,
         }];
         let mut budget = max_bytes;
         let mut i = 0;
@@ -51,9 +64,11 @@ impl Layers {
                 continue;
             }
             let mut found = Vec::new();
-            if let Some(l) = layers.get(i) {
-                decode::encoded_runs(&l.text, &mut found);
+            if let Some(l) = layers.get_mut(i) {
+                let masks = TextMasks::new(l.text.as_bytes());
+                decode::encoded_runs(&l.text, &masks, &mut found);
                 decode::percent_runs(&l.text, &mut found);
+                l.masks = Some(masks);
             }
             for d in found {
                 if d.text.len() > budget {
@@ -68,6 +83,7 @@ impl Layers {
                     map: OffsetMap::default(),
                     parent: Some((i, d.start, d.end)),
                     depth: depth + 1,
+                    masks: None,
                 });
             }
             i += 1;

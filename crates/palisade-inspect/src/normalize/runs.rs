@@ -134,6 +134,8 @@ impl ByteClass {
 }
 
 /// Bit i of the result is set iff bits i..i+min of `w` are all set (`1 <= min <= 64`).
+/// Inlined so that a constant `min` turns the loop into a few shifts by constants.
+#[inline(always)]
 fn long_enough(w: u128, min: usize) -> u128 {
     let (mut r, mut have) = (w, 1);
     while have < min {
@@ -150,7 +152,7 @@ fn long_enough(w: u128, min: usize) -> u128 {
 /// Per 64-byte block: the class mask of the block and the next one give, with a few shifts,
 /// the positions where a long-enough run starts, so blocks without one cost a handful of
 /// instructions whatever the number of short runs (words, single digits) they hold.
-pub fn class_runs(b: &[u8], min: usize, class: &ByteClass, mut f: impl FnMut(usize, usize)) {
+pub fn class_runs(b: &[u8], min: usize, class: &ByteClass, f: impl FnMut(usize, usize)) {
     let min = min.max(1);
     if min > 64 {
         return byte_runs(b, min, class, f);
@@ -160,12 +162,32 @@ pub fn class_runs(b: &[u8], min: usize, class: &ByteClass, mut f: impl FnMut(usi
         b.get(from..(from + 64).min(b.len()))
             .map_or(0, |blk| class.mask(blk))
     };
-    let blocks = b.len().div_ceil(64);
+    mask_runs(b.len(), min, mask_at, f);
+}
+
+/// Calls `f(start, end)` for every maximal run of set bits at least `min` long (`1..=64`) in
+/// a `len`-bit string given 64 bits at a time: `mask_at(k)` holds bits `64k..64k + 64`, zero
+/// past `len`.
+#[inline(always)]
+pub(crate) fn mask_runs(
+    len: usize,
+    min: usize,
+    mask_at: impl Fn(usize) -> u64,
+    mut f: impl FnMut(usize, usize),
+) {
+    let min = min.clamp(1, 64);
+    let blocks = len.div_ceil(64);
     let mut cur = mask_at(0);
     let mut prev_top = 0u64;
     let mut resume = 0usize;
     for k in 0..blocks {
         let next = mask_at(k + 1);
+        if cur == 0 {
+            // No class byte in this block (common for digits): no run starts here.
+            prev_top = 0;
+            cur = next;
+            continue;
+        }
         let base = k * 64;
         let w = u128::from(cur) | (u128::from(next) << 64);
         let mut starts = (long_enough(w, min) as u64) & !((cur << 1) | prev_top);
@@ -180,7 +202,7 @@ pub fn class_runs(b: &[u8], min: usize, class: &ByteClass, mut f: impl FnMut(usi
         while starts != 0 {
             let bit = starts.trailing_zeros() as usize;
             let s = base + bit;
-            let e = run_end(b.len(), s, cur >> bit, base, &mask_at);
+            let e = run_end(len, s, cur >> bit, base, &mask_at);
             f(s, e);
             resume = e;
             starts = match e.checked_sub(base) {

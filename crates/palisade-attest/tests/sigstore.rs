@@ -63,31 +63,41 @@ fn run(case: &str) -> Result<Appraisal, SigstoreError> {
     v.verify(&evidence, &[0; 32], NOW)
 }
 
-fn passes(case: &str) {
+/// Passes, and for a Fulcio leaf names the CT log whose SCT verified (`None`: key bundle, no
+/// certificate, so no SCT check).
+fn passes(case: &str, ct_log: Option<&str>) {
     let a = run(case).unwrap_or_else(|e| panic!("{case}: expected valid, got: {e}"));
     assert_eq!(a.kind, "sigstore_bundle");
     assert_eq!(a.expires_at_ms, NOW + 60_000);
+    assert_eq!(
+        a.claims.get("sigstore.ct_log").map(String::as_str),
+        ct_log,
+        "{case}"
+    );
 }
 
 macro_rules! happy {
-    ($($name:ident => $case:literal),* $(,)?) => {$(
+    ($($name:ident => $case:literal, $ct:expr),* $(,)?) => {$(
         #[test]
         fn $name() {
-            passes($case);
+            passes($case, $ct);
         }
     )*};
 }
 
+const CT_PROD: Option<&str> = Some("https://ctfe.sigstore.dev/2022");
+
 happy! {
-    happy_path_v0_2 => "happy-path-v0.2",
-    happy_path_v0_3 => "happy-path-v0.3",
-    happy_path_v0_3_new_media_type => "happy-path-v0.3-new-mediaType",
-    happy_path_intoto_in_dsse_v3 => "happy-path-intoto-in-dsse-v3",
-    intoto_with_custom_trust_root => "intoto-with-custom-trust-root",
-    managed_key_happy_path => "managed-key-happy-path",
-    managed_key_and_trusted_root => "managed-key-and-trusted-root",
-    rekor2_happy_path => "rekor2-happy-path",
-    rekor2_dsse_happy_path => "rekor2-dsse-happy-path",
+    happy_path_v0_2 => "happy-path-v0.2", CT_PROD,
+    happy_path_v0_3 => "happy-path-v0.3", CT_PROD,
+    happy_path_v0_3_new_media_type => "happy-path-v0.3-new-mediaType", CT_PROD,
+    happy_path_intoto_in_dsse_v3 => "happy-path-intoto-in-dsse-v3", CT_PROD,
+    intoto_with_custom_trust_root => "intoto-with-custom-trust-root", Some("http://localhost:8000"),
+    managed_key_happy_path => "managed-key-happy-path", None,
+    managed_key_and_trusted_root => "managed-key-and-trusted-root", None,
+    rekor2_happy_path => "rekor2-happy-path", Some("https://ctfe.sigstage.dev/2022-2"),
+    // Its SCT (static-ct log) carries a leaf_index extension, which the signature covers.
+    rekor2_dsse_happy_path => "rekor2-dsse-happy-path", Some("https://log2026-1.ctfe.sigstage.dev"),
 }
 
 #[test]

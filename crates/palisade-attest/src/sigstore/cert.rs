@@ -82,12 +82,13 @@ fn verify_ecdsa(child: &Certificate, issuer: &Certificate) -> Result<(), Sigstor
 }
 
 /// Chains `leaf` to one of the trusted CAs valid at `at_ms`, checking every certificate's
-/// validity at `at_ms`.
-pub fn verify_chain(
+/// validity at `at_ms`. Returns the CA certificate that issued the leaf (its key hash is part
+/// of what the leaf's SCTs sign).
+pub fn verify_chain<'a>(
     leaf: &Certificate,
-    root: &TrustedRoot,
+    root: &'a TrustedRoot,
     at_ms: u64,
-) -> Result<(), SigstoreError> {
+) -> Result<&'a Certificate, SigstoreError> {
     check_code_signing(leaf)?;
     x509::check_validity(leaf, at_ms, "fulcio leaf certificate")
         .map_err(|e| SigstoreError::CertificateTime(e.to_string()))?;
@@ -100,9 +101,10 @@ pub fn verify_chain(
             );
             continue;
         }
-        match verify_against(leaf, &ca.chain, at_ms) {
-            Ok(()) => return Ok(()),
-            Err(e) => last = e,
+        match (verify_against(leaf, &ca.chain, at_ms), ca.chain.first()) {
+            (Ok(()), Some(issuer)) => return Ok(issuer),
+            (Ok(()), None) => {}
+            (Err(e), _) => last = e,
         }
     }
     Err(last)

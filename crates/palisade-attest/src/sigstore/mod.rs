@@ -1,16 +1,19 @@
 //! Sigstore bundles (v0.1-v0.3) verified offline against a pinned `trusted_root.json`: signer
 //! (Fulcio certificate chained at signing time and matched to an identity policy, or a managed
 //! key from config), content (message signature over the artifact digest, or DSSE with an
-//! in-toto subject equal to the artifact), and every Rekor entry (body, inclusion proof,
-//! signed checkpoint, SET). Signing times come from SET-backed `integratedTime` (Rekor v1) and
-//! RFC 3161 timestamps (Rekor v2 has no SET); at least one is required, and the certificate
-//! must be valid at every one. Like provenance, a bundle attests an artifact: `binding` is not
-//! checked.
+//! in-toto subject equal to the artifact), every Rekor entry (body, inclusion proof, signed
+//! checkpoint, SET) and, for a Fulcio leaf, at least one embedded SCT from a CT log of the
+//! trusted root (RFC 6962 precertificate entry, log key valid at the SCT time). Signing times
+//! come from SET-backed `integratedTime` (Rekor v1) and RFC 3161 timestamps (Rekor v2 has no
+//! SET); at least one is required, and the certificate must be valid at every one. Like
+//! provenance, a bundle attests an artifact: `binding` is not checked.
 
 pub mod bundle;
 pub mod cert;
 pub mod checkpoint;
 pub mod content;
+pub mod ctlog;
+pub mod sct;
 pub mod timestamp;
 pub mod tlog;
 pub mod trusted_root;
@@ -107,6 +110,9 @@ pub enum SigstoreError {
     /// A log time lies in the future.
     #[error("log integration time lies in the future")]
     TimeInFuture,
+    /// The Fulcio leaf's embedded SCTs do not show it was logged by a trusted CT log.
+    #[error("certificate transparency: {0}")]
+    Sct(#[from] sct::SctError),
 }
 
 impl From<CertError> for SigstoreError {
@@ -328,9 +334,14 @@ impl SigstoreVerifier {
 
         match &signer {
             Signer::Cert { cert, .. } => {
+                let mut issuer = None;
                 for &t in &times {
-                    cert::verify_chain(cert, &self.root, t)?;
+                    issuer = Some(cert::verify_chain(cert, &self.root, t)?);
                 }
+                // `times` is not empty (checked above), so the chain was verified at least once.
+                let issuer = issuer.ok_or(SigstoreError::NoVerifiedTime)?;
+                let ct_log = sct::verify_embedded_scts(cert, issuer, &self.root.ctlogs)?;
+                claims.insert("sigstore.ct_log".into(), ct_log.base_url.clone());
                 let id = cert::leaf_identity(cert);
                 let issuer = id.issuer.clone().unwrap_or_default();
                 let allowed = self.identities.iter().find(|p| {

@@ -1,7 +1,9 @@
 //! The pinned Sigstore `trusted_root.json` (media type trustedroot v0.1): transparency log keys
-//! by log id and Fulcio CA chains, each with its validity window. Loaded once from text; never
+//! by log id, CT log keys (`ctlogs`, for the SCTs in Fulcio leaves) and Fulcio/TSA CA chains,
+//! each with its validity window. Loaded once from text; never
 //! fetched (no TUF here: the operator pins the file).
 
+use super::ctlog::{CtKey, CtLog};
 use super::SigstoreError;
 use crate::keys::PublicKey;
 use base64::engine::general_purpose::STANDARD;
@@ -60,6 +62,8 @@ pub struct TrustedRoot {
     pub cas: Vec<CertAuthority>,
     /// RFC 3161 timestamp authorities (same shape: signing certificate first, root last).
     pub tsas: Vec<CertAuthority>,
+    /// Certificate Transparency logs that may have logged Fulcio leaves.
+    pub ctlogs: Vec<CtLog>,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +75,8 @@ struct RawRoot {
     certificate_authorities: Vec<RawCa>,
     #[serde(default)]
     timestamp_authorities: Vec<RawCa>,
+    #[serde(default)]
+    ctlogs: Vec<RawTlog>,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +92,8 @@ struct RawTlog {
 #[serde(rename_all = "camelCase")]
 struct RawKey {
     raw_bytes: String,
+    #[serde(default)]
+    key_details: String,
     valid_for: Option<RawWindow>,
 }
 
@@ -171,6 +179,19 @@ fn authorities(raw: Vec<RawCa>) -> Result<Vec<CertAuthority>, SigstoreError> {
         .collect()
 }
 
+/// A CT log entry; its key kind comes from `keyDetails` (RSA logs carry PKCS#1, not SPKI).
+fn ctlog(t: RawTlog) -> Result<CtLog, SigstoreError> {
+    let tr = |e: SigstoreError| SigstoreError::TrustedRoot(e.to_string());
+    let der = b64(&t.public_key.raw_bytes, "ct log key").map_err(tr)?;
+    Ok(CtLog {
+        key: CtKey::load(&t.base_url, &t.public_key.key_details, &der)
+            .map_err(|e| SigstoreError::TrustedRoot(e.to_string()))?,
+        log_id: b64(&t.log_id.key_id, "ct log id").map_err(tr)?,
+        valid_for: window(t.public_key.valid_for)?,
+        base_url: t.base_url,
+    })
+}
+
 impl TrustedRoot {
     /// Parses the JSON text of a trusted root.
     pub fn from_json(text: &str) -> Result<Self, SigstoreError> {
@@ -194,7 +215,17 @@ impl TrustedRoot {
             .collect::<Result<Vec<_>, SigstoreError>>()?;
         let cas = authorities(raw.certificate_authorities)?;
         let tsas = authorities(raw.timestamp_authorities)?;
-        Ok(Self { tlogs, cas, tsas })
+        let ctlogs = raw
+            .ctlogs
+            .into_iter()
+            .map(ctlog)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            tlogs,
+            cas,
+            tsas,
+            ctlogs,
+        })
     }
 
     /// The log with this id.

@@ -128,12 +128,7 @@ impl ApiError {
 
     /// The full HTTP response in the format of `api`.
     pub fn response(&self, api: ApiKind) -> http::Response<crate::body::GwBody> {
-        let mut resp = http::Response::new(crate::body::full(self.body(api)));
-        *resp.status_mut() = self.status;
-        resp.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        let mut resp = crate::body::json(self.status, self.body(api));
         if let Some(n) = self
             .dpop_nonce
             .as_deref()

@@ -278,6 +278,7 @@ async fn denied_or_erroring_decisions_give_an_empty_list_not_403() {
         assert_eq!(authz.seen.lock().unwrap().len(), CONFIGURED);
         let ev = audit.events();
         assert_eq!(ev[0].detail.as_deref(), Some("listed 0 of 8 models"));
+        assert_eq!(ev[0].decision, Effect::Deny);
         assert!(ev[0].policy_ids.is_empty(), "{:?}", ev[0].policy_ids);
         h.shutdown().await;
     }

@@ -3,13 +3,15 @@
 //! exist), so the list runs stage 3 (authenticate), then stage 7 once per configured model with
 //! the action `list_models`, and is recorded at stage 10 like any call. A model whose decision
 //! is not a clean allow is left out; a caller that may list nothing gets an empty list (what
-//! OpenAI clients expect), never an error that would confirm the models exist.
+//! OpenAI clients expect), never an error that would confirm the models exist. The listing is
+//! decided without a behaviour score (it is not a call and is not observed as one), so a rule on
+//! `context.anomaly_score` or `context.stepped_down` never hides a model from the list; it still
+//! applies to every call to that model.
 
 use super::audit::{self, AuditDraft, ResponseFacts};
 use super::authorize::{self, RequestFacts};
 use super::{authenticate_head, route_label, ConnInfo, Shared};
-use crate::body::{full, GwBody};
-use http::HeaderValue;
+use crate::body::GwBody;
 use hyper::body::Incoming;
 use palisade_config::ModelRoute;
 use palisade_core::{ApiKind, Decision, Effect, Identity};
@@ -50,7 +52,7 @@ pub(crate) async fn list_models(
     let now = shared.stages.clock.now_millis();
     let response = match audit::record(shared.stages.audit.as_ref(), now, draft, status).await {
         Ok(_) => match result {
-            Ok(body) => json_response(body),
+            Ok(body) => crate::body::json(http::StatusCode::OK, body),
             Err(e) => e.response(ApiKind::OpenAiModels),
         },
         Err(e) => e.response(ApiKind::OpenAiModels),
@@ -83,8 +85,14 @@ fn listing(shared: &Shared, identity: &Identity, draft: &mut AuditDraft) -> Vec<
     policy_ids.sort();
     policy_ids.dedup();
     draft.detail = Some(format!("listed {} of {} models", data.len(), models.len()));
+    // Nothing listed means no policy permitted anything: recorded as the denial it is.
+    let effect = if data.is_empty() {
+        Effect::Deny
+    } else {
+        Effect::Allow
+    };
     draft.decision = Some(Decision {
-        effect: Effect::Allow,
+        effect,
         policy_ids,
         errors: Vec::new(),
     });
@@ -113,13 +121,4 @@ fn decide(shared: &Shared, identity: &Identity, model: &ModelRoute) -> Option<De
         tracing::warn!(model = %model.name, errors = ?decision.errors, "list_models decision errored; not listed");
     }
     authorize::permits(&decision).then_some(decision)
-}
-
-fn json_response(body: Vec<u8>) -> http::Response<GwBody> {
-    let mut r = http::Response::new(full(body));
-    r.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
 }

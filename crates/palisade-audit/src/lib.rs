@@ -32,6 +32,8 @@ pub mod recover;
 pub mod render;
 pub mod segment;
 mod syncer;
+#[cfg(test)]
+mod test_support;
 pub mod tree;
 pub mod verify;
 mod verify_checkpoints;

@@ -7,35 +7,12 @@ use crate::frontier::MAX_HASHES;
 use crate::log::AuditLog;
 use crate::reader::LogReader;
 use crate::Checkpoint;
-use palisade_core::{AuditEvent, AuditOutcome, AuditSink, Effect};
-use palisade_vault::Vault;
+use palisade_core::{AuditEvent, AuditSink};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 fn event(i: u64) -> AuditEvent {
-    AuditEvent {
-        time_ms: 1_700_000_000_000 + i,
-        request_id: format!("r{i}"),
-        event_type: "request".into(),
-        identity: None,
-        segment: None,
-        action: "invoke_model".into(),
-        resource: None,
-        upstream: None,
-        destination: None,
-        decision: Effect::Allow,
-        policy_ids: Vec::new(),
-        findings: Vec::new(),
-        anomaly_score: None,
-        bytes_in: i,
-        bytes_out: 0,
-        latency_us: 0,
-        status: 200,
-        outcome: AuditOutcome::Completed,
-        detail: None,
-        request_sha256: None,
-        response_sha256: None,
-    }
+    crate::test_support::event(format!("r{i}"), 1_700_000_000_000 + i, i)
 }
 
 fn config() -> AuditConfig {
@@ -55,9 +32,7 @@ const ROUND: u64 = 10_000;
 #[test]
 fn live_log_holds_at_most_64_hashes_after_100k_appends_and_after_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    let vault =
-        Vault::open_with_master_key(&dir.path().join("vault"), zeroize::Zeroizing::new([3; 32]))
-            .unwrap();
+    let vault = crate::test_support::vault(dir.path());
     let log = AuditLog::open(dir.path(), &config(), &vault).unwrap();
     let ok = Arc::new(AtomicU64::new(0));
     let mut note = None;

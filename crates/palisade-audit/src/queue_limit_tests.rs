@@ -6,40 +6,13 @@
 use crate::config::{AuditConfig, DurabilityMode};
 use crate::log::AuditLog;
 use crate::reader::LogReader;
-use palisade_core::{AuditEvent, AuditOutcome, Effect};
-use palisade_vault::Vault;
+use crate::test_support::vault;
+use palisade_core::AuditEvent;
 use std::collections::HashSet;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 fn event(rid: &str) -> AuditEvent {
-    AuditEvent {
-        time_ms: 1_700_000_000_000,
-        request_id: rid.to_string(),
-        event_type: "request".into(),
-        identity: Some("spiffe://palisade.test/agent/a".into()),
-        segment: None,
-        action: "invoke_model".into(),
-        resource: None,
-        upstream: None,
-        destination: None,
-        decision: Effect::Allow,
-        policy_ids: Vec::new(),
-        findings: Vec::new(),
-        anomaly_score: None,
-        bytes_in: 1,
-        bytes_out: 2,
-        latency_us: 3,
-        status: 200,
-        outcome: AuditOutcome::Completed,
-        detail: None,
-        request_sha256: None,
-        response_sha256: None,
-    }
-}
-
-fn vault(dir: &Path) -> Vault {
-    Vault::open_with_master_key(&dir.join("vault"), zeroize::Zeroizing::new([5u8; 32])).unwrap()
+    crate::test_support::event(rid.to_string(), 1_700_000_000_000, 1)
 }
 
 fn config(max_queue: usize) -> AuditConfig {

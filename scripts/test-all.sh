@@ -3,11 +3,11 @@
 # crate (with the test-only `demo`/`sample-tee` features, so the breach replay runs as a test),
 # then the interop tests with the official Python SDKs against a running gateway.
 #
-# Fixtures are read in place from ../shared/fixtures (override with PALISADE_FIXTURES).
+# Fixtures are the repository's own tests/fixtures (override with PALISADE_FIXTURES).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export PALISADE_FIXTURES="${PALISADE_FIXTURES:-$(cd .. && pwd)/shared/fixtures}"
+export PALISADE_FIXTURES="${PALISADE_FIXTURES:-$PWD/tests/fixtures}"
 if [[ ! -d "$PALISADE_FIXTURES" ]]; then
   echo "test fixtures not found at $PALISADE_FIXTURES (set PALISADE_FIXTURES)" >&2
   exit 2

@@ -1,4 +1,4 @@
-//! RFC 6962 inclusion proofs and signed-note checkpoints against shared/fixtures/rfc6962, through
+//! RFC 6962 inclusion proofs and signed-note checkpoints against tests/fixtures/rfc6962, through
 //! the functions Rekor entry verification uses (inclusion from palisade-audit's `merkle`).
 
 use base64::engine::general_purpose::STANDARD;

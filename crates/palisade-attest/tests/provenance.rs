@@ -1,4 +1,4 @@
-//! DSSE / in-toto / SLSA v1 provenance against shared/fixtures/in-toto-dsse (see PROVENANCE.md).
+//! DSSE / in-toto / SLSA v1 provenance against tests/fixtures/in-toto-dsse (see PROVENANCE.md).
 
 use ed25519_dalek::pkcs8::EncodePublicKey;
 use palisade_attest::keys::PublicKey;

@@ -1,4 +1,4 @@
-//! The sigstore-conformance `bundle-verify` cases in shared/fixtures/sigstore/conformance, run
+//! The sigstore-conformance `bundle-verify` cases in tests/fixtures/sigstore/conformance, run
 //! with the harness rules of its README (default artifact a.txt, default identity, key.pub,
 //! per-case trusted_root.json else the production root). One test per case, each asserting the
 //! precise reason a `_fail` case fails.

@@ -1,4 +1,4 @@
-//! SEV-SNP verifier against the real fixtures in shared/fixtures/amd-sev-snp (see PROVENANCE.md).
+//! SEV-SNP verifier against the real fixtures in tests/fixtures/amd-sev-snp (see PROVENANCE.md).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;

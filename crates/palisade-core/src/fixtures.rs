@@ -1,6 +1,6 @@
-//! Where the shared public test vectors live (`../shared/fixtures/` beside the repository, or
-//! `$PALISADE_FIXTURES`). One helper so every crate's tests resolve the path the same way and a
-//! missing folder fails loudly instead of skipping.
+//! Where the public test vectors live: `tests/fixtures/` in this repository (each folder with its
+//! PROVENANCE.md), or `$PALISADE_FIXTURES` as an override. One helper so every crate's tests
+//! resolve the path the same way and a missing folder fails loudly instead of skipping.
 
 use std::path::PathBuf;
 
@@ -9,11 +9,11 @@ use std::path::PathBuf;
 pub fn fixtures_dir() -> PathBuf {
     let dir = match std::env::var_os("PALISADE_FIXTURES") {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures"),
     };
     assert!(
         dir.is_dir(),
-        "test fixtures not found at {} (set PALISADE_FIXTURES to the shared/fixtures folder)",
+        "test fixtures not found at {} (set PALISADE_FIXTURES to a fixtures folder such as tests/fixtures)",
         dir.display()
     );
     dir

@@ -1,4 +1,4 @@
-//! RFC 9449 proof vectors (and the DERIVED negatives) from the shared fixtures.
+//! RFC 9449 proof vectors (and the DERIVED negatives) from tests/fixtures/jwt-dpop.
 
 use palisade_core::fixtures::fixture;
 use palisade_identity::{DpopVerifier, ProofContext};

@@ -1,4 +1,4 @@
-//! `palisade demo`: the breach of `shared/seed` replayed end to end against a real Palisade on
+//! `palisade demo`: the breach described in `docs/threat-model.md` replayed end to end against a real Palisade on
 //! loopback. A fresh data dir, an embedded config validated like any other, the gateway built
 //! by `Runtime::build` and served by `palisade_gateway::Gateway` (the `serve` path), SIMULATED
 //! providers, real enrollment evidence, ordinary traffic for baselines, then the ten links of

@@ -58,14 +58,15 @@ fn looks_like_jwt(s: &str) -> bool {
 }
 
 impl IdentityAuthenticator {
-    /// Builds the authenticator.
+    /// Builds the authenticator over `dpop` (whose replay cache and nonce key decide whether
+    /// a restart forgets proofs: the service gives it the persistent ones).
     pub fn new(
         cfg: IdentityConfig,
         registry: Arc<Registry>,
         keys: Arc<SigningKeys>,
+        dpop: DpopVerifier,
         clock: SharedClock,
     ) -> Self {
-        let dpop = DpopVerifier::new(cfg.dpop_iat_window_secs, cfg.require_dpop_nonce);
         Self {
             cfg,
             registry,

@@ -21,7 +21,8 @@ pub struct IdentityConfig {
     pub leeway_secs: u64,
     /// How far a DPoP proof's `iat` may lie from now (each side).
     pub dpop_iat_window_secs: u64,
-    /// Require a server-issued `DPoP-Nonce` in every proof.
+    /// Require a server-issued `DPoP-Nonce` in every proof (RFC 9449 §8; default on: a proof
+    /// is then only good for the nonce's two-minute slot, whatever its `iat` claims).
     pub require_dpop_nonce: bool,
     /// How long an enrollment challenge nonce lives.
     pub enroll_nonce_ttl_secs: u64,
@@ -40,7 +41,7 @@ impl Default for IdentityConfig {
             token_ttl_secs: 300,
             leeway_secs: 5,
             dpop_iat_window_secs: 60,
-            require_dpop_nonce: false,
+            require_dpop_nonce: true,
             enroll_nonce_ttl_secs: 300,
             join_token_appraisal_secs: 3600,
             k8s: None,

@@ -1,16 +1,18 @@
 //! DPoP proof verification (RFC 9449): typ/alg/jwk header, signature by the embedded key,
-//! htm, htu (normalized, no query or fragment), iat window, ath, optional server nonce, and a
-//! bounded jti replay cache whose entries live only as long as the iat window.
+//! htm, htu (normalized, no query or fragment), iat window, ath, server nonce (RFC 9449 §8:
+//! an HMAC of the time slot under a key the caller keeps sealed, so it rotates every slot and
+//! survives restarts), and a jti replay cache ([`crate::replay`]) whose entries live only as
+//! long as the iat window.
 
 use crate::error::AuthError;
 use crate::jose::{b64e, sha256_b64, CompactJws, PublicJwk};
-use parking_lot::Mutex;
+use crate::replay::{MemoryReplayCache, ReplayCache, Seen};
+use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
-/// Most proofs remembered at once; beyond this new proofs are refused (fail closed).
-pub const REPLAY_CACHE_CAP: usize = 1 << 20;
+pub use crate::replay::REPLAY_CACHE_CAP;
 
 /// Seconds one server nonce slot lasts; a nonce is accepted in its slot and the next.
 pub const NONCE_SLOT_SECS: u64 = 60;
@@ -50,17 +52,12 @@ pub struct ProofContext<'a> {
     pub now_s: u64,
 }
 
-struct Replay {
-    seen: HashMap<[u8; 16], u64>,
-    order: VecDeque<([u8; 16], u64)>,
-}
-
 /// Verifies proofs and remembers their jti.
 pub struct DpopVerifier {
     iat_window: u64,
     require_nonce: bool,
     nonce_key: [u8; 32],
-    replay: Mutex<Replay>,
+    replay: Arc<dyn ReplayCache>,
 }
 
 impl std::fmt::Debug for DpopVerifier {
@@ -97,26 +94,41 @@ pub fn normalize_htu(url: &str) -> Option<String> {
 }
 
 impl DpopVerifier {
-    /// A verifier with a fresh random server-nonce key.
+    /// A verifier with a fresh random server-nonce key and an in-memory replay cache: for
+    /// proofs whose replay is bound otherwise (enrollment, where the nonce is single-use).
     pub fn new(iat_window_secs: u64, require_nonce: bool) -> Self {
+        Self::with_state(
+            iat_window_secs,
+            require_nonce,
+            rand::random(),
+            Arc::new(MemoryReplayCache::default()),
+        )
+    }
+
+    /// A verifier over a persistent nonce key (sealed by the caller) and replay cache, so that
+    /// neither a restart nor a second replica accepts a proof twice.
+    pub fn with_state(
+        iat_window_secs: u64,
+        require_nonce: bool,
+        nonce_key: [u8; 32],
+        replay: Arc<dyn ReplayCache>,
+    ) -> Self {
         Self {
             iat_window: iat_window_secs,
             require_nonce,
-            nonce_key: rand::random(),
-            replay: Mutex::new(Replay {
-                seen: HashMap::new(),
-                order: VecDeque::new(),
-            }),
+            nonce_key,
+            replay,
         }
     }
 
     fn nonce_for_slot(&self, slot: u64) -> String {
-        let mut h = Sha256::new();
-        h.update(self.nonce_key);
-        h.update(slot.to_be_bytes());
-        let mac = h.finalize();
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.nonce_key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(b"palisade dpop-nonce v1\0");
+        mac.update(&slot.to_be_bytes());
+        let tag = mac.finalize().into_bytes();
         let mut out = slot.to_be_bytes().to_vec();
-        out.extend_from_slice(mac.get(..16).unwrap_or_default());
+        out.extend_from_slice(tag.get(..16).unwrap_or_default());
         b64e(&out)
     }
 
@@ -219,31 +231,17 @@ impl DpopVerifier {
         // A proof is only acceptable while its iat is inside the window, so it can be
         // forgotten after iat + window.
         let forget_at = iat.saturating_add(self.iat_window);
-        let mut r = self.replay.lock();
-        while let Some(&(old, at)) = r.order.front() {
-            if at >= now_s {
-                break;
-            }
-            r.order.pop_front();
-            if r.seen.get(&old) == Some(&at) {
-                r.seen.remove(&old);
-            }
+        match self.replay.remember(k, forget_at, now_s) {
+            Ok(Seen::Fresh) => Ok(()),
+            Ok(Seen::Replay) => Err(AuthError::DpopReplay),
+            // An unreadable cache cannot tell a replay from a first use: refuse, 503.
+            Ok(Seen::Full) | Err(_) => Err(AuthError::DpopCacheFull),
         }
-        if r.seen.contains_key(&k) {
-            return Err(AuthError::DpopReplay);
-        }
-        if r.seen.len() >= REPLAY_CACHE_CAP {
-            return Err(AuthError::DpopCacheFull);
-        }
-        r.seen.insert(k, forget_at);
-        // Out-of-order expiries only delay eviction; the map check above stays exact.
-        r.order.push_back((k, forget_at));
-        Ok(())
     }
 
     /// Proofs currently remembered.
     pub fn replay_len(&self) -> usize {
-        self.replay.lock().seen.len()
+        self.replay.len()
     }
 }
 

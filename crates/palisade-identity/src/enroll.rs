@@ -1,4 +1,5 @@
-//! Enrollment, KBS-style: `challenge` hands out a single-use nonce for one identity; `enroll`
+//! Enrollment, KBS-style: `challenge` hands out a single-use nonce for one identity (stateless,
+//! see [`crate::enroll_nonce`], so anonymous challenges have nothing to exhaust); `enroll`
 //! takes the nonce, the workload key (DPoP JWK with a proof of possession, or an mTLS
 //! certificate thumbprint) and evidence, appraises every item, checks the identity's
 //! requirements, and mints an access token that never outlives the appraisal.
@@ -6,6 +7,7 @@
 use crate::config::IdentityConfig;
 use crate::dpop::{DpopVerifier, ProofContext};
 use crate::enroll_error::EnrollError;
+use crate::enroll_nonce::{NonceBook, Source};
 use crate::evidence::{binding, Appraisal, EvidenceVerifier, BOUND_IDENTITY};
 use crate::jose::{b64e, PublicJwk};
 use crate::keys::SigningKeys;
@@ -13,14 +15,10 @@ use crate::record::IdentityRecord;
 use crate::registry::Registry;
 use crate::token::{random_id, AccessClaims, Cnf};
 use palisade_core::{IdentityStatus, SharedClock};
-use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Outstanding challenges allowed at once (beyond: refuse, fail closed).
-pub const MAX_OUTSTANDING_NONCES: usize = 100_000;
 
 /// A challenge nonce.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -116,12 +114,6 @@ pub(crate) struct Grant {
     pub(crate) att_exp_s: u64,
 }
 
-struct Pending {
-    identity: String,
-    expires_at_ms: u64,
-    used: bool,
-}
-
 /// The enrollment service.
 pub struct Enrollment {
     cfg: IdentityConfig,
@@ -129,7 +121,7 @@ pub struct Enrollment {
     keys: Arc<SigningKeys>,
     clock: SharedClock,
     verifiers: HashMap<String, Arc<dyn EvidenceVerifier>>,
-    pending: Mutex<HashMap<String, Pending>>,
+    nonces: NonceBook,
     pop: DpopVerifier,
 }
 
@@ -158,7 +150,7 @@ impl Enrollment {
             keys,
             clock,
             verifiers: HashMap::new(),
-            pending: Mutex::new(HashMap::new()),
+            nonces: NonceBook::default(),
             pop,
         }
     }
@@ -200,42 +192,11 @@ impl Enrollment {
         self.active_record(identity)?;
         let now = self.clock.now_millis();
         let expires_at_ms = now.saturating_add(self.cfg.enroll_nonce_ttl_secs.saturating_mul(1000));
-        let nonce = b64e(&rand::random::<[u8; 32]>());
-        let mut p = self.pending.lock();
-        // Used and expired entries are kept until expiry so that reuse gets a precise error.
-        p.retain(|_, v| v.expires_at_ms > now);
-        if p.len() >= MAX_OUTSTANDING_NONCES {
-            return Err(EnrollError::Busy);
-        }
-        p.insert(
-            nonce.clone(),
-            Pending {
-                identity: identity.to_owned(),
-                expires_at_ms,
-                used: false,
-            },
-        );
+        let nonce = self.nonces.issue(identity, expires_at_ms);
         Ok(Nonce {
             nonce,
             expires_at_ms,
         })
-    }
-
-    fn take_nonce(&self, nonce: &str, identity: &str, now: u64) -> Result<(), EnrollError> {
-        let mut p = self.pending.lock();
-        let entry = p.get_mut(nonce).ok_or(EnrollError::NonceUnknown)?;
-        if entry.used {
-            return Err(EnrollError::NonceReused);
-        }
-        // Single use starts now, whatever the outcome: a failed attempt burns the nonce.
-        entry.used = true;
-        if now >= entry.expires_at_ms {
-            return Err(EnrollError::NonceExpired);
-        }
-        if entry.identity != identity {
-            return Err(EnrollError::NonceIdentityMismatch);
-        }
-        Ok(())
     }
 
     /// Enrolls with no TLS client certificate (DPoP keys only).
@@ -249,9 +210,20 @@ impl Enrollment {
         req: &EnrollRequest,
         client_cert_sha256: Option<[u8; 32]>,
     ) -> Result<IssuedToken, EnrollError> {
+        self.enroll_from(req, client_cert_sha256, None)
+    }
+
+    /// Enrolls a caller from `source` (its address: used nonces are budgeted per source).
+    pub fn enroll_from(
+        &self,
+        req: &EnrollRequest,
+        client_cert_sha256: Option<[u8; 32]>,
+        source: Source,
+    ) -> Result<IssuedToken, EnrollError> {
         let now = self.clock.now_millis();
         let rec = self.active_record(&req.identity)?;
-        self.take_nonce(&req.nonce, &req.identity, now)?;
+        // Single use starts now, whatever the outcome: a failed attempt burns the nonce.
+        self.nonces.redeem(&req.nonce, &req.identity, source, now)?;
         let (cnf, key_id, token_type) =
             if req.jwk.is_none() && req.x5t_s256.is_none() && rec.legacy_bearer {
                 // Migration only: an unbound token, flagged on every call it makes. The binding

@@ -52,8 +52,8 @@ pub enum EnrollError {
     /// The appraisal has already expired (or leaves no lifetime).
     #[error("appraisal expired")]
     AppraisalExpired,
-    /// Too many outstanding challenges.
-    #[error("too many outstanding enrollment challenges, retry later")]
+    /// This source has used too many enrollment nonces that have not expired yet.
+    #[error("too many enrollment attempts from this address, retry later")]
     Busy,
     /// Registry unavailable.
     #[error("identity registry unavailable")]

@@ -55,6 +55,17 @@ impl Enrollment {
         body: &[u8],
         client_cert_sha256: Option<[u8; 32]>,
     ) -> (u16, Value) {
+        self.handle_enroll_http_from(path, body, client_cert_sha256, None)
+    }
+
+    /// Routes one enrollment request from `source` (the caller's address, for its budget).
+    pub fn handle_enroll_http_from(
+        &self,
+        path: &str,
+        body: &[u8],
+        client_cert_sha256: Option<[u8; 32]>,
+        source: crate::enroll_nonce::Source,
+    ) -> (u16, Value) {
         match path {
             "/v1/enroll/challenge" => {
                 match parse::<ChallengeRequest>(body).and_then(|r| self.challenge(&r.identity)) {
@@ -66,7 +77,7 @@ impl Enrollment {
                 }
             }
             "/v1/enroll" => match parse::<EnrollRequest>(body)
-                .and_then(|r| self.enroll_with_cert(&r, client_cert_sha256))
+                .and_then(|r| self.enroll_from(&r, client_cert_sha256, source))
             {
                 Ok(t) => (
                     200,

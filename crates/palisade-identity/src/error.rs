@@ -79,7 +79,7 @@ pub enum AuthError {
     #[error("DPoP proof must carry the server nonce")]
     DpopNonce(String),
     /// The replay cache is full: refuse rather than forget (fail closed).
-    #[error("DPoP replay cache full, retry later")]
+    #[error("DPoP replay cache full or unavailable, retry later")]
     DpopCacheFull,
     /// mTLS-bound token without a client certificate.
     #[error("token is bound to a client certificate but none was presented")]

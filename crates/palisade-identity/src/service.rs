@@ -6,12 +6,14 @@ use crate::admin::AdminApi;
 use crate::admin_credential::AdminCredential;
 use crate::authn::IdentityAuthenticator;
 use crate::config::IdentityConfig;
+use crate::dpop::DpopVerifier;
 use crate::enroll::Enrollment;
 use crate::evidence::EvidenceVerifier;
 use crate::join_token::JoinTokenVerifier;
 use crate::k8s::K8sSaVerifier;
 use crate::keys::{KeyError, SigningKeys};
 use crate::registry::{Registry, RegistryError};
+use crate::replay::StoreReplayCache;
 use palisade_core::SharedClock;
 use palisade_store::Store;
 use std::path::Path;
@@ -35,6 +37,9 @@ pub enum ServiceError {
     /// Kubernetes attestor.
     #[error(transparent)]
     K8s(#[from] crate::evidence::EvidenceError),
+    /// The persistent DPoP replay cache.
+    #[error(transparent)]
+    Replay(#[from] crate::replay::ReplayError),
 }
 
 /// The identity stage, assembled.
@@ -54,19 +59,23 @@ pub struct IdentityService {
 
 impl IdentityService {
     /// Opens everything in `data_dir` on a shared `store`: keys and admin credential files
-    /// are created 0600 on first start.
+    /// are created 0600 on first start. `dpop_nonce_key` keys the DPoP server nonces; the
+    /// caller keeps it sealed (the vault), so nonces stay valid across a restart and cannot
+    /// be minted by whoever reads the data directory.
     pub fn open(
         cfg: IdentityConfig,
         store: Arc<Store>,
         data_dir: &Path,
+        dpop_nonce_key: [u8; 32],
         clock: SharedClock,
     ) -> Result<Self, ServiceError> {
         let keys = Arc::new(SigningKeys::load_or_create(data_dir)?);
         let admin = AdminCredential::load_or_create(data_dir).map_err(ServiceError::Admin)?;
-        Self::with_parts(cfg, store, keys, admin, clock)
+        Self::with_nonce_key(cfg, store, keys, admin, dpop_nonce_key, clock)
     }
 
-    /// Builds from explicit parts (tests, in-memory gateways).
+    /// Builds from explicit parts with a fresh random nonce key (tests, in-memory gateways).
+    /// The replay cache is still the store's.
     pub fn with_parts(
         cfg: IdentityConfig,
         store: Arc<Store>,
@@ -74,7 +83,26 @@ impl IdentityService {
         admin: AdminCredential,
         clock: SharedClock,
     ) -> Result<Self, ServiceError> {
+        Self::with_nonce_key(cfg, store, keys, admin, rand::random(), clock)
+    }
+
+    /// Builds from explicit parts and a DPoP nonce key.
+    pub fn with_nonce_key(
+        cfg: IdentityConfig,
+        store: Arc<Store>,
+        keys: Arc<SigningKeys>,
+        admin: AdminCredential,
+        dpop_nonce_key: [u8; 32],
+        clock: SharedClock,
+    ) -> Result<Self, ServiceError> {
         cfg.validate()?;
+        let replay = Arc::new(StoreReplayCache::open(store.clone())?);
+        let dpop = DpopVerifier::with_state(
+            cfg.dpop_iat_window_secs,
+            cfg.require_dpop_nonce,
+            dpop_nonce_key,
+            replay,
+        );
         let registry = Arc::new(Registry::open(store, &cfg.trust_domain, clock.clone())?);
         let mut enrollment =
             Enrollment::new(cfg.clone(), registry.clone(), keys.clone(), clock.clone());
@@ -89,6 +117,7 @@ impl IdentityService {
             cfg,
             registry.clone(),
             keys.clone(),
+            dpop,
             clock,
         ));
         let admin = AdminApi::new(registry.clone(), keys.clone(), admin);

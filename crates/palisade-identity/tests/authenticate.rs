@@ -3,9 +3,11 @@
 mod common;
 use common::*;
 use hmac::{Hmac, Mac};
+use palisade_core::ManualClock;
 use palisade_core::{Authenticator, RequestCredentials};
 use palisade_identity::StatusAction;
 use serde_json::json;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn setup() -> (H, palisade_core::SpiffeId, TestKey, String) {
@@ -409,6 +411,74 @@ fn server_nonce_required_then_accepted() {
     let proof = key.proof_claims(json!({"jti":"n1","htm":"POST","htu":URL,"iat":h.now_s(),
         "ath": b64(&<sha2::Sha256 as sha2::Digest>::digest(tok.as_bytes())), "nonce": nonce}));
     assert!(h.auth(&format!("DPoP {tok}"), Some(&proof)).is_ok());
+}
+
+#[test]
+fn server_nonce_is_on_by_default() {
+    assert!(palisade_identity::IdentityConfig::default().require_dpop_nonce);
+}
+
+/// The attack: capture a proof + token, wait for the gateway to restart, replay it. The replay
+/// cache lives in the state database, so the restarted gateway still knows the proof; the nonce
+/// key is the sealed one, so the proof's nonce is still valid and only the cache refuses it.
+#[test]
+fn restart_replay_of_a_dpop_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cfg();
+    c.require_dpop_nonce = true;
+    let nonce_key = [5u8; 32];
+    let open = || {
+        let store = Arc::new(palisade_store::Store::open(dir.path()).unwrap());
+        let clock: palisade_core::SharedClock = Arc::new(ManualClock::new(T0_MS));
+        palisade_identity::IdentityService::open(c.clone(), store, dir.path(), nonce_key, clock)
+            .unwrap()
+    };
+    let svc = open();
+    let id: palisade_core::SpiffeId = "spiffe://lab.example/research/replay".parse().unwrap();
+    svc.registry
+        .create(
+            palisade_identity::NewIdentity {
+                id: id.clone(),
+                kind: palisade_core::IdentityKind::Agent,
+                owner: "o".into(),
+                scopes: vec![],
+                max_ttl_secs: 3600,
+                requirements: vec!["join_token".into()],
+                legacy_bearer: false,
+            },
+            "test",
+        )
+        .unwrap();
+    let key = TestKey::es256();
+    let n = svc.enrollment.challenge(&id.to_string()).unwrap();
+    let now_s = T0_MS / 1000;
+    let pop = key.proof_claims(json!({"jti":"e1","htm":"POST","htu":"https://gw.example/v1/enroll","iat":now_s,"nonce":n.nonce}));
+    let body = json!({"identity": id.to_string(), "nonce": n.nonce, "jwk": key.jwk(), "proof": pop,
+        "evidence": [{"kind": "join_token", "token": svc.registry.join_token(&id, 600).unwrap().token}]});
+    let (status, out) = svc
+        .enrollment
+        .handle_enroll_http("/v1/enroll", body.to_string().as_bytes());
+    assert_eq!(status, 200, "{out}");
+    let tok = out["access_token"].as_str().unwrap().to_owned();
+    let nonce = svc.authenticator.dpop_nonce();
+    let proof = key.proof_claims(json!({"jti":"captured","htm":"POST","htu":URL,"iat":now_s,
+        "ath": b64(&<sha2::Sha256 as sha2::Digest>::digest(tok.as_bytes())), "nonce": nonce}));
+    let authz = format!("DPoP {tok}");
+    let creds = RequestCredentials {
+        method: "POST",
+        url: URL,
+        authorization: Some(&authz),
+        dpop: Some(&proof),
+        client_cert_sha256: None,
+        api_key: None,
+    };
+    svc.authenticator
+        .authenticate_detailed(&creds)
+        .expect("first use passes");
+    drop(svc);
+    let svc = open();
+    let e = svc.authenticator.authenticate_detailed(&creds).unwrap_err();
+    assert_eq!(e.code(), "dpop_replay");
 }
 
 #[test]

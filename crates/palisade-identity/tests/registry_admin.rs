@@ -270,7 +270,7 @@ fn service_open_creates_private_files() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path()).unwrap());
     let clock: palisade_core::SharedClock = Arc::new(palisade_core::ManualClock::new(T0_MS));
-    let svc = IdentityService::open(cfg(), store, dir.path(), clock).unwrap();
+    let svc = IdentityService::open(cfg(), store, dir.path(), [9u8; 32], clock).unwrap();
     let secret =
         std::fs::read_to_string(dir.path().join(admin_credential::ADMIN_CREDENTIAL_FILE)).unwrap();
     assert_eq!(

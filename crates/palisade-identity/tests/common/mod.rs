@@ -90,8 +90,11 @@ pub struct H {
     pub cfg: IdentityConfig,
 }
 
+/// The tests' config. Server nonces are off here so each test builds one proof; the nonce
+/// (on by default) has its own tests in `authenticate.rs`.
 pub fn cfg() -> IdentityConfig {
     IdentityConfig {
+        require_dpop_nonce: false,
         trust_domain: "lab.example".into(),
         issuer: "https://gw.example".into(),
         audience: "palisade".into(),

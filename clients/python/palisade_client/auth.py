@@ -133,6 +133,14 @@ class PalisadeAuth(*AUTH_BASES):  # type: ignore[misc]
         }
         with self._client() as c:
             resp = c.post(url, headers=headers)
+            nonce = resp.headers.get("DPoP-Nonce")
+            if resp.status_code == 401 and nonce and nonce != self._server_nonce:
+                # RFC 9449 §8.1: retry once with the server nonce.
+                self._server_nonce = nonce
+                headers["DPoP"] = self.key.proof("POST", url, access_token=self._token, nonce=nonce)
+                resp = c.post(url, headers=headers)
+        if resp.headers.get("DPoP-Nonce"):
+            self._server_nonce = resp.headers["DPoP-Nonce"]
         if resp.status_code != 200:
             return False
         self._accept(resp.json())
@@ -170,4 +178,8 @@ class PalisadeAuth(*AUTH_BASES):  # type: ignore[misc]
         if response.status_code == 401 and nonce and nonce != self._server_nonce:
             self._server_nonce = nonce
             self._sign(request, token)
-            yield request
+            response = yield request
+            nonce = response.headers.get("DPoP-Nonce")
+        if nonce:
+            # RFC 9449 §8.2: a nonce on any response replaces the one held.
+            self._server_nonce = nonce

@@ -65,6 +65,17 @@ pub struct RawServer {
     /// How long shutdown waits for in-flight requests and streams.
     #[serde(default, with = "humantime_serde")]
     pub shutdown_drain: Option<Duration>,
+    /// Origins (`https://host[:port]`) clients address the gateway by; DPoP `htu` must name one.
+    pub public_origins: Option<Vec<Spanned<String>>>,
+    /// Largest control-plane (`/v1/enroll*`, `/admin/*`) request body in bytes.
+    pub control_body_limit_bytes: Option<Spanned<u64>>,
+    /// Connections open at once; past it new connections are closed at accept.
+    pub max_connections: Option<Spanned<u64>>,
+    /// Connections open at once from one source address.
+    pub max_connections_per_source: Option<Spanned<u64>>,
+    /// Whether `/metrics` requires the admin credential.
+    #[serde(default)]
+    pub metrics_require_admin: bool,
 }
 
 /// One `[[upstreams]]` entry.

@@ -75,6 +75,17 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// Shutdown drain deadline (default 30 s).
     pub shutdown_drain: Duration,
+    /// Normalized public origins (`https://host[:port]`, default port dropped) that DPoP `htu`
+    /// is compared with. Empty: the gateway derives `https://<bound address>` at bind time.
+    pub public_origins: Vec<String>,
+    /// Largest control-plane request body (default 64 KiB), read before anything else.
+    pub control_body_limit_bytes: u64,
+    /// Connections open at once (default 4096).
+    pub max_connections: usize,
+    /// Connections open at once from one source address (default 256).
+    pub max_connections_per_source: usize,
+    /// `/metrics` requires the admin credential (default false).
+    pub metrics_require_admin: bool,
 }
 
 /// Wire protocol of an upstream.

@@ -238,7 +238,39 @@ fn server(cx: &Ctx<'_>, s: RawServer) -> Result<ServerConfig, ConfigError> {
         }
         Some(v) => *v.get_ref(),
     };
+    let mut public_origins = Vec::new();
+    for o in s.public_origins.unwrap_or_default() {
+        match origin(o.get_ref()) {
+            Some(n) => public_origins.push(n),
+            None => {
+                return cx.err(
+                    "server.public_origins",
+                    Some(o.span()),
+                    format!("`{}` is not an https://host[:port] origin", o.get_ref()),
+                )
+            }
+        }
+    }
+    let control_body_limit_bytes = positive(
+        cx,
+        "server.control_body_limit_bytes",
+        s.control_body_limit_bytes,
+        DEFAULT_CONTROL_BODY_LIMIT,
+    )?;
+    let max_connections = positive(cx, "server.max_connections", s.max_connections, 4096)?;
+    let max_connections_per_source = positive(
+        cx,
+        "server.max_connections_per_source",
+        s.max_connections_per_source,
+        256,
+    )?;
     Ok(ServerConfig {
+        public_origins,
+        control_body_limit_bytes,
+        max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+        max_connections_per_source: usize::try_from(max_connections_per_source)
+            .unwrap_or(usize::MAX),
+        metrics_require_admin: s.metrics_require_admin,
         listen,
         data_dir: cx.path(s.data_dir.get_ref()),
         tls,
@@ -249,6 +281,36 @@ fn server(cx: &Ctx<'_>, s: RawServer) -> Result<ServerConfig, ConfigError> {
         request_timeout: nonzero(cx, "server.request_timeout", s.request_timeout, 30)?,
         shutdown_drain: s.shutdown_drain.unwrap_or(Duration::from_secs(30)),
     })
+}
+
+/// Default largest control-plane body: enrollment evidence with its certificate chain fits.
+const DEFAULT_CONTROL_BODY_LIMIT: u64 = 64 * 1024;
+
+fn positive(
+    cx: &Ctx<'_>,
+    field: &str,
+    v: Option<Spanned<u64>>,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match v {
+        None => Ok(default),
+        Some(v) if *v.get_ref() == 0 => cx.err(field, Some(v.span()), "must be greater than 0"),
+        Some(v) => Ok(*v.get_ref()),
+    }
+}
+
+/// `https://host[:port]` lowercased with `:443` dropped (the form DPoP `htu` is normalized
+/// to), or `None` when it is not an https origin without path, query or userinfo.
+fn origin(s: &str) -> Option<String> {
+    let rest = s.strip_prefix("https://")?;
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@']) || rest.contains(char::is_whitespace)
+    {
+        return None;
+    }
+    let host = rest.to_ascii_lowercase();
+    let host = host.strip_suffix(":443").map(str::to_owned).unwrap_or(host);
+    Some(format!("https://{host}"))
 }
 
 fn nonzero(

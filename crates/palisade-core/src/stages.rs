@@ -49,6 +49,12 @@ pub struct AuthFailure {
 pub trait Authenticator: Send + Sync {
     /// Verifies the credential, its sender binding and the identity's current status.
     fn authenticate(&self, creds: &RequestCredentials<'_>) -> Result<Identity, AuthFailure>;
+
+    /// A current DPoP server nonce (RFC 9449 §8) to send on responses, if this authenticator
+    /// issues them.
+    fn dpop_nonce(&self) -> Option<String> {
+        None
+    }
 }
 
 // ---------------------------------------------------------------- stages 5 and 9: inspect

@@ -19,8 +19,12 @@ pub struct ControlRequest<'a> {
     pub query: Option<&'a str>,
     /// Request headers as received (including `Authorization`).
     pub headers: &'a http::HeaderMap,
-    /// The whole body, already read under the gateway's body-size limit.
+    /// The URL addressed, under the configured public origin (what DPoP `htu` must name).
+    pub url: &'a str,
+    /// The whole body, already read under the control-plane body limit.
     pub body: &'a [u8],
+    /// The peer's address (per-source budgets).
+    pub peer: std::net::IpAddr,
     /// SHA-256 of the DER client certificate presented in the TLS handshake, if any.
     pub client_cert_sha256: Option<[u8; 32]>,
     /// The gateway's request id (also in the `x-request-id` response header and the audit log).
@@ -110,6 +114,12 @@ impl std::fmt::Debug for ControlResponse {
 pub trait ControlPlane: Send + Sync {
     /// `None` means "not mine": the gateway answers 404 as for any unknown route.
     fn handle(&self, req: &ControlRequest<'_>) -> Option<ControlResponse>;
+
+    /// Whether `authorization` (the presented `Authorization` value) is the admin credential,
+    /// for `/metrics` when `[server] metrics_require_admin` is set. Default: nobody.
+    fn authorizes_metrics(&self, _authorization: Option<&str>) -> bool {
+        false
+    }
 }
 
 /// Whether `path` belongs to the control plane: `/v1/enroll` and below, `/.well-known/*`,
@@ -158,7 +168,9 @@ mod tests {
             path: "/v1/enroll",
             query: None,
             headers: &h,
+            url: "https://gw/v1/enroll",
             body: b"{\"evidence\":\"EVIDENCE-SECRET\"}",
+            peer: std::net::Ipv4Addr::LOCALHOST.into(),
             client_cert_sha256: None,
             request_id: "r1",
         };

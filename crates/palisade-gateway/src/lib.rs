@@ -8,6 +8,7 @@
 //! ```
 
 mod body;
+mod conn_limit;
 mod control;
 mod credentials;
 pub mod dev;

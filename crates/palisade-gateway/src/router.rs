@@ -26,6 +26,21 @@ pub(crate) async fn handle(
     let started = Instant::now();
     let path = req.uri().path().to_owned();
     drop(_enter);
+    let dpop_headers = req.headers().get_all("dpop").iter().count();
+    if dpop_headers > 1 {
+        // RFC 9449 §4.3 (1): exactly one DPoP header; refused on every route, before any
+        // stage could pick one of them.
+        let mut r = ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "dpop_invalid",
+            "more than one DPoP header",
+        )
+        .response(ApiKind::OpenAiChat);
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            r.headers_mut().insert("x-request-id", v);
+        }
+        return r;
+    }
     let control = shared
         .stages
         .control
@@ -42,8 +57,36 @@ pub(crate) async fn handle(
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-request-id", v);
     }
+    // RFC 9449 §8.2: a fresh nonce on every answer to a DPoP caller, success included, so it
+    // need not take a 401 when the slot turns.
+    if dpop_headers == 1 && !resp.headers().contains_key("dpop-nonce") {
+        if let Some(v) = shared
+            .stages
+            .authenticator
+            .dpop_nonce()
+            .and_then(|n| HeaderValue::from_str(&n).ok())
+        {
+            resp.headers_mut().insert("dpop-nonce", v);
+        }
+    }
     tracing::info!(parent: &span, status = resp.status().as_u16(), latency_us = started.elapsed().as_micros() as u64, "response");
     resp
+}
+
+/// Whether this scrape may read `/metrics`: always, unless `[server] metrics_require_admin`,
+/// then only with the admin credential (checked by the control plane, which holds it).
+fn metrics_allowed(shared: &Shared, headers: &http::HeaderMap) -> bool {
+    if !shared.config.server.metrics_require_admin {
+        return true;
+    }
+    let authz = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    shared
+        .stages
+        .control
+        .as_ref()
+        .is_some_and(|c| c.authorizes_metrics(authz))
 }
 
 /// The model API a path names, if any.
@@ -102,6 +145,14 @@ async fn route(
             text(StatusCode::OK, "ready\n")
         }
         (&Method::GET, None, "/readyz") => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
+        (&Method::GET, None, "/metrics") if !metrics_allowed(shared, req.headers()) => {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "admin_unauthorized",
+                "/metrics requires the admin credential",
+            )
+            .response(ApiKind::OpenAiChat)
+        }
         (&Method::GET, None, "/metrics") => {
             let mut r = text(StatusCode::OK, shared.metrics.render());
             r.headers_mut().insert(

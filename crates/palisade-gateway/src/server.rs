@@ -2,6 +2,7 @@
 //! a silent client cannot hold a slot), HTTP/1.1 with a header-read timeout, and graceful
 //! shutdown that stops accepting and drains in-flight requests and streams up to a deadline.
 
+use crate::conn_limit::{ConnLimits, ConnPermit};
 use crate::credentials::{CredentialError, CredentialSource};
 use crate::metrics::Metrics;
 use crate::pipeline::{ConnInfo, Shared};
@@ -159,7 +160,17 @@ impl BoundGateway {
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let server_cfg = shared.config.server.clone();
         let header_timeout = server_cfg.header_timeout;
-        let authority: Arc<str> = Arc::from(self.local.to_string());
+        let origins: Arc<[String]> = if server_cfg.public_origins.is_empty() {
+            // Default: the bound address itself, as clients on this host address it.
+            Arc::from(vec![format!("https://{}", self.local)])
+        } else {
+            Arc::from(server_cfg.public_origins.clone())
+        };
+        let limits = ConnLimits::new(
+            server_cfg.max_connections,
+            server_cfg.max_connections_per_source,
+        );
+        shared.metrics.add_source(limits.clone());
         tokio::pin!(shutdown);
         tracing::info!(addr = %self.local, "gateway listening");
         loop {
@@ -175,13 +186,23 @@ impl BoundGateway {
                     }
                 },
             };
+            // Over a cap: close at once, before the handshake costs anything.
+            let permit = match limits.admit(peer.ip()) {
+                Ok(p) => p,
+                Err(why) => {
+                    tracing::debug!(%peer, ?why, "connection refused by the listener cap");
+                    drop(tcp);
+                    continue;
+                }
+            };
             let _ = tcp.set_nodelay(true);
             let conn = Connection {
                 acceptor: acceptor.clone(),
                 shared: shared.clone(),
                 ready: ready.clone(),
-                authority: authority.clone(),
+                origins: origins.clone(),
                 header_timeout,
+                _permit: permit,
             };
             let watcher = graceful.watcher();
             tokio::spawn(conn.run(tcp, peer, watcher));
@@ -212,8 +233,10 @@ struct Connection {
     acceptor: TlsAcceptor,
     shared: Arc<Shared>,
     ready: Arc<AtomicBool>,
-    authority: Arc<str>,
+    origins: Arc<[String]>,
     header_timeout: std::time::Duration,
+    /// The connection's slot under the listener caps, released when the connection ends.
+    _permit: ConnPermit,
 }
 
 impl Connection {
@@ -244,7 +267,8 @@ impl Connection {
             .map(|c| Sha256::digest(c.as_ref()).into());
         let conn = Arc::new(ConnInfo {
             client_cert_sha256,
-            authority: self.authority,
+            origins: self.origins.clone(),
+            peer: peer.ip(),
         });
         let shared = self.shared;
         let ready = self.ready;
@@ -268,5 +292,6 @@ impl Connection {
         if let Err(e) = watcher.watch(http).await {
             tracing::debug!(%peer, error = %e, "connection ended with an error");
         }
+        drop(self._permit);
     }
 }

@@ -85,6 +85,11 @@ impl AdminApi {
         }
     }
 
+    /// Whether `presented` is the admin credential (also guards `/metrics` when configured).
+    pub fn authorizes(&self, presented: Option<&str>) -> bool {
+        presented.is_some_and(|c| self.credential.matches(c))
+    }
+
     /// Handles one request. `admin_credential` is the presented `Authorization` value (or the
     /// raw secret); anything but the stored credential gets 401 before any routing.
     pub fn handle(
@@ -94,7 +99,7 @@ impl AdminApi {
         body: &[u8],
         admin_credential: Option<&str>,
     ) -> (u16, Value) {
-        if !admin_credential.is_some_and(|c| self.credential.matches(c)) {
+        if !self.authorizes(admin_credential) {
             return err(
                 401,
                 "admin_unauthorized",

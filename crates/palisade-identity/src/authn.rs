@@ -204,4 +204,10 @@ impl Authenticator for IdentityAuthenticator {
             .map(|a| a.identity)
             .map_err(|e| e.to_failure())
     }
+
+    fn dpop_nonce(&self) -> Option<String> {
+        self.dpop
+            .requires_nonce()
+            .then(|| IdentityAuthenticator::dpop_nonce(self))
+    }
 }

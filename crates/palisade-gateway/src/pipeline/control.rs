@@ -47,8 +47,11 @@ pub(crate) async fn control_call(
     let mut audit_identity = None;
     let mut audit_detail = None;
     let result = async {
-        limits::check_declared_length(&parts.headers, server.body_limit_bytes)?;
-        let body = limits::read_body(body, server.body_limit_bytes, server.request_timeout).await?;
+        // The control plane is anonymous: its own small limit, checked on the declared length
+        // and then while reading, so no caller makes the gateway buffer more than that.
+        let limit = server.control_body_limit_bytes;
+        limits::check_declared_length(&parts.headers, limit)?;
+        let body = limits::read_body(body, limit, server.request_timeout).await?;
         bytes_in = body.len() as u64;
         request_sha256 = Some(hex::encode(Sha256::digest(&body)));
         // Every control endpoint takes JSON: malformed input is refused here, uniformly in the
@@ -164,6 +167,8 @@ async fn run_handler(
     let query = parts.uri.query().map(str::to_owned);
     let headers = parts.headers.clone();
     let cert = conn.client_cert_sha256;
+    let peer = conn.peer;
+    let url = conn.public_url(&parts.headers, parts.uri.path());
     let rid = request_id.to_owned();
     let task = tokio::task::spawn_blocking(move || {
         plane.handle(&ControlRequest {
@@ -171,7 +176,9 @@ async fn run_handler(
             path: &path,
             query: query.as_deref(),
             headers: &headers,
+            url: &url,
             body: &body,
+            peer,
             client_cert_sha256: cert,
             request_id: &rid,
         })

@@ -59,8 +59,33 @@ pub(crate) struct Shared {
 pub(crate) struct ConnInfo {
     /// SHA-256 of the client certificate (DER), if one was presented.
     pub client_cert_sha256: Option<[u8; 32]>,
-    /// The `Host` the listener answers to when the request has none (for DPoP `htu`).
-    pub authority: Arc<str>,
+    /// The gateway's public origins (`[server] public_origins`, normalized): DPoP `htu` is
+    /// compared with these, never with whatever `Host` the client sent.
+    pub origins: Arc<[String]>,
+    /// The peer's address (per-source budgets of the control plane).
+    pub peer: std::net::IpAddr,
+}
+
+impl ConnInfo {
+    /// The URL a request for `path` addressed, under a configured public origin: the one its
+    /// `Host` names if that is configured, else the first. A foreign `Host` thus never becomes
+    /// the `htu` a proof is checked against.
+    pub(crate) fn public_url(&self, headers: &http::HeaderMap, path: &str) -> String {
+        let host = headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(|h| {
+                let h = h.to_ascii_lowercase();
+                let h = h.strip_suffix(":443").map(str::to_owned).unwrap_or(h);
+                format!("https://{h}")
+            });
+        let origin = host
+            .and_then(|h| self.origins.iter().find(|o| **o == h))
+            .or_else(|| self.origins.first())
+            .map(String::as_str)
+            .unwrap_or("https://invalid");
+        format!("{origin}{path}")
+    }
 }
 
 /// The action name policy and behaviour see for each API.
@@ -84,8 +109,8 @@ pub(crate) fn route_label(api: ApiKind) -> &'static str {
     }
 }
 
-/// Stage 3 on a request head: the URL the client addressed (for DPoP `htu`) is rebuilt from its
-/// `Host` (or the listener's authority) and path.
+/// Stage 3 on a request head: the URL checked against DPoP `htu` is the path under the
+/// configured public origin (see [`ConnInfo::public_url`]).
 fn authenticate_head(
     shared: &Shared,
     conn: &ConnInfo,
@@ -93,11 +118,7 @@ fn authenticate_head(
     uri: &http::Uri,
     headers: &http::HeaderMap,
 ) -> Result<palisade_core::Identity, ApiError> {
-    let authority = headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or(&conn.authority);
-    let url = format!("https://{authority}{}", uri.path());
+    let url = conn.public_url(headers, uri.path());
     authenticate::run(
         shared.stages.authenticator.as_ref(),
         method.as_str(),

@@ -25,6 +25,8 @@ pub struct Answer {
     pub body: String,
     /// `x-request-id` of the gateway (maps the call to its audit entry).
     pub request_id: Option<String>,
+    /// `DPoP-Nonce` the gateway handed out (RFC 9449 §8), for the next proof.
+    pub dpop_nonce: Option<String>,
 }
 
 impl Answer {
@@ -146,11 +148,17 @@ impl Transport {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let dpop_nonce = resp
+            .headers()
+            .get("dpop-nonce")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = resp.into_body().collect().await?.to_bytes();
         Ok(Answer {
             status,
             body: String::from_utf8_lossy(&body).into_owned(),
             request_id,
+            dpop_nonce,
         })
     }
 }
@@ -222,6 +230,8 @@ pub struct Agent {
     pub key: DpopKey,
     /// Its access token (after enrollment).
     pub token: String,
+    /// The latest server nonce the gateway handed out (RFC 9449 §8).
+    pub dpop_nonce: std::sync::Mutex<Option<String>>,
 }
 
 impl Agent {
@@ -235,10 +245,41 @@ impl Agent {
         self.call("POST", "/v1/chat/completions", &body).await
     }
 
-    /// A DPoP-authenticated call.
+    /// A DPoP-authenticated call carrying the latest server nonce; a `use_dpop_nonce` 401 with
+    /// a new nonce is retried once with it (RFC 9449 §8.1).
     pub async fn call(&self, method: &str, path: &str, body: &Value) -> Result<Answer> {
+        let mut retried = false;
+        loop {
+            let nonce = self.nonce();
+            let answer = self.send_once(method, path, body, nonce.as_deref()).await?;
+            if let Some(n) = &answer.dpop_nonce {
+                *self.dpop_nonce.lock().unwrap_or_else(|e| e.into_inner()) = Some(n.clone());
+            }
+            let fresh = answer.dpop_nonce.is_some() && answer.dpop_nonce != nonce;
+            if answer.status == 401 && fresh && !retried {
+                retried = true;
+                continue;
+            }
+            return Ok(answer);
+        }
+    }
+
+    fn nonce(&self) -> Option<String> {
+        self.dpop_nonce
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    async fn send_once(
+        &self,
+        method: &str,
+        path: &str,
+        body: &Value,
+        nonce: Option<&str>,
+    ) -> Result<Answer> {
         let url = self.transport.url(path);
-        let proof = self.key.proof(method, &url, Some(&self.token), None);
+        let proof = self.key.proof(method, &url, Some(&self.token), nonce);
         let headers = [
             ("authorization", format!("DPoP {}", self.token)),
             ("dpop", proof),

@@ -71,5 +71,6 @@ pub async fn enroll(
         transport: transport.clone(),
         key: a.key,
         token,
+        dpop_nonce: std::sync::Mutex::new(None),
     })
 }

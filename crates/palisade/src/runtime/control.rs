@@ -23,12 +23,10 @@ fn header<'a>(req: &'a ControlRequest<'_>, name: &str) -> Option<&'a str> {
 
 impl IdentityControl {
     fn refresh(&self, req: &ControlRequest<'_>) -> ControlResponse {
-        // DPoP `htu` is the URL the client addressed; rebuild it from Host like the API routes do.
-        let host = header(req, "host").unwrap_or("localhost");
-        let url = format!("https://{host}{}", req.path);
+        // DPoP `htu` is checked against the gateway's public origin, never the client's Host.
         let creds = RequestCredentials {
             method: req.method,
-            url: &url,
+            url: req.url,
             authorization: header(req, "authorization"),
             dpop: header(req, "dpop"),
             client_cert_sha256: req.client_cert_sha256,
@@ -109,11 +107,17 @@ impl ControlPlane for IdentityControl {
         if !routed {
             return None;
         }
-        let (status, body) =
-            self.identity
-                .enrollment
-                .handle_enroll_http_tls(path, req.body, req.client_cert_sha256);
+        let (status, body) = self.identity.enrollment.handle_enroll_http_from(
+            path,
+            req.body,
+            req.client_cert_sha256,
+            Some(req.peer),
+        );
         Some(ControlResponse::json(status, body))
+    }
+
+    fn authorizes_metrics(&self, authorization: Option<&str>) -> bool {
+        self.identity.admin.authorizes(authorization)
     }
 }
 

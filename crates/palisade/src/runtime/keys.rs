@@ -11,15 +11,29 @@ use secrecy::{ExposeSecret, SecretString};
 /// Vault entry holding the inspection hash key (hex).
 pub const INSPECT_HASH_KEY: &str = "palisade.inspect-hash-key";
 
+/// Vault entry holding the DPoP server-nonce key (hex): sealed, so that whoever reads the data
+/// directory cannot mint nonces, and stable, so that nonces survive a restart.
+pub const DPOP_NONCE_KEY: &str = "palisade.dpop-nonce-key";
+
 /// The deployment's inspection hash key, created on first use.
 pub fn inspect_hash_key(vault: &Vault) -> Result<[u8; 32]> {
-    match vault.get(INSPECT_HASH_KEY) {
+    sealed_key(vault, INSPECT_HASH_KEY, "inspection hash key")
+}
+
+/// The deployment's DPoP server-nonce key, created on first use.
+pub fn dpop_nonce_key(vault: &Vault) -> Result<[u8; 32]> {
+    sealed_key(vault, DPOP_NONCE_KEY, "DPoP nonce key")
+}
+
+/// A 32-byte key sealed in the vault under `name`, created on first use.
+fn sealed_key(vault: &Vault, name: &str, what: &str) -> Result<[u8; 32]> {
+    match vault.get(name) {
         Ok(hex) => {
             let mut key = [0u8; 32];
             let bytes = decode_hex(hex.expose_secret())
-                .context("the inspection hash key in the vault is corrupt")?;
+                .with_context(|| format!("the {what} in the vault is corrupt"))?;
             if bytes.len() != 32 {
-                anyhow::bail!("the inspection hash key in the vault has the wrong length");
+                anyhow::bail!("the {what} in the vault has the wrong length");
             }
             key.copy_from_slice(&bytes);
             Ok(key)
@@ -29,11 +43,11 @@ pub fn inspect_hash_key(vault: &Vault) -> Result<[u8; 32]> {
             OsRng.fill_bytes(&mut key);
             let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
             vault
-                .put(INSPECT_HASH_KEY, SecretString::from(hex))
-                .context("storing the inspection hash key")?;
+                .put(name, SecretString::from(hex))
+                .with_context(|| format!("storing the {what}"))?;
             Ok(key)
         }
-        Err(e) => Err(e).context("reading the inspection hash key"),
+        Err(e) => Err(e).with_context(|| format!("reading the {what}")),
     }
 }
 
@@ -59,6 +73,9 @@ mod tests {
         let a = inspect_hash_key(&vault).unwrap();
         let b = inspect_hash_key(&vault).unwrap();
         assert_eq!(a, b);
+        let n = dpop_nonce_key(&vault).unwrap();
+        assert_eq!(n, dpop_nonce_key(&vault).unwrap());
+        assert_ne!(n, a, "one key per purpose");
         assert_ne!(a, [0u8; 32]);
     }
 }

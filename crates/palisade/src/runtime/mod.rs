@@ -77,8 +77,14 @@ impl Runtime {
             }
             None => {
                 let cfg = config.identity.clone().unwrap_or_default();
-                let mut svc = IdentityService::open(cfg, store.clone(), data_dir, clock.clone())
-                    .context("opening the identity service")?;
+                let mut svc = IdentityService::open(
+                    cfg,
+                    store.clone(),
+                    data_dir,
+                    keys::dpop_nonce_key(vault)?,
+                    clock.clone(),
+                )
+                .context("opening the identity service")?;
                 if let Some(attest) = &config.attest {
                     for v in evidence::verifiers(attest)? {
                         svc.add_verifier(v);

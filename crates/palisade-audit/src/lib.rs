@@ -39,7 +39,7 @@ pub mod verify;
 mod verify_checkpoints;
 mod writer;
 
-pub use checkpoint::{read_verifier_key, Checkpoint};
+pub use checkpoint::{read_verifier_key, unseal_checkpoint_signer, Checkpoint};
 pub use cli::{
     export_cmd, key_cmd, proof_consistency_cmd, proof_inclusion_cmd, show_cmd, tail_cmd,
     verify_cmd, AuditCliError,

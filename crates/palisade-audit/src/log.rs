@@ -100,7 +100,7 @@ impl AuditLog {
         config.validate()?;
         let dir = audit_dir(data_dir);
         std::fs::create_dir_all(&dir).map_err(|e| AuditError::io(&dir, e))?;
-        let signer = load_or_create_signer(&dir, &config.origin)?;
+        let signer = load_or_create_signer(&dir, &config.origin, vault)?;
         let data_key = Arc::new(load_or_create_data_key(&dir, vault)?);
         let verifier = signer.verifier();
         let (latest_note, cp_note) = read_latest_checkpoint(&dir, true)?;

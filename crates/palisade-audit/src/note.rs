@@ -231,6 +231,22 @@ impl NoteSigner {
         })
     }
 
+    /// A signer for `name` from a 32-byte Ed25519 seed (as unsealed from the vault).
+    pub fn from_seed(name: &str, seed: &[u8; 32]) -> Result<Self, NoteError> {
+        if !valid_name(name) {
+            return Err(NoteError::BadSignerKey("invalid key name".into()));
+        }
+        Ok(NoteSigner {
+            name: name.to_string(),
+            key: SigningKey::from_bytes(seed),
+        })
+    }
+
+    /// The 32-byte Ed25519 seed (secret: only ever handed to the vault to be sealed).
+    pub fn seed(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.key.to_bytes())
+    }
+
     /// Parses `PRIVATE+KEY+name+hexid+base64(0x01||seed)` (the Go `note` signer format).
     pub fn parse(skey: &str) -> Result<Self, NoteError> {
         let bad = |m: &str| NoteError::BadSignerKey(m.to_string());
@@ -264,7 +280,8 @@ impl NoteSigner {
         })
     }
 
-    /// The signer key string (secret: written only to the 0600 key file).
+    /// The signer key string (secret: for operators who export it; the log seals its own key
+    /// in the vault instead).
     pub fn to_skey(&self) -> Zeroizing<String> {
         let mut raw = Zeroizing::new(vec![ALG_ED25519]);
         raw.extend_from_slice(self.key.as_bytes());

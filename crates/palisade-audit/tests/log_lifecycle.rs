@@ -3,6 +3,8 @@
 
 mod common;
 
+use zeroize::Zeroizing;
+
 use common::*;
 use palisade_audit::{
     export, verify, AuditLog, BodyCapture, ConsistencyProof, DurabilityMode, ExportFormat,
@@ -246,12 +248,13 @@ fn write_error_fails_pending_and_future_appends() {
 }
 
 #[test]
-fn verifier_key_is_stable_and_key_file_private() {
+fn checkpoint_key_is_sealed_in_the_vault_and_never_in_clear_beside_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let v = vault(dir.path());
     let log = AuditLog::open(dir.path(), &config(), &v).unwrap();
     let vkey = log.verifier_key();
     assert!(vkey.starts_with("palisade.test/audit+"));
+    log.append_blocking(event(0)).unwrap();
     log.close().unwrap();
     drop(log);
     assert_eq!(
@@ -260,20 +263,67 @@ fn verifier_key_is_stable_and_key_file_private() {
             .to_vkey(),
         vkey
     );
+    let audit = dir.path().join("audit");
+    assert!(!audit.join("checkpoint.key").exists(), "no clear key");
+    let sealed = std::fs::read_to_string(audit.join("checkpoint.key.sealed")).unwrap();
+    assert!(!sealed.contains("PRIVATE+KEY"), "{sealed}");
+    // Nothing in the audit directory holds the seed in any encoding.
+    let signer = palisade_audit::unseal_checkpoint_signer(dir.path(), &v).unwrap();
+    let seed = signer.seed();
+    for e in std::fs::read_dir(&audit).unwrap() {
+        let bytes = std::fs::read(e.unwrap().path()).unwrap();
+        for needle in [seed.to_vec(), base64_of(&seed[..]).into_bytes()] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+        }
+    }
+    // Another master key cannot unseal it: the log refuses to open rather than make a new key.
+    let other = palisade_vault::Vault::open_with_master_key(
+        &dir.path().join("vault2"),
+        Zeroizing::new([9u8; 32]),
+    )
+    .unwrap();
+    let err = AuditLog::open(dir.path(), &config(), &other).unwrap_err();
+    assert!(err.to_string().contains("cannot unseal"), "{err}");
+    // Reopened with the right vault, the same key signs.
+    let log = AuditLog::open(dir.path(), &config(), &v).unwrap();
+    assert_eq!(log.verifier_key(), vkey);
+}
+
+#[test]
+fn clear_checkpoint_key_of_an_older_version_is_sealed_and_removed_on_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = vault(dir.path());
+    let audit = dir.path().join("audit");
+    std::fs::create_dir_all(&audit).unwrap();
+    let legacy = palisade_audit::NoteSigner::generate("palisade.test/audit").unwrap();
+    let clear = audit.join("checkpoint.key");
+    std::fs::write(&clear, legacy.to_skey().as_bytes()).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let key = dir.path().join("audit/checkpoint.key");
-        assert_eq!(
-            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&clear, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert!(
             AuditLog::open(dir.path(), &config(), &v).is_err(),
-            "loose checkpoint key refused"
+            "a clear key readable by others is refused, not migrated"
         );
+        std::fs::set_permissions(&clear, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
+    let log = AuditLog::open(dir.path(), &config(), &v).unwrap();
+    assert_eq!(
+        log.verifier_key(),
+        legacy.verifier().to_vkey(),
+        "same key, now sealed"
+    );
+    assert!(!clear.exists(), "the clear key is removed");
+    assert!(audit.join("checkpoint.key.sealed").exists());
+    log.append_blocking(event(0)).unwrap();
+    let note = log.flush().unwrap().unwrap();
+    palisade_audit::Checkpoint::verify_note(&note, &legacy.verifier()).unwrap();
+}
+
+fn base64_of(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
 }
 
 #[test]

@@ -326,8 +326,7 @@ fn trusted_checkpoint_inside_the_log_is_checked_as_the_leaves_pass_it() {
     assert_eq!((report.entries, report.trusted_size), (30, Some(17)));
     // A trusted note at size 17 signed by the log's key but with another root: the history
     // the verifier trusted was rewritten.
-    let key = std::fs::read_to_string(dir.path().join("audit/checkpoint.key")).unwrap();
-    let signer = NoteSigner::parse(key.trim()).unwrap();
+    let signer = palisade_audit::unseal_checkpoint_signer(dir.path(), &v).unwrap();
     let other = Checkpoint {
         origin: "palisade.test/audit".into(),
         size: 17,

@@ -15,5 +15,5 @@ pub mod vault;
 mod vault_file;
 
 pub use error::VaultError;
-pub use master_key::{MasterKeySource, MASTER_KEY_ENV};
+pub use master_key::{MasterKeySource, MASTER_KEY_ENV, MASTER_KEY_FILE_ENV};
 pub use vault::{Vault, VaultEntryInfo};

@@ -1,5 +1,7 @@
 //! Where the master key comes from: `PALISADE_MASTER_KEY` (base64 of 32 bytes) when set, else
-//! `<data_dir>/master.key`, created on first use with 32 random bytes and mode 0600. A key file
+//! the file named by `PALISADE_MASTER_KEY_FILE` (the operator mode that keeps the key on
+//! another mount with other ownership, off the data disk; see docs/audit-witness.md), else
+//! `<data_dir>/master.key`. A key file is created on first use with 32 random bytes and mode 0600. A key file
 //! readable by group or others is refused rather than silently fixed: someone else may already
 //! have read it, and the operator must know.
 
@@ -14,6 +16,8 @@ use zeroize::Zeroizing;
 
 /// Environment variable holding the master key (standard base64 of exactly 32 bytes).
 pub const MASTER_KEY_ENV: &str = "PALISADE_MASTER_KEY";
+/// Environment variable naming the master key file when it lives outside the data directory.
+pub const MASTER_KEY_FILE_ENV: &str = "PALISADE_MASTER_KEY_FILE";
 
 /// A 256-bit master key, wiped from memory on drop.
 pub type MasterKey = Zeroizing<[u8; 32]>;
@@ -66,6 +70,13 @@ pub fn fingerprint(key: &[u8; 32]) -> String {
 pub(crate) fn from_env() -> Option<Result<MasterKey, VaultError>> {
     let value = Zeroizing::new(std::env::var(MASTER_KEY_ENV).ok()?);
     Some(decode_key(&value).ok_or(VaultError::BadMasterKeyEnv))
+}
+
+/// The key file named by `PALISADE_MASTER_KEY_FILE`, if the variable is set and not empty.
+pub(crate) fn file_from_env() -> Option<PathBuf> {
+    std::env::var_os(MASTER_KEY_FILE_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Reads a key file, refusing one readable by group or others.

@@ -67,13 +67,28 @@ impl std::fmt::Debug for Vault {
 
 impl Vault {
     /// Opens (or creates) the vault in `data_dir` with the master key from
-    /// `PALISADE_MASTER_KEY` if set, else from `<data_dir>/master.key` (created on first use).
+    /// `PALISADE_MASTER_KEY` if set, else from the file `PALISADE_MASTER_KEY_FILE` names, else
+    /// from `<data_dir>/master.key` (a key file is created on first use).
     pub fn open(data_dir: &Path) -> Result<Vault, VaultError> {
         std::fs::create_dir_all(data_dir).map_err(|e| VaultError::io(data_dir, e))?;
         match master_key::from_env() {
             Some(key) => Self::open_inner(data_dir, key?, MasterKeySource::Env),
-            None => Self::open_with_key_file(data_dir),
+            None => {
+                let key_path = master_key::file_from_env().unwrap_or(data_dir.join("master.key"));
+                Self::open_with_key_file(data_dir, key_path)
+            }
         }
+    }
+
+    /// Opens the vault with its master key in `key_path`, which may be outside `data_dir`
+    /// (another mount, other ownership): whoever can write the data directory then still
+    /// cannot read the key that seals the vault and the audit log's keys.
+    pub fn open_with_master_key_file(
+        data_dir: &Path,
+        key_path: &Path,
+    ) -> Result<Vault, VaultError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| VaultError::io(data_dir, e))?;
+        Self::open_with_key_file(data_dir, key_path.to_path_buf())
     }
 
     /// Opens the vault with a key the caller holds (tests, embedding); rotation is refused.
@@ -82,9 +97,8 @@ impl Vault {
         Self::open_inner(data_dir, key, MasterKeySource::Provided)
     }
 
-    fn open_with_key_file(dir: &Path) -> Result<Vault, VaultError> {
-        let key_path = dir.join("master.key");
-        let next_path = dir.join("master.key.next");
+    fn open_with_key_file(dir: &Path, key_path: PathBuf) -> Result<Vault, VaultError> {
+        let next_path = next_key_path(&key_path);
         let vault_path = dir.join("vault.json");
         let source = MasterKeySource::File(key_path.clone());
         let Some(file) = VaultFile::load(&vault_path)? else {
@@ -236,7 +250,7 @@ impl Vault {
         let MasterKeySource::File(key_path) = &self.source else {
             return Err(VaultError::ExternalMasterKey);
         };
-        let next_path = self.dir.join("master.key.next");
+        let next_path = next_key_path(key_path);
         let mut st = self.state.lock();
         // Open everything first: a tampered entry aborts the rotation before anything changes.
         let mut plain = Vec::with_capacity(st.file.entries.len());
@@ -309,6 +323,14 @@ impl Vault {
     fn vault_path(&self) -> PathBuf {
         self.dir.join("vault.json")
     }
+}
+
+/// Where a rotation writes the new key: beside the current one (`<key file>.next`), so the
+/// final rename stays on one file system.
+fn next_key_path(key_path: &Path) -> PathBuf {
+    let mut name = key_path.file_name().unwrap_or_default().to_os_string();
+    name.push(".next");
+    key_path.with_file_name(name)
 }
 
 fn check_name(name: &str) -> Result<(), VaultError> {

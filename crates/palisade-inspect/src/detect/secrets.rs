@@ -204,7 +204,10 @@ impl SecretScanner {
             return;
         }
         for caps in re.captures_iter(input) {
-            let Some(span) = caps.get_group(1).or_else(|| caps.get_group(0)) else {
+            // The first group that took part in the match is the value (rules with quoted and
+            // bare alternatives have one group per alternative); no group means the whole match.
+            let group = (1..caps.group_len()).find_map(|g| caps.get_group(g));
+            let Some(span) = group.or_else(|| caps.get_group(0)) else {
                 continue;
             };
             let Some(value) = hay.get(span.start..span.end) else {

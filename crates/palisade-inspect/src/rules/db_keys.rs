@@ -42,11 +42,6 @@ pub(super) const RULES: &[R] = &[
         r#"jdbc:postgresql://db:5432/app?user=app&password=gUqSyv8PRFKDPaoX"#,
         r#"jdbc:postgresql://db:5432/app?user=app"#)
         .entropy(25).check(V::None).conf(C::High).sev(S::Critical).window(4, 400),
-    R::new(Database, "uri-embedded-credentials", &[r#"://"#],
-        r#"\b[a-z][a-z0-9+.-]{1,20}://[^\s:/@"'<>]{1,64}:([^\s@/"'<>]{6,128})@[A-Za-z0-9.-]+"#,
-        r#"ftp://deploy:WEOayuskX7y2SQ@files.corp.net/upload"#,
-        r#"https://user:password@example.com/"#)
-        .entropy(30).check(V::None).conf(C::Medium).sev(S::High).window(40, 320),
     R::new(Database, "ldap-bind-password", &[r#"ldap_bind"#, r#"ldap-bind"#, r#"ldapbind"#],
         r#"(?i:ldap[_-]?bind[_-]?(?:pw|password|credentials?))[\w.-]{0,25}["'`]?\s{0,4}(?::=|=>|:|=)\s{0,4}["'`]?([^\s"']{8,64})(?:[^A-Za-z0-9_+/=-]|$)"#,
         r#"LDAP_BIND_PASSWORD=VE2dLyoQoopX79wb"#,

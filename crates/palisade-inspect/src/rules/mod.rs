@@ -9,6 +9,8 @@ mod db_keys;
 mod generic;
 mod payment_chat;
 mod saas;
+mod services;
+mod structural;
 mod validate;
 mod vcs;
 
@@ -107,6 +109,8 @@ pub fn all_rules() -> Vec<&'static SecretRule> {
         payment_chat::RULES,
         saas::RULES,
         db_keys::RULES,
+        structural::RULES,
+        services::RULES,
         generic::RULES,
     ]
     .into_iter()

@@ -23,6 +23,18 @@ pub enum Validator {
     Generic,
     /// A generic password: mixed character classes, not a dictionary placeholder.
     GenericPassword,
+    /// A quoted value assigned to a password-named key: anything but a placeholder, a type or
+    /// keyword, a label-like word (`Passwort`) or a reference to other code.
+    QuotedPassword,
+    /// An unquoted value of a password-named key (env, INI, YAML, flags, `login .. password ..`):
+    /// as `QuotedPassword`, and it must carry a digit or a symbol (bare words are code).
+    BarePassword,
+    /// A value of a token/secret/key-named key or of a service-context match: credential-shaped
+    /// (length, character classes, entropy scaled by length), not words joined by dashes.
+    TokenValue,
+    /// The password of a URI or `user:pass` pair: anything but a placeholder or the literal
+    /// word `password` (a short real password such as `secret` counts).
+    UriPassword,
 }
 
 /// Shannon entropy in bits per byte.
@@ -135,6 +147,156 @@ fn basic_auth(v: &[u8]) -> bool {
     }
 }
 
+/// Values that name a type, a keyword or an empty state rather than hold a secret.
+const NON_SECRET_WORDS: &[&str] = &[
+    "true",
+    "false",
+    "null",
+    "none",
+    "nil",
+    "undefined",
+    "required",
+    "optional",
+    "string",
+    "str",
+    "bool",
+    "boolean",
+    "integer",
+    "number",
+    "object",
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "hidden",
+    "text",
+    "empty",
+    "default",
+    "disabled",
+    "enabled",
+    "yes",
+    "no",
+    "n/a",
+    "pass",
+    "pwd",
+    "your_password",
+    "mypassword",
+    "yourpassword",
+    "notset",
+    "unset",
+    "masked",
+    "secure",
+    "value",
+    "blank",
+    "bearer",
+    "basic",
+    "changeit",
+    "prompt",
+    "stdin",
+];
+
+/// Literal placeholders inside URIs and `user:pass` pairs.
+const URI_PLACEHOLDERS: &[&str] = &[
+    "password",
+    "pass",
+    "passwd",
+    "pwd",
+    "pw",
+    "secret_password",
+    "yourpassword",
+    "mypassword",
+];
+
+/// A label-like word: letters only, lower case or capitalised, short (i18n strings, enum names).
+fn word_like(v: &[u8]) -> bool {
+    if !v.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let rest_lower = v.iter().skip(1).all(u8::is_ascii_lowercase);
+    let all_upper = v.iter().all(u8::is_ascii_uppercase);
+    (v.len() < 12 && rest_lower) || all_upper
+}
+
+/// A reference to other data, not a value: `${VAR}`, `%(x)s`, `$VAR`, `@Value`, `env:`.
+fn reference(v: &[u8]) -> bool {
+    let lower = v.to_ascii_lowercase();
+    matches!(
+        v.first(),
+        Some(b'$' | b'%' | b'@' | b'&' | b'*' | b'!' | b'|' | b'#')
+    ) || lower.starts_with(b"env:")
+        || lower.starts_with(b"env(")
+        || lower.starts_with(b"vault:")
+        || lower.starts_with(b"secret:")
+        || lower.starts_with(b"process.env")
+        || lower.starts_with(b"os.environ")
+        || lower.starts_with(b"http://")
+        || lower.starts_with(b"https://")
+}
+
+/// Words joined by separators (`my-app-secret-v2`, `default_token_name`): most of the value is
+/// lower-case dictionary-like segments of three or more letters.
+fn joined_words(v: &[u8]) -> bool {
+    let wordy: usize = v
+        .split(|b| matches!(b, b'-' | b'_' | b'.' | b' '))
+        .filter(|seg| seg.len() >= 3 && seg.iter().all(u8::is_ascii_lowercase))
+        .map(<[u8]>::len)
+        .sum();
+    wordy * 10 >= v.len() * 6
+}
+
+/// Common to every password-like value.
+fn password_value(v: &[u8]) -> bool {
+    let lower = v.to_ascii_lowercase();
+    v.len() >= 3
+        && !v
+            .iter()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        && !NON_SECRET_WORDS.iter().any(|w| lower == w.as_bytes())
+        && !is_placeholder(v)
+        && !reference(v)
+        && !word_like(v)
+        && !looks_like_code(v)
+        && !(v.iter().all(u8::is_ascii_digit) && v.len() < 6)
+}
+
+fn classes(v: &[u8]) -> usize {
+    [
+        v.iter().any(u8::is_ascii_lowercase),
+        v.iter().any(u8::is_ascii_uppercase),
+        v.iter().any(u8::is_ascii_digit),
+        v.iter().any(|b| b.is_ascii_punctuation()),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count()
+}
+
+/// Credential-shaped: at least 10 bytes, two character classes including a digit (or three
+/// classes), entropy at least 0.8 bits short of the maximum a random string of this length
+/// over its alphabet reaches (capped by the generic floor), and not a sentence of words.
+fn token_value(v: &[u8], floor: f64) -> bool {
+    let n = v.len();
+    // A long high-entropy value with dots is a token (JWT segments), not a dotted identifier.
+    let code = looks_like_code(v) && !(n >= 30 && entropy(v) >= 4.0);
+    if n < 10 || is_placeholder(v) || reference(v) || code || joined_words(v) {
+        return false;
+    }
+    if v.iter()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        return false;
+    }
+    let has_digit = v.iter().any(u8::is_ascii_digit);
+    let has_alpha = v.iter().any(u8::is_ascii_alphabetic);
+    let c = classes(v);
+    if !(has_alpha && (has_digit || c >= 3)) {
+        return false;
+    }
+    let want = ((n as f64).log2() - 0.8).min(floor).max(2.8);
+    entropy(v) >= want
+}
+
 fn looks_like_code(v: &[u8]) -> bool {
     let s = std::str::from_utf8(v).unwrap_or("");
     // Dotted identifiers (`self.config.token`), calls and references are code, not values.
@@ -152,11 +314,37 @@ fn looks_like_code(v: &[u8]) -> bool {
     dotted || ident || s.contains('(') || s.starts_with('$') || s.starts_with('/')
 }
 
-/// Base64 characters in body lines of a PEM block: lines (split on newlines or JSON-escaped
-/// `\n`) of at least 16 characters made only of base64 characters. Prose after a header does
-/// not count, so a header quoted in documentation is not a key.
+/// Turns escaped line breaks at any JSON escaping depth (`\n`, `\\n`, `\\\\n`, `\r`) into
+/// newlines and drops other backslashes.
+fn unescape_lines(v: &[u8]) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut i = 0;
+    while let Some(&b) = v.get(i) {
+        if b == b'\\' {
+            let mut j = i;
+            while v.get(j) == Some(&b'\\') {
+                j += 1;
+            }
+            match v.get(j) {
+                Some(b'n' | b'r') => {
+                    out.push('\n');
+                    i = j + 1;
+                }
+                _ => i = j,
+            }
+            continue;
+        }
+        out.push(char::from(b));
+        i += 1;
+    }
+    out
+}
+
+/// Base64 characters in body lines of a PEM block: lines (split on newlines or escaped
+/// `\n` at any depth) of at least 16 characters made only of base64 characters. Prose after a
+/// header does not count, so a header quoted in documentation is not a key.
 fn pem_body_chars(v: &[u8]) -> usize {
-    let s = String::from_utf8_lossy(v).replace("\\n", "\n");
+    let s = unescape_lines(v);
     s.lines()
         .skip(1)
         .map(str::trim)
@@ -200,6 +388,28 @@ impl Validator {
                 .filter(|x| **x)
                 .count();
                 classes >= 3 && entropy(v) >= 2.8 && !looks_like_code(v)
+            }
+            Validator::QuotedPassword => v.len() >= 4 && password_value(v),
+            Validator::BarePassword => {
+                v.len() >= 4
+                    && password_value(v)
+                    && v.iter()
+                        .any(|b| b.is_ascii_digit() || b.is_ascii_punctuation())
+                    && !v
+                        .iter()
+                        .all(|b| b.is_ascii_digit() || b.is_ascii_punctuation())
+                    && (v.len() >= 6 || classes(v) >= 3)
+            }
+            Validator::TokenValue => token_value(v, generic_floor),
+            Validator::UriPassword => {
+                let lower = v.to_ascii_lowercase();
+                !v.is_empty()
+                    && !URI_PLACEHOLDERS.iter().any(|w| lower == w.as_bytes())
+                    && !is_placeholder(v)
+                    && !matches!(v.first(), Some(b'$' | b'%' | b'{'))
+                    && !v
+                        .iter()
+                        .all(|b| matches!(b, b'*' | b'x' | b'X' | b'.' | b'#' | b'?'))
             }
         }
     }

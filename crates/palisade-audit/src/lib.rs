@@ -8,12 +8,17 @@
 //! edge the live log and the verifiers keep) and [`tree`] (the full tree, for proofs; RFC 6962),
 //! [`proof`] (proof values and text format), [`note`] and [`checkpoint`] (C2SP), [`verify`],
 //! [`reader`] (tail/show/proofs from disk), [`export`] (JSONL, OCSF), [`render`] (text output),
-//! [`cli`] (handlers for `palisade audit ...`).
+//! [`cli`] (handlers for `palisade audit ...`); outside trust (issue 14): [`cosignature`]
+//! (C2SP tlog-cosignature), [`witness`] (C2SP tlog-witness, HTTP-free), [`cosigned`] (the
+//! witnessed checkpoint stored beside the log), [`trust`] (verification against pinned keys,
+//! trusted checkpoints and witness quorums).
 
 pub mod checkpoint;
 mod checkpoint_file;
 pub mod cli;
 pub mod config;
+pub mod cosignature;
+pub mod cosigned;
 pub mod entry;
 pub mod error;
 pub mod export;
@@ -35,16 +40,19 @@ mod syncer;
 #[cfg(test)]
 mod test_support;
 pub mod tree;
+pub mod trust;
 pub mod verify;
 mod verify_checkpoints;
+pub mod witness;
 mod writer;
 
 pub use checkpoint::{read_verifier_key, unseal_checkpoint_signer, Checkpoint};
 pub use cli::{
     export_cmd, key_cmd, proof_consistency_cmd, proof_inclusion_cmd, show_cmd, tail_cmd,
-    verify_cmd, AuditCliError,
+    verify_cmd, AuditCliError, VerifyArgs,
 };
 pub use config::{AuditConfig, DurabilityMode};
+pub use cosignature::{CosignatureVerifier, Cosigner};
 pub use entry::{BodyCapture, LeafEntry, Sensitive};
 pub use error::AuditError;
 pub use export::{export, to_ocsf, ExportFormat};
@@ -54,4 +62,6 @@ pub use merkle::{Hash, ProofError};
 pub use note::{NoteError, NoteSignature, NoteSigner, NoteVerifier, SignedNote};
 pub use proof::{ConsistencyProof, InclusionProof};
 pub use reader::{LogReader, ShownEntry};
+pub use trust::{verify_with_trust, OutsideTrust, TrustReport};
 pub use verify::{verify, EntryProblem, TrustedCheckpoint, VerifyError, VerifyReport};
+pub use witness::{AddCheckpoint, AddError, Witness};

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 /// Ed25519 algorithm byte of C2SP signed notes.
 const ALG_ED25519: u8 = 0x01;
 /// The em dash that starts each signature line.
-const SIG_PREFIX: &str = "\u{2014} ";
+pub(crate) const SIG_PREFIX: &str = "\u{2014} ";
 
 /// Why a note or key was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,15 +36,21 @@ pub enum NoteError {
 
 /// Computes the C2SP key id of an Ed25519 key.
 pub fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
+    key_id_for(name, ALG_ED25519, public)
+}
+
+/// The key id of signed-note keys: SHA-256(name || 0x0A || alg || public key)[:4]; `alg` is
+/// 0x01 for Ed25519 note signatures and 0x04 for tlog-cosignature/v1 (see `witness.rs`).
+pub(crate) fn key_id_for(name: &str, alg: u8, public: &[u8; 32]) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
-    h.update([0x0A, ALG_ED25519]);
+    h.update([0x0A, alg]);
     h.update(public);
     let d = h.finalize();
     [d[0], d[1], d[2], d[3]]
 }
 
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty() && !name.contains('+') && !name.chars().any(|c| c.is_whitespace())
 }
 

@@ -69,3 +69,26 @@ pub fn render_entry(e: &ShownEntry) -> String {
     }
     s
 }
+
+/// The outcome of verification with outside trust: the log, then what outside parties vouch
+/// for, and how many entries nobody outside has seen yet.
+pub fn render_trust_report(r: &crate::trust::TrustReport) -> String {
+    let mut s = render_report(&r.log);
+    if let Some(t) = r.trusted_size {
+        s.push_str(&format!(
+            "consistent with the outside checkpoint of size {t} (pinned verifier key)\n"
+        ));
+    }
+    if let Some(w) = r.witnessed_size {
+        s.push_str(&format!("witnessed: size {w} carries the witness quorum\n"));
+    }
+    s.push_str(&format!(
+        "unwitnessed: {} entr{} after the last witnessed or trusted checkpoint\n",
+        r.unwitnessed,
+        if r.unwitnessed == 1 { "y" } else { "ies" }
+    ));
+    s
+}
+
+/// The warning printed with `--self-consistency-only`.
+pub const SELF_CONSISTENCY_WARNING: &str = "WARNING: verified ONLY self-consistency, with the key found in the directory itself.\nAnyone who can write this directory can roll it back or rewrite and re-sign it and still pass.\nPin --verifier-key and give --trusted-checkpoint or --witness-key/--quorum for a real check.\n";

@@ -148,6 +148,22 @@ pub enum VerifyError {
     /// The trusted checkpoint does not verify or the log diverges from it.
     #[error("trusted checkpoint: {0}")]
     Trusted(String),
+    /// A checkpoint trusted from outside (a trusted file, or one cosigned by the witnesses)
+    /// has another root than the log's first `size` entries: the history was rewritten and
+    /// re-signed, or the log showed two views (a fork).
+    #[error("fork: the {what} of size {size} has another root than the log's first {size} entries (history rewritten and re-signed)")]
+    Fork {
+        /// Size of the outside checkpoint.
+        size: u64,
+        /// Which outside checkpoint (`trusted checkpoint`, `witnessed checkpoint`).
+        what: String,
+    },
+    /// Witness keys were given but no checkpoint carries a quorum of valid cosignatures.
+    #[error("no checkpoint carries {quorum} valid cosignature(s) of the given witness keys: nothing here is witnessed")]
+    NotWitnessed {
+        /// The quorum asked for.
+        quorum: usize,
+    },
 }
 
 impl VerifyError {
@@ -173,34 +189,76 @@ fn read(path: &Path) -> Result<Vec<u8>, VerifyError> {
 }
 
 /// Verifies the log in `<data_dir>/audit`. Without `trusted`, checkpoints are checked with the
-/// log's own `checkpoint.vkey`; with it, with the trusted key, and the log must extend the
-/// trusted checkpoint.
+/// log's own `checkpoint.vkey` (self-consistency only: whoever can write the directory can
+/// also rewrite that key; see [`crate::trust`] for verification with outside trust); with it,
+/// with the trusted key, and the log must extend the trusted checkpoint.
 pub fn verify(
     data_dir: &Path,
     trusted: Option<&TrustedCheckpoint>,
 ) -> Result<VerifyReport, VerifyError> {
-    let dir = crate::audit_dir(data_dir);
     let verifier = match trusted {
         Some(t) => {
             NoteVerifier::parse(&t.verifier_key).map_err(|e| VerifyError::Key(e.to_string()))?
         }
         None => read_verifier_key(data_dir).map_err(|e| VerifyError::Key(e.to_string()))?,
     };
-    let segments = list_segments(&dir).map_err(|e| VerifyError::Unreadable(e.to_string()))?;
     // Parsed now so its root can be recorded as the leaves stream past its size; its
     // problems are still reported after the log's own, as before.
     let trusted_cp = trusted.map(|t| Checkpoint::verify_note(&t.note, &verifier));
-    let trusted_at = trusted_cp
+    let trusted_at: Vec<u64> = trusted_cp
         .as_ref()
         .and_then(|r| r.as_ref().ok())
-        .map(|c| c.size);
-    let mut trusted_root = None;
-    let mut checks = CheckpointChecks::open(&dir, &verifier);
+        .map(|c| c.size)
+        .into_iter()
+        .collect();
+    let (mut report, roots) = verify_with_roots_at(data_dir, &verifier, &trusted_at)?;
+    if let Some(cp) = trusted_cp {
+        let cp = cp.map_err(|e| VerifyError::Trusted(e.to_string()))?;
+        check_against(&cp, report.entries, &roots, "trusted checkpoint")?;
+        report.trusted_size = Some(cp.size);
+    }
+    Ok(report)
+}
+
+/// Checks that a checkpoint trusted from outside is covered by the log and matches its root.
+pub(crate) fn check_against(
+    cp: &Checkpoint,
+    log_size: u64,
+    roots: &[(u64, Hash)],
+    what: &str,
+) -> Result<(), VerifyError> {
+    if cp.size > log_size {
+        return Err(VerifyError::Rollback {
+            log_size,
+            trusted_size: cp.size,
+        });
+    }
+    let root = roots.iter().find(|(s, _)| *s == cp.size).map(|(_, r)| *r);
+    if root != Some(cp.root) {
+        return Err(VerifyError::Fork {
+            size: cp.size,
+            what: what.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The whole-log check with `verifier`, also returning the log's root at each of `sizes`
+/// (those not above the log's size) as the leaves stream past them.
+pub(crate) fn verify_with_roots_at(
+    data_dir: &Path,
+    verifier: &NoteVerifier,
+    sizes: &[u64],
+) -> Result<(VerifyReport, Vec<(u64, Hash)>), VerifyError> {
+    let dir = crate::audit_dir(data_dir);
+    let segments = list_segments(&dir).map_err(|e| VerifyError::Unreadable(e.to_string()))?;
+    let mut roots = Vec::new();
+    let mut checks = CheckpointChecks::open(&dir, verifier);
     let mut frontier = Frontier::new();
     let mut at_size = |f: &Frontier, checks: &mut CheckpointChecks| {
         checks.reached(f);
-        if trusted_at == Some(f.size()) {
-            trusted_root = Some(f.root());
+        if sizes.contains(&f.size()) {
+            roots.push((f.size(), f.root()));
         }
     };
     at_size(&frontier, &mut checks);
@@ -226,31 +284,17 @@ pub fn verify(
     }
     let n = frontier.size();
     let checked = checks.finish(n)?;
-    let mut trusted_size = None;
-    if let Some(cp) = trusted_cp {
-        let cp = cp.map_err(|e| VerifyError::Trusted(e.to_string()))?;
-        if cp.size > n {
-            return Err(VerifyError::Rollback {
-                log_size: n,
-                trusted_size: cp.size,
-            });
-        }
-        if trusted_root != Some(cp.root) {
-            return Err(VerifyError::Trusted(format!(
-                "the log's first {} entries do not match the trusted root (history rewritten)",
-                cp.size
-            )));
-        }
-        trusted_size = Some(cp.size);
-    }
-    Ok(VerifyReport {
-        entries: n,
-        segments: segments.len(),
-        checkpoints: checked.count,
-        latest_checkpoint_size: checked.latest_size,
-        root: frontier.root(),
-        trusted_size,
-    })
+    Ok((
+        VerifyReport {
+            entries: n,
+            segments: segments.len(),
+            checkpoints: checked.count,
+            latest_checkpoint_size: checked.latest_size,
+            root: frontier.root(),
+            trusted_size: None,
+        },
+        roots,
+    ))
 }
 
 /// Segments verified in parallel: up to 4, no more than the cores.

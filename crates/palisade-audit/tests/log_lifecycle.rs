@@ -345,16 +345,35 @@ fn cli_handlers_render_what_the_binary_prints() {
     let dir = tempfile::tempdir().unwrap();
     write_log(dir.path(), 12);
     let v = vault(dir.path());
-    let out = palisade_audit::verify_cmd(dir.path(), None, None).unwrap();
-    assert!(out.starts_with("ok: 12 entries"), "{out}");
+    use palisade_audit::VerifyArgs;
+    // Without outside trust: refused, unless self-consistency only is accepted, said loudly.
+    assert!(palisade_audit::verify_cmd(dir.path(), &VerifyArgs::default()).is_err());
+    let selfonly = VerifyArgs {
+        self_consistency_only: true,
+        ..VerifyArgs::default()
+    };
+    let out = palisade_audit::verify_cmd(dir.path(), &selfonly).unwrap();
+    assert!(
+        out.starts_with("WARNING: verified ONLY self-consistency"),
+        "{out}"
+    );
+    assert!(out.contains("ok: 12 entries"), "{out}");
     let key = palisade_audit::key_cmd(dir.path()).unwrap();
-    let pinned = palisade_audit::verify_cmd(dir.path(), None, Some(key.trim())).unwrap();
-    assert!(pinned.contains("trusted checkpoint of size 12"), "{pinned}");
+    let trusted = dir.path().join("trusted.note");
+    std::fs::copy(dir.path().join("audit/checkpoint.latest"), &trusted).unwrap();
+    let with = |k: &str| VerifyArgs {
+        trusted_checkpoints: vec![trusted.clone()],
+        verifier_key: Some(k.to_string()),
+        ..VerifyArgs::default()
+    };
+    let pinned = palisade_audit::verify_cmd(dir.path(), &with(key.trim())).unwrap();
+    assert!(pinned.contains("outside checkpoint of size 12"), "{pinned}");
+    assert!(pinned.contains("unwitnessed: 0 entries"), "{pinned}");
     let other = palisade_audit::NoteSigner::generate("palisade.test/audit")
         .unwrap()
         .verifier()
         .to_vkey();
-    assert!(palisade_audit::verify_cmd(dir.path(), None, Some(&other)).is_err());
+    assert!(palisade_audit::verify_cmd(dir.path(), &with(&other)).is_err());
     let shown = palisade_audit::show_cmd(dir.path(), 10, Some(&v)).unwrap();
     assert!(
         shown.starts_with("#10 ") && shown.contains(DETAIL_SECRET),

@@ -339,7 +339,7 @@ fn trusted_checkpoint_inside_the_log_is_checked_as_the_leaves_pass_it() {
     let err = verify(dir.path(), Some(&rewritten)).unwrap_err();
     assert!(
         err.to_string()
-            .contains("the log's first 17 entries do not match the trusted root"),
+            .contains("fork: the trusted checkpoint of size 17 has another root"),
         "{err}"
     );
 }

@@ -13,14 +13,25 @@ use std::path::PathBuf;
 /// `palisade audit ...`
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check every entry, the Merkle tree and every signed checkpoint (exit 1 on tampering).
+    /// Check every entry, the Merkle tree and every signed checkpoint against trust from
+    /// outside the directory (exit 1 on tampering, rollback, fork, or no outside trust).
     Verify {
-        /// A checkpoint (signed note) obtained earlier: the log must extend it.
+        /// A checkpoint (signed note, may carry cosignatures) obtained out of band, e.g. the
+        /// witness's latest record: the log must extend it (repeatable).
         #[arg(long)]
-        trusted_checkpoint: Option<PathBuf>,
-        /// The verifier key (C2SP vkey) to check checkpoints with, instead of the log's own.
+        trusted_checkpoint: Vec<PathBuf>,
+        /// The log's pinned verifier key (C2SP vkey), kept outside the data directory.
         #[arg(long)]
         verifier_key: Option<String>,
+        /// A witness key (C2SP cosignature/v1 vkey) whose cosignatures count (repeatable).
+        #[arg(long)]
+        witness_key: Vec<String>,
+        /// Cosignatures a checkpoint needs to count as witnessed (default 1).
+        #[arg(long)]
+        quorum: Option<usize>,
+        /// Accept a check of self-consistency only (the directory's own key): says so loudly.
+        #[arg(long)]
+        self_consistency_only: bool,
         #[command(flatten)]
         at: Location,
     },
@@ -100,6 +111,7 @@ fn map_err(e: AuditCliError) -> anyhow::Error {
                 .unwrap_or_default();
             Failed(format!("audit log verification failed: {v}{at}")).into()
         }
+        AuditCliError::NoOutsideTrust(m) => Failed(format!("audit log not verified: {m}")).into(),
         other => other.into(),
     }
 }
@@ -114,17 +126,20 @@ pub fn run(cmd: AuditCommand) -> Result<()> {
         AuditCommand::Verify {
             trusted_checkpoint,
             verifier_key,
+            witness_key,
+            quorum,
+            self_consistency_only,
             at,
         } => {
             let dir = at.data_dir()?;
-            print(
-                palisade_audit::verify_cmd(
-                    &dir,
-                    trusted_checkpoint.as_deref(),
-                    verifier_key.as_deref(),
-                )
-                .map_err(map_err)?,
-            );
+            let args = palisade_audit::VerifyArgs {
+                trusted_checkpoints: trusted_checkpoint,
+                verifier_key,
+                witness_keys: witness_key,
+                quorum,
+                self_consistency_only,
+            };
+            print(palisade_audit::verify_cmd(&dir, &args).map_err(map_err)?);
         }
         AuditCommand::Tail { n, at } => {
             let r = at.resolve()?;

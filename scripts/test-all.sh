@@ -18,7 +18,7 @@ features="palisade/demo"
 echo "== cargo fmt"
 cargo fmt --all -- --check
 echo "== cargo clippy"
-cargo clippy --workspace --all-targets --features "$features" -- -D warnings
+cargo clippy --locked --workspace --all-targets --features "$features" -- -D warnings
 echo "== npm packages for the scanner's false-positive test (issue 8)"
 npm_tree="target/npm-fp"
 if [[ ! -d "$npm_tree/node_modules" ]]; then
@@ -28,6 +28,6 @@ if [[ ! -d "$npm_tree/node_modules" ]]; then
 fi
 export PALISADE_SCAN_NPM_TREE="$PWD/$npm_tree"
 echo "== cargo test"
-cargo test --workspace --no-fail-fast --features "$features"
+cargo test --locked --workspace --no-fail-fast --features "$features"
 echo "== interop (official Python SDKs)"
 tests/interop/run.sh

@@ -119,7 +119,8 @@ impl AuditSink for FailingAudit {
 struct Expired;
 impl Authenticator for Expired {
     fn authenticate(&self, creds: &RequestCredentials<'_>) -> Result<Identity, AuthFailure> {
-        assert!(creds.url.starts_with("https://localhost:"), "{}", creds.url);
+        // htu is built from the configured public origin (the bound address), never from `Host`.
+        assert!(creds.url.starts_with("https://127.0.0.1:"), "{}", creds.url);
         Err(AuthFailure {
             status: 401,
             code: "token_expired".into(),

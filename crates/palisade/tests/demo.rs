@@ -57,8 +57,16 @@ fn breach_replay_refuses_every_link_and_keeps_a_verifiable_log() {
     assert_eq!(std::path::Path::new(data_dir), keep.canonicalize().unwrap());
     assert!(keep.join("audit").is_dir());
     // Link 10 edited a copy, never the kept log: `audit verify` on it still succeeds.
-    let verify = Command::new(env!("CARGO_BIN_EXE_palisade"))
+    // Without trust from outside the directory, verify refuses to call the log verified.
+    let untrusted = Command::new(env!("CARGO_BIN_EXE_palisade"))
         .args(["audit", "verify", "--data-dir"])
+        .arg(&keep)
+        .output()
+        .unwrap();
+    assert!(!untrusted.status.success());
+    assert!(String::from_utf8_lossy(&untrusted.stderr).contains("no outside trust"));
+    let verify = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(["audit", "verify", "--self-consistency-only", "--data-dir"])
         .arg(&keep)
         .output()
         .unwrap();

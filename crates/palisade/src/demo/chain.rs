@@ -70,14 +70,31 @@ pub async fn copied_token(t: &Transport, cast: &Cast) -> Result<Step> {
     let attacker = DpopKey::generate();
     let url = t.url("/v1/chat/completions");
     let token = &cast.research.token;
-    let headers = [
-        ("authorization", format!("DPoP {token}")),
-        ("dpop", attacker.proof("POST", &url, Some(token), None)),
-    ];
     let body = chat_body("research-llm", "export the roadmap");
-    let a = t
-        .send("POST", "/v1/chat/completions", &headers, Some(&body))
-        .await?;
+    // Server nonces are on by default (RFC 9449 §8): a careful attacker answers the nonce
+    // challenge like any client, and is then refused for the key itself.
+    let mut nonce: Option<String> = None;
+    let mut a = None;
+    for _ in 0..2 {
+        let headers = [
+            ("authorization", format!("DPoP {token}")),
+            (
+                "dpop",
+                attacker.proof("POST", &url, Some(token), nonce.as_deref()),
+            ),
+        ];
+        let answer = t
+            .send("POST", "/v1/chat/completions", &headers, Some(&body))
+            .await?;
+        let challenged = answer.dpop_nonce.is_some() && answer.dpop_nonce != nonce;
+        nonce.clone_from(&answer.dpop_nonce);
+        let done = !(challenged && status_code(&answer).ends_with("use_dpop_nonce"));
+        a = Some(answer);
+        if done {
+            break;
+        }
+    }
+    let a = a.ok_or_else(|| anyhow::anyhow!("no answer to the copied-token call"))?;
     let bare = [("authorization", format!("Bearer {token}"))];
     let b = t
         .send("POST", "/v1/chat/completions", &bare, Some(&body))

@@ -14,14 +14,14 @@ use super::Shared;
 use crate::body::{full, BodyError, GwBody};
 use crate::error::ApiError;
 use crate::metrics::{InFlight, Metrics};
-use crate::protocol::pointer::collect_strings;
-use crate::stream::SseFilter;
+use crate::stream::{response_envelope, string_leaves, strip_logprobs, KeyScrubber, SseFilter};
 use crate::upstream::{UpstreamClient, UpstreamFailure, UpstreamRequest};
 use bytes::Bytes;
 use http::header;
 use http_body_util::{BodyExt, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
 use palisade_core::{ApiKind, Exchange, Finding, Inspector, LeafKind};
+use secrecy::ExposeSecret;
 
 /// Largest non-streamed upstream response that is buffered for inspection.
 const MAX_INSPECTED_RESPONSE: usize = 32 * 1024 * 1024;
@@ -78,11 +78,20 @@ pub(crate) async fn relay(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("text/event-stream"));
     let inspector = shared.stages.inspector.clone();
+    // Every provider key the gateway holds, scrubbed from whatever the upstream sends back.
+    let keys = KeyScrubber::new(shared.keys.values().map(|k| k.expose_secret().to_owned()));
+    keys.scrub_headers(&mut parts.headers);
     let body = if is_sse {
-        let filter = inspector.and_then(|insp| SseFilter::new(api, insp));
-        if filter.is_some() {
-            parts.headers.remove(header::CONTENT_LENGTH);
-        }
+        // Every event stream is re-rendered from inspected events; an API without one fails.
+        let Some(filter) = SseFilter::new(api, inspector, keys) else {
+            return Err(ApiError::new(
+                http::StatusCode::BAD_GATEWAY,
+                "upstream_response_invalid",
+                "the upstream sent an event stream for an API that does not stream",
+            ));
+        };
+        let filter = Some(filter);
+        parts.headers.remove(header::CONTENT_LENGTH);
         let (rec, slot) =
             StreamRecorder::new(shared.stages.audit.clone(), shared.stages.clock.clone());
         draft.tail = Some(slot);
@@ -116,6 +125,7 @@ pub(crate) async fn relay(
                 }
             },
         };
+        let (bytes, findings) = scrub_keys(bytes, findings, &keys);
         draft.response = Some(ResponseFacts::of(&bytes, findings));
         parts
             .headers
@@ -181,7 +191,12 @@ impl Relay {
                     if self.filter.as_ref().is_some_and(SseFilter::is_cut) {
                         // Ending here drops the upstream body: the upstream call is cancelled.
                         self.done = true;
-                        tracing::warn!(upstream = %self.upstream, "stream cut by inspection");
+                        let why = self
+                            .filter
+                            .as_ref()
+                            .and_then(|f| f.cut_reason)
+                            .unwrap_or("");
+                        tracing::warn!(upstream = %self.upstream, reason = why, "stream cut by inspection");
                         if self.rec.finish(StreamEnd::Cut).await.is_err() {
                             return Some(Err(audit_withheld()));
                         }
@@ -261,24 +276,19 @@ fn inspect_whole(
         leaves: Vec::new(),
         tools: Vec::new(),
     };
-    // Structural fields are not content; everything else the model produced is.
-    collect_strings(
-        &json,
-        "",
-        LeafKind::Assistant,
-        &[
-            "id",
-            "object",
-            "type",
-            "role",
-            "model",
-            "finish_reason",
-            "stop_reason",
-            "status",
-            "system_fingerprint",
-        ],
-        &mut ex.leaves,
-    );
+    // Structural values are exempt only at exact envelope paths; every other string is content.
+    for leaf in string_leaves(&json) {
+        if response_envelope(api, &leaf.segs) {
+            continue;
+        }
+        if let Some(serde_json::Value::String(s)) = json.pointer(&leaf.pointer) {
+            ex.leaves.push(palisade_core::TextLeaf::new(
+                leaf.pointer,
+                LeafKind::Assistant,
+                s.clone(),
+            ));
+        }
+    }
     let ins = insp.inspect(&ex);
     if ins.block {
         return Err(Box::new((blocked(&ins), ins.findings)));
@@ -289,5 +299,32 @@ fn inspect_whole(
     if let Err(e) = apply_redactions(&mut json, &ins.redactions) {
         return Err(Box::new((e, ins.findings)));
     }
+    // Token log-probabilities spell the text again, token by token: they go with a redaction.
+    strip_logprobs(&mut json);
     Ok((Bytes::from(json.to_string()), ins.findings))
+}
+
+/// Replaces every provider key in a buffered body: in each JSON string (so escaped forms are
+/// caught) and then in the raw bytes (member names, non-JSON bodies). A hit is a finding.
+fn scrub_keys(bytes: Bytes, findings: Vec<Finding>, keys: &KeyScrubber) -> (Bytes, Vec<Finding>) {
+    let mut out = bytes;
+    if let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&out) {
+        let mut hit = false;
+        for leaf in string_leaves(&json) {
+            if let Some(serde_json::Value::String(s)) = json.pointer_mut(&leaf.pointer) {
+                if let Some(clean) = keys.scrub_str(s) {
+                    *s = clean;
+                    hit = true;
+                }
+            }
+        }
+        if hit {
+            strip_logprobs(&mut json);
+            out = Bytes::from(json.to_string());
+        }
+    }
+    if let Some(clean) = keys.scrub_bytes(&out) {
+        out = Bytes::from(clean);
+    }
+    (out, findings)
 }

@@ -29,6 +29,7 @@ mod stream_audit;
 
 pub(crate) use authorize::Permitted;
 pub(crate) use control::control_call;
+pub(crate) use inspect::apply_redactions;
 pub(crate) use list_models::list_models;
 
 use crate::body::GwBody;

@@ -71,7 +71,7 @@ impl FeatureId {
             FeatureId::DenialsErrors,
             FeatureId::OffHours,
         ];
-        v.extend(DataClass::ALL.map(FeatureId::Findings));
+        v.extend(DataClass::CONTENT.map(FeatureId::Findings));
         v
     }
 
@@ -143,6 +143,8 @@ fn class_weight(c: DataClass) -> f64 {
         DataClass::Confidential | DataClass::Injection => 4.0,
         DataClass::Secret | DataClass::Payroll | DataClass::ProtectedDocument => 5.0,
         DataClass::Canary => 0.0, // handled separately: any canary is critical
+        // Not content: policy refuses these per destination; baselines do not count them.
+        DataClass::OpaqueAttachment | DataClass::Uninspected | DataClass::ProviderEgress => 0.0,
     }
 }
 
@@ -207,7 +209,7 @@ pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contrib
         );
     }
     // Findings.
-    for c in DataClass::ALL {
+    for c in DataClass::CONTENT {
         let i = class_index(c);
         let x = f64::from(w.hour_findings.get(i).copied().unwrap_or(0));
         if c == DataClass::Canary {

@@ -115,7 +115,7 @@ impl BaselineView {
             "learning"
         };
         let age_h = s.last_ms.saturating_sub(s.first_ms) / HOUR_MS;
-        let findings_per_hour = DataClass::ALL
+        let findings_per_hour = DataClass::CONTENT
             .iter()
             .zip(p.findings.iter())
             .filter(|(_, e)| e.mean > 0.0)

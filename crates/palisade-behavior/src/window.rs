@@ -15,9 +15,13 @@ pub const DAY_MS: u64 = 86_400_000;
 /// Hours in a week: the size of the hour-of-week profile.
 pub const HOURS_PER_WEEK: usize = 168;
 
-/// Index of a data class in per-class arrays.
+/// Index of a content data class in per-class arrays; classes that are not content
+/// (`DataClass::CONTENT`) have no slot (`usize::MAX`, which every lookup treats as absent).
 pub fn class_index(c: DataClass) -> usize {
-    DataClass::ALL.iter().position(|x| *x == c).unwrap_or(0)
+    DataClass::CONTENT
+        .iter()
+        .position(|x| *x == c)
+        .unwrap_or(usize::MAX)
 }
 
 /// Classes whose reading in bulk and sending out is the incident's pattern.

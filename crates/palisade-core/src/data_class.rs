@@ -23,11 +23,35 @@ pub enum DataClass {
     Canary,
     /// Instructions aimed at the model inside tool results or retrieved content.
     Injection,
+    /// Content that cannot be read as text (images, PDFs, audio, token-id arrays): forwarded
+    /// uninspected, so policy decides where it may go.
+    OpaqueAttachment,
+    /// Text that inspection could not finish (decode budget of nesting or size exhausted):
+    /// what was not seen is treated as what policy must decide on.
+    Uninspected,
+    /// The call asks the provider to reach out on its own (server tools such as web fetch or
+    /// MCP, remote image/file URLs, beta feature headers): egress the gateway cannot see.
+    ProviderEgress,
 }
 
 impl DataClass {
     /// Every class, in a stable order.
-    pub const ALL: [DataClass; 7] = [
+    pub const ALL: [DataClass; 10] = [
+        DataClass::Secret,
+        DataClass::Pii,
+        DataClass::Payroll,
+        DataClass::Confidential,
+        DataClass::ProtectedDocument,
+        DataClass::Canary,
+        DataClass::Injection,
+        DataClass::OpaqueAttachment,
+        DataClass::Uninspected,
+        DataClass::ProviderEgress,
+    ];
+
+    /// The classes a detector finds in text (the rest describe what could not be inspected or
+    /// what the provider would fetch itself). Behaviour baselines count these per class.
+    pub const CONTENT: [DataClass; 7] = [
         DataClass::Secret,
         DataClass::Pii,
         DataClass::Payroll,
@@ -47,6 +71,9 @@ impl DataClass {
             DataClass::ProtectedDocument => "protected_document",
             DataClass::Canary => "canary",
             DataClass::Injection => "injection",
+            DataClass::OpaqueAttachment => "opaque_attachment",
+            DataClass::Uninspected => "uninspected",
+            DataClass::ProviderEgress => "provider_egress",
         }
     }
 }
@@ -59,7 +86,7 @@ impl fmt::Display for DataClass {
 
 /// A name that is not a known data class.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown data class `{0}` (expected one of: secret, pii, payroll, confidential, protected_document, canary, injection)")]
+#[error("unknown data class `{0}` (expected one of: secret, pii, payroll, confidential, protected_document, canary, injection, opaque_attachment, uninspected, provider_egress)")]
 pub struct UnknownDataClass(pub String);
 
 impl FromStr for DataClass {

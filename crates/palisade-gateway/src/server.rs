@@ -161,8 +161,13 @@ impl BoundGateway {
         let server_cfg = shared.config.server.clone();
         let header_timeout = server_cfg.header_timeout;
         let origins: Arc<[String]> = if server_cfg.public_origins.is_empty() {
-            // Default: the bound address itself, as clients on this host address it.
-            Arc::from(vec![format!("https://{}", self.local)])
+            // Default: the bound address itself, as clients on this host address it; on
+            // loopback also `localhost`, the name the generated local CA certifies.
+            let mut v = vec![format!("https://{}", self.local)];
+            if self.local.ip().is_loopback() {
+                v.push(format!("https://localhost:{}", self.local.port()));
+            }
+            Arc::from(v)
         } else {
             Arc::from(server_cfg.public_origins.clone())
         };

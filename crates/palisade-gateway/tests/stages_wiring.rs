@@ -119,8 +119,7 @@ impl AuditSink for FailingAudit {
 struct Expired;
 impl Authenticator for Expired {
     fn authenticate(&self, creds: &RequestCredentials<'_>) -> Result<Identity, AuthFailure> {
-        // htu is built from the configured public origin (the bound address), never from `Host`.
-        assert!(creds.url.starts_with("https://127.0.0.1:"), "{}", creds.url);
+        assert!(creds.url.starts_with("https://localhost:"), "{}", creds.url);
         Err(AuthFailure {
             status: 401,
             code: "token_expired".into(),

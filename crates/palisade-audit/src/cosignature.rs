@@ -4,7 +4,9 @@
 //! (`cosignature/v1\ntime <t>\n` followed by the whole checkpoint text) and the signature line
 //! `— name base64(keyid || u64 BE timestamp || Ed25519 signature)`.
 
-use crate::note::{key_id_for, valid_name, NoteError, SignedNote, SIG_PREFIX};
+use crate::note::{
+    format_vkey, key_id_for, parse_vkey, valid_name, NoteError, SignedNote, SIG_PREFIX,
+};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
@@ -29,38 +31,13 @@ pub struct CosignatureVerifier {
 impl CosignatureVerifier {
     /// Parses `name+hexid+base64(0x04||pub)` and checks the id.
     pub fn parse(vkey: &str) -> Result<Self, NoteError> {
-        let bad = |m: &str| NoteError::BadVerifierKey(format!("witness key: {m}"));
-        let mut parts = vkey.trim().splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad("expected name+keyid+key"));
-        };
-        if !valid_name(name) {
-            return Err(bad("invalid key name"));
-        }
-        let id: [u8; 4] = hex::decode(id_hex)
-            .ok()
-            .and_then(|v| v.try_into().ok())
-            .ok_or_else(|| bad("key id is not 8 hex digits"))?;
-        let raw = STANDARD
-            .decode(key_b64)
-            .map_err(|_| bad("key is not base64"))?;
-        let (alg, public) = raw.split_first().ok_or_else(|| bad("empty key"))?;
-        if *alg != ALG_COSIGNATURE_V1 {
-            return Err(bad("not a cosignature/v1 (0x04) key"));
-        }
-        let public: [u8; 32] = public
-            .try_into()
-            .map_err(|_| bad("Ed25519 key is not 32 bytes"))?;
-        if key_id_for(name, ALG_COSIGNATURE_V1, &public) != id {
-            return Err(bad("key id does not match the key"));
-        }
-        let key = VerifyingKey::from_bytes(&public).map_err(|_| bad("not an Ed25519 point"))?;
-        Ok(CosignatureVerifier {
-            name: name.to_string(),
-            id,
-            key,
-        })
+        let (name, id, key) = parse_vkey(
+            vkey,
+            ALG_COSIGNATURE_V1,
+            "not a cosignature/v1 (0x04) key",
+            |m| NoteError::BadVerifierKey(format!("witness key: {m}")),
+        )?;
+        Ok(CosignatureVerifier { name, id, key })
     }
 
     /// The witness name.
@@ -70,14 +47,7 @@ impl CosignatureVerifier {
 
     /// The vkey string.
     pub fn to_vkey(&self) -> String {
-        let mut raw = vec![ALG_COSIGNATURE_V1];
-        raw.extend_from_slice(self.key.as_bytes());
-        format!(
-            "{}+{}+{}",
-            self.name,
-            hex::encode(self.id),
-            STANDARD.encode(raw)
-        )
+        format_vkey(&self.name, self.id, ALG_COSIGNATURE_V1, &self.key)
     }
 
     /// Checks the cosignature of this witness on `note` and returns its timestamp. Lines of

@@ -54,6 +54,51 @@ pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty() && !name.contains('+') && !name.chars().any(|c| c.is_whitespace())
 }
 
+/// Parses a signed-note style verifier key `name+hexid+base64(alg||pub)` whose type byte must
+/// be `alg` (0x01 note keys, 0x04 cosignature keys) and whose id must match the key; `bad`
+/// shapes each error, `wrong_alg` says what a key of another type is.
+pub(crate) fn parse_vkey(
+    vkey: &str,
+    alg: u8,
+    wrong_alg: &str,
+    bad: impl Fn(&str) -> NoteError,
+) -> Result<(String, [u8; 4], VerifyingKey), NoteError> {
+    let mut parts = vkey.trim().splitn(3, '+');
+    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad("expected name+keyid+key"));
+    };
+    if !valid_name(name) {
+        return Err(bad("invalid key name"));
+    }
+    let id: [u8; 4] = hex::decode(id_hex)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| bad("key id is not 8 hex digits"))?;
+    let raw = STANDARD
+        .decode(key_b64)
+        .map_err(|_| bad("key is not base64"))?;
+    let (got, public) = raw.split_first().ok_or_else(|| bad("empty key"))?;
+    if *got != alg {
+        return Err(bad(wrong_alg));
+    }
+    let public: [u8; 32] = public
+        .try_into()
+        .map_err(|_| bad("Ed25519 key is not 32 bytes"))?;
+    if key_id_for(name, alg, &public) != id {
+        return Err(bad("key id does not match the key"));
+    }
+    let key = VerifyingKey::from_bytes(&public).map_err(|_| bad("not an Ed25519 point"))?;
+    Ok((name.to_string(), id, key))
+}
+
+/// The verifier key string `name+hexid+base64(alg||pub)`.
+pub(crate) fn format_vkey(name: &str, id: [u8; 4], alg: u8, key: &VerifyingKey) -> String {
+    let mut raw = vec![alg];
+    raw.extend_from_slice(key.as_bytes());
+    format!("{name}+{}+{}", hex::encode(id), STANDARD.encode(raw))
+}
+
 /// A note verifier: name, key id and Ed25519 public key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteVerifier {
@@ -65,38 +110,13 @@ pub struct NoteVerifier {
 impl NoteVerifier {
     /// Parses `name+hexid+base64(0x01||pub)` and checks that the id matches the key.
     pub fn parse(vkey: &str) -> Result<Self, NoteError> {
-        let bad = |m: &str| NoteError::BadVerifierKey(m.to_string());
-        let mut parts = vkey.trim().splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad("expected name+keyid+key"));
-        };
-        if !valid_name(name) {
-            return Err(bad("invalid key name"));
-        }
-        let id: [u8; 4] = hex::decode(id_hex)
-            .ok()
-            .and_then(|v| v.try_into().ok())
-            .ok_or_else(|| bad("key id is not 8 hex digits"))?;
-        let raw = STANDARD
-            .decode(key_b64)
-            .map_err(|_| bad("key is not base64"))?;
-        let (alg, public) = raw.split_first().ok_or_else(|| bad("empty key"))?;
-        if *alg != ALG_ED25519 {
-            return Err(bad("unsupported algorithm (only Ed25519)"));
-        }
-        let public: [u8; 32] = public
-            .try_into()
-            .map_err(|_| bad("Ed25519 key is not 32 bytes"))?;
-        if key_id(name, &public) != id {
-            return Err(bad("key id does not match the key"));
-        }
-        let key = VerifyingKey::from_bytes(&public).map_err(|_| bad("not an Ed25519 point"))?;
-        Ok(NoteVerifier {
-            name: name.to_string(),
-            id,
-            key,
-        })
+        let (name, id, key) = parse_vkey(
+            vkey,
+            ALG_ED25519,
+            "unsupported algorithm (only Ed25519)",
+            |m| NoteError::BadVerifierKey(m.to_string()),
+        )?;
+        Ok(NoteVerifier { name, id, key })
     }
 
     /// The key name.
@@ -106,14 +126,7 @@ impl NoteVerifier {
 
     /// The verifier key string, e.g. `example.com/log+1a2b3c4d+AU...`.
     pub fn to_vkey(&self) -> String {
-        let mut raw = vec![ALG_ED25519];
-        raw.extend_from_slice(self.key.as_bytes());
-        format!(
-            "{}+{}+{}",
-            self.name,
-            hex::encode(self.id),
-            STANDARD.encode(raw)
-        )
+        format_vkey(&self.name, self.id, ALG_ED25519, &self.key)
     }
 
     /// Verifies `note` and returns its text (ending in a newline). Signatures from other keys

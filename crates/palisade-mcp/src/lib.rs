@@ -5,5 +5,10 @@
 //! a session carries. The gateway crate wires these into its request path (DESIGN.md §2) and
 //! implements [`inspect::ValueInspector`] with its one string-leaf walker.
 
+pub mod headers;
 pub mod jsonrpc;
+pub mod lifecycle;
+pub mod session;
 pub mod strict_json;
+pub mod taint;
+pub mod version;

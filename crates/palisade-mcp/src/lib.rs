@@ -5,6 +5,7 @@
 //! a session carries. The gateway crate wires these into its request path (DESIGN.md §2) and
 //! implements [`inspect::ValueInspector`] with its one string-leaf walker.
 
+pub mod canonical;
 pub mod headers;
 pub mod jsonrpc;
 pub mod lifecycle;

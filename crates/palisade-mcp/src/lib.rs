@@ -6,6 +6,7 @@
 //! implements [`inspect::ValueInspector`] with its one string-leaf walker.
 
 pub mod canonical;
+pub mod federation;
 pub mod headers;
 pub mod jsonrpc;
 pub mod lifecycle;

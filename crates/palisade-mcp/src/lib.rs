@@ -6,10 +6,12 @@
 //! implements [`inspect::ValueInspector`] with its one string-leaf walker.
 
 pub mod canonical;
+pub mod catalog;
 pub mod federation;
 pub mod headers;
 pub mod jsonrpc;
 pub mod lifecycle;
+pub mod pin;
 pub mod session;
 pub mod strict_json;
 pub mod taint;

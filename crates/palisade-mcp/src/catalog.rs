@@ -37,13 +37,14 @@ pub struct ApprovedCall<'a> {
 }
 
 impl Catalog {
-    /// Looks up every federated tool in `pins`. `auto_approve(server)` says whether a server's
-    /// first-seen tools are approved without an operator.
+    /// Looks up every federated tool in `pins`. `auto_approve(entry)` says whether a first-seen
+    /// tool is approved without an operator: the server's config allows it and the definition
+    /// inspects clean ([`crate::inspect::definition_auto_approvable`]).
     pub fn build(
         federation: Federation,
         pins: &dyn PinStore,
         now_ms: u64,
-        auto_approve: impl Fn(&str) -> bool,
+        auto_approve: impl Fn(&ToolEntry) -> bool,
     ) -> Self {
         let tools = federation
             .entries()
@@ -51,7 +52,7 @@ impl Catalog {
             .map(|e| {
                 let pin = PinnedDefinition::of(&e.definition);
                 let verdict = pins
-                    .observe(&e.server, &e.name, &pin, now_ms, auto_approve(&e.server))
+                    .observe(&e.server, &e.name, &pin, now_ms, auto_approve(e))
                     .ok();
                 let t = PinnedTool {
                     entry: e.clone(),

@@ -7,8 +7,10 @@
 
 pub mod canonical;
 pub mod catalog;
+pub mod cedar_inputs;
 pub mod federation;
 pub mod headers;
+pub mod inspect;
 pub mod jsonrpc;
 pub mod lifecycle;
 pub mod pin;

@@ -49,6 +49,7 @@ fn key(principal: &Identity, kind: ResourceKind, resource: &ResourceRef) -> Stri
     k.push_str(match kind {
         ResourceKind::Model => "model|",
         ResourceKind::Tool => "tool|",
+        ResourceKind::McpServer => "mcp_server|",
         ResourceKind::Segment => "segment|",
     });
     field(&mut k, &resource.name);

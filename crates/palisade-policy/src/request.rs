@@ -137,7 +137,7 @@ pub(crate) fn build_call_checked(
     })
 }
 
-/// Principal, upstream and model/tool entities (a segment resource needs none of its own).
+/// Principal, upstream and model/tool/MCP-server entities (a segment resource needs none of its own).
 pub(crate) fn build_entities(
     vocab: &Vocabulary,
     principal: &Identity,
@@ -175,11 +175,12 @@ pub(crate) fn build_entities(
     let resource_segment = vocab.uid(&vocab.segment, &resource.segment);
     let resource_uid = match kind {
         ResourceKind::Segment => resource_segment.clone(),
-        ResourceKind::Model | ResourceKind::Tool => {
-            let ty = if kind == ResourceKind::Tool {
-                &vocab.tool
-            } else {
-                &vocab.model
+        ResourceKind::Model | ResourceKind::Tool | ResourceKind::McpServer => {
+            // The three share one attribute shape (name, segment, upstream, destination).
+            let ty = match kind {
+                ResourceKind::Tool => &vocab.tool,
+                ResourceKind::McpServer => &vocab.mcp_server,
+                _ => &vocab.model,
             };
             let upstream_uid = vocab.uid(&vocab.upstream, &resource.upstream);
             entities.push(entity(

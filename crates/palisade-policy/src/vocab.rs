@@ -9,11 +9,14 @@ use std::str::FromStr;
 pub const SCHEMA_SRC: &str = include_str!("../schema/palisade.cedarschema");
 
 /// Actions the schema defines, in a stable order.
-pub const ACTIONS: [&str; 6] = [
+pub const ACTIONS: [&str; 9] = [
     "invoke_model",
     "embed",
     "list_models",
     "call_tool",
+    "list_tools",
+    "read_resource",
+    "get_prompt",
     "enroll",
     "admin",
 ];
@@ -71,6 +74,7 @@ impl ContextAttr {
 pub(crate) enum ResourceKind {
     Model,
     Tool,
+    McpServer,
     Segment,
 }
 
@@ -83,6 +87,7 @@ pub struct Vocabulary {
     pub(crate) upstream: EntityTypeName,
     pub(crate) model: EntityTypeName,
     pub(crate) tool: EntityTypeName,
+    pub(crate) mcp_server: EntityTypeName,
     actions: Vec<(&'static str, EntityUid, ResourceKind)>,
 }
 
@@ -104,6 +109,7 @@ impl Vocabulary {
         for name in ACTIONS {
             let kind = match name {
                 "call_tool" => ResourceKind::Tool,
+                "list_tools" | "read_resource" | "get_prompt" => ResourceKind::McpServer,
                 "enroll" | "admin" => ResourceKind::Segment,
                 _ => ResourceKind::Model,
             };
@@ -117,6 +123,7 @@ impl Vocabulary {
             upstream: type_name("Palisade::Upstream")?,
             model: type_name("Palisade::Model")?,
             tool: type_name("Palisade::Tool")?,
+            mcp_server: type_name("Palisade::McpServer")?,
             actions,
         })
     }
@@ -151,5 +158,8 @@ mod tests {
         assert!(v.action("delete_everything").is_none());
         assert_eq!(v.action("call_tool").unwrap().2, ResourceKind::Tool);
         assert_eq!(v.action("enroll").unwrap().2, ResourceKind::Segment);
+        for a in ["list_tools", "read_resource", "get_prompt"] {
+            assert_eq!(v.action(a).unwrap().2, ResourceKind::McpServer, "{a}");
+        }
     }
 }

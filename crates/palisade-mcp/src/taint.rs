@@ -114,6 +114,64 @@ impl TaintSet {
     }
 }
 
+/// Taint per identity, across model and tool calls and across MCP sessions (an agent that
+/// read the roadmap through a tool must not send it out through a model call either). Bounded
+/// at `max_identities`: when full, expired entries are purged; live taint is never evicted to
+/// make room (that would let a caller wash its taint by flooding), so `add` reports failure and
+/// the caller fails closed.
+#[derive(Debug)]
+pub struct TaintLedger {
+    max_identities: usize,
+    inner: parking_lot::Mutex<std::collections::HashMap<palisade_core::SpiffeId, TaintSet>>,
+}
+
+impl TaintLedger {
+    /// A ledger holding at most `max_identities` identities.
+    pub fn new(max_identities: usize) -> Self {
+        Self {
+            max_identities,
+            inner: parking_lot::Mutex::new(Default::default()),
+        }
+    }
+
+    /// Adds labels to an identity; `false` when the ledger is full of live taint (fail closed:
+    /// the caller refuses what the taint would refuse).
+    pub fn add(
+        &self,
+        who: &palisade_core::SpiffeId,
+        labels: &[TaintLabel],
+        now_ms: u64,
+        lifetime: Duration,
+    ) -> bool {
+        if labels.is_empty() {
+            return true;
+        }
+        let mut m = self.inner.lock();
+        if !m.contains_key(who) && m.len() >= self.max_identities {
+            m.retain(|_, t| {
+                t.purge(now_ms);
+                !t.until_ms.is_empty()
+            });
+            if m.len() >= self.max_identities {
+                return false;
+            }
+        }
+        m.entry(who.clone())
+            .or_default()
+            .add(labels, now_ms, lifetime);
+        true
+    }
+
+    /// The labels holding for an identity now.
+    pub fn active(&self, who: &palisade_core::SpiffeId, now_ms: u64) -> Vec<TaintLabel> {
+        self.inner
+            .lock()
+            .get(who)
+            .map(|t| t.active(now_ms))
+            .unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +212,21 @@ mod tests {
         assert_eq!(t.active(1).len(), 2);
         t.purge(6_000);
         assert_eq!(t.active(6_000), labels);
+    }
+
+    #[test]
+    fn identity_taint_spans_calls_and_a_full_ledger_fails_closed() {
+        let l = TaintLedger::new(1);
+        let a: palisade_core::SpiffeId = "spiffe://lab.example/research/a".parse().unwrap();
+        let b: palisade_core::SpiffeId = "spiffe://lab.example/research/b".parse().unwrap();
+        let label = [TaintLabel::Class(DataClass::ProtectedDocument)];
+        assert!(l.add(&a, &label, 0, Duration::from_secs(10)));
+        assert_eq!(l.active(&a, 5_000), label);
+        assert!(l.active(&b, 5_000).is_empty());
+        // Full of live taint: b's taint cannot be recorded, and the caller is told so.
+        assert!(!l.add(&b, &label, 5_000, Duration::from_secs(10)));
+        // Once a's taint expires, its slot is reused.
+        assert!(l.add(&b, &label, 10_000, Duration::from_secs(10)));
+        assert!(l.active(&a, 10_000).is_empty());
     }
 }

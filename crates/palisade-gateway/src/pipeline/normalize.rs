@@ -49,7 +49,7 @@ pub(crate) fn run(
         mut signals,
     } = request;
     for name in super::route::forwarded_beta_headers(headers) {
-        signals.push(Signal::egress("", &format!("header:{name}")));
+        signals.push(Signal::egress("", name));
     }
     let route = config
         .model(&exchange.model)

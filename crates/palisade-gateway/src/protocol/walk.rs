@@ -44,19 +44,29 @@ pub struct Signal {
     pub class: DataClass,
     /// JSON Pointer of the value (empty for request headers).
     pub path: String,
-    /// Stable reason, used as the finding's detector id, e.g. `opaque-attachment:image/png`.
+    /// Stable reason, used as the finding's detector id, e.g. `opaque-attachment:image`. Only
+    /// from a fixed vocabulary: caller-chosen strings (a claimed media type, a tool type)
+    /// never reach audit records through it.
     pub reason: String,
 }
 
 impl Signal {
-    pub(crate) fn opaque(path: &str, what: &str) -> Self {
+    /// An attachment that is not text; `media` is the claimed type, reduced to its family.
+    pub(crate) fn opaque(path: &str, media: &str) -> Self {
+        let family = match media.split('/').next().unwrap_or("") {
+            _ if media == "application/pdf" => "pdf",
+            f @ ("image" | "audio" | "video" | "text") => f,
+            _ if matches!(media, "undecodable" | "token-ids") => media,
+            _ => "binary",
+        };
         Self {
             class: DataClass::OpaqueAttachment,
             path: path.to_owned(),
-            reason: format!("opaque-attachment:{what}"),
+            reason: format!("opaque-attachment:{family}"),
         }
     }
-    pub(crate) fn egress(path: &str, what: &str) -> Self {
+    /// Work the provider would do itself; `what` is one of the gateway's own names.
+    pub(crate) fn egress(path: &str, what: &'static str) -> Self {
         Self {
             class: DataClass::ProviderEgress,
             path: path.to_owned(),
@@ -301,10 +311,7 @@ pub(crate) fn server_tools(root: &Value, signals: &mut Vec<Signal>) {
         match t.get("type") {
             None | Some(Value::Null) => {}
             Some(Value::String(ty)) if ty == "function" || ty == "custom" => {}
-            Some(Value::String(ty)) if is_token(ty) => {
-                signals.push(Signal::egress(&format!("/tools/{i}/type"), ty));
-            }
-            Some(_) => signals.push(Signal::egress(&format!("/tools/{i}/type"), "tool")),
+            Some(_) => signals.push(Signal::egress(&format!("/tools/{i}/type"), "server-tool")),
         }
     }
 }
@@ -423,10 +430,10 @@ mod tests {
         assert_eq!(
             signals,
             vec![
-                ("/items/1/blob", "opaque-attachment:image/png"),
+                ("/items/1/blob", "opaque-attachment:image"),
                 ("/items/3/blob", "opaque-attachment:undecodable"),
                 ("/items/4/url", "provider-egress:remote-url"),
-                ("/items/7/source/data", "opaque-attachment:application/pdf"),
+                ("/items/7/source/data", "opaque-attachment:pdf"),
                 ("/items/8/source/url", "provider-egress:remote-url"),
             ]
         );

@@ -10,8 +10,8 @@ use palisade_core::{ApiKind, LeafKind};
 use serde_json::Value;
 
 /// Protocol structure of a Messages request, by exact path. Everything else is inspected.
-pub(crate) const ENVELOPE: Envelope = Envelope {
-    exempt: &[
+pub(crate) static ENVELOPE: Envelope = Envelope::new(
+    &[
         "/model",
         "/system/*/type",
         "/system/*/cache_control/type",
@@ -32,21 +32,23 @@ pub(crate) const ENVELOPE: Envelope = Envelope {
         "/thinking/type",
         "/service_tier",
     ],
-    payloads: &[],
-    remote: &[],
+    &[],
+    &[],
     kind,
-};
+);
 
 /// The role of the text at a path of a Messages request.
 fn kind(root: &Value, segs: &[Seg<'_>]) -> LeafKind {
     match (key_at(segs, 0), idx_at(segs, 1), key_at(segs, 2)) {
         (Some("system"), _, _) => LeafKind::System,
         (Some("messages"), Some(i), Some("content")) => {
-            let role = root
-                .pointer(&format!("/messages/{i}/role"))
-                .and_then(Value::as_str);
+            let message = root.get("messages").and_then(|m| m.get(i));
+            let role = message.and_then(|m| m.get("role")).and_then(Value::as_str);
             let block = idx_at(segs, 3).and_then(|j| {
-                root.pointer(&format!("/messages/{i}/content/{j}/type"))
+                message
+                    .and_then(|m| m.get("content"))
+                    .and_then(|c| c.get(j))
+                    .and_then(|b| b.get("type"))
                     .and_then(Value::as_str)
             });
             match block {

@@ -4,6 +4,7 @@
 
 pub mod anthropic_messages;
 pub(crate) mod embedded;
+pub(crate) mod envelope;
 pub mod openai_chat;
 pub mod openai_embeddings;
 pub mod openai_responses;

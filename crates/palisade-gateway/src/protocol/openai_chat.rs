@@ -8,8 +8,8 @@ use palisade_core::{ApiKind, LeafKind};
 use serde_json::Value;
 
 /// Protocol structure of a chat request, by exact path. Everything else is inspected.
-pub(crate) const ENVELOPE: Envelope = Envelope {
-    exempt: &[
+pub(crate) static ENVELOPE: Envelope = Envelope::new(
+    &[
         "/model",
         "/messages/*/role",
         "/messages/*/content/*/type",
@@ -27,13 +27,13 @@ pub(crate) const ENVELOPE: Envelope = Envelope {
         "/audio/format",
         "/audio/voice",
     ],
-    payloads: &[
+    &[
         ("/messages/*/content/*/file/file_data", None),
         ("/messages/*/content/*/input_audio/data", Some("audio/*")),
     ],
-    remote: &["/messages/*/content/*/image_url/url"],
+    &["/messages/*/content/*/image_url/url"],
     kind,
-};
+);
 
 /// Role name -> leaf kind; unknown roles are inspected as `Other` rather than skipped.
 pub(crate) fn role_kind(role: Option<&str>) -> LeafKind {
@@ -50,7 +50,9 @@ pub(crate) fn role_kind(role: Option<&str>) -> LeafKind {
 fn kind(root: &Value, segs: &[Seg<'_>]) -> LeafKind {
     match (key_at(segs, 0), idx_at(segs, 1), key_at(segs, 2)) {
         (Some("messages"), Some(i), Some("content")) => role_kind(
-            root.pointer(&format!("/messages/{i}/role"))
+            root.get("messages")
+                .and_then(|m| m.get(i))
+                .and_then(|m| m.get("role"))
                 .and_then(Value::as_str),
         ),
         (Some("messages"), Some(_), Some("tool_calls"))

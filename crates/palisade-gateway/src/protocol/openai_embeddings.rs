@@ -8,12 +8,8 @@ use palisade_core::{ApiKind, LeafKind};
 use serde_json::Value;
 
 /// Protocol structure of an embeddings request, by exact path. Everything else is inspected.
-pub(crate) const ENVELOPE: Envelope = Envelope {
-    exempt: &["/model", "/encoding_format"],
-    payloads: &[],
-    remote: &[],
-    kind,
-};
+pub(crate) static ENVELOPE: Envelope =
+    Envelope::new(&["/model", "/encoding_format"], &[], &[], kind);
 
 fn kind(_: &Value, segs: &[Seg<'_>]) -> LeafKind {
     match walk::key_at(segs, 0) {

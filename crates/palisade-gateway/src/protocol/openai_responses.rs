@@ -9,8 +9,8 @@ use palisade_core::{ApiKind, LeafKind};
 use serde_json::Value;
 
 /// Protocol structure of a Responses request, by exact path. Everything else is inspected.
-pub(crate) const ENVELOPE: Envelope = Envelope {
-    exempt: &[
+pub(crate) static ENVELOPE: Envelope = Envelope::new(
+    &[
         "/model",
         "/input/*/type",
         "/input/*/role",
@@ -31,13 +31,13 @@ pub(crate) const ENVELOPE: Envelope = Envelope {
         "/service_tier",
         "/include/*",
     ],
-    payloads: &[("/input/*/content/*/file_data", None)],
-    remote: &[
+    &[("/input/*/content/*/file_data", None)],
+    &[
         "/input/*/content/*/image_url",
         "/input/*/content/*/file_url",
     ],
     kind,
-};
+);
 
 /// The role of the text at a path of a Responses request.
 fn kind(root: &Value, segs: &[Seg<'_>]) -> LeafKind {
@@ -45,7 +45,7 @@ fn kind(root: &Value, segs: &[Seg<'_>]) -> LeafKind {
         (Some("instructions"), _) => LeafKind::System,
         (Some("input"), None) => LeafKind::User,
         (Some("input"), Some(i)) => {
-            let item = root.pointer(&format!("/input/{i}"));
+            let item = root.get("input").and_then(|a| a.get(i));
             let field = |k: &str| item.and_then(|it| it.get(k)).and_then(Value::as_str);
             match (field("type"), key_at(segs, 2)) {
                 (Some("function_call" | "custom_tool_call"), Some("arguments" | "input")) => {

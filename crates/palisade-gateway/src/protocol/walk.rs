@@ -6,10 +6,13 @@
 //! own, become [`Signal`]s (data classes policy decides on).
 
 use super::embedded::{self, Payload};
+pub(crate) use super::envelope::Envelope;
+use super::envelope::Node;
 use super::pointer::escape;
-use palisade_core::{DataClass, LeafKind, TextLeaf};
+use palisade_core::{DataClass, TextLeaf};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 /// One step of a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,22 +21,6 @@ pub(crate) enum Seg<'a> {
     Key(&'a str),
     /// An array element.
     Idx(usize),
-}
-
-/// What one API's envelope looks like, as exact path patterns: `/`-separated member names
-/// from the root, `*` for one array index (never for a member name).
-pub(crate) struct Envelope {
-    /// String values that are protocol structure (roles, part types, enumerations), not text.
-    /// Exempt only when the value is a short identifier token: free text in such a position
-    /// is inspected anyway.
-    pub exempt: &'static [&'static str],
-    /// Embedded payloads (`data:` URL or bare base64), with the media type assumed when the
-    /// payload does not claim one (`None`: sniff for text).
-    pub payloads: &'static [(&'static str, Option<&'static str>)],
-    /// URLs the provider fetches itself: inspected as text and signalled as provider egress.
-    pub remote: &'static [&'static str],
-    /// The role of the text at a path.
-    pub kind: fn(&Value, &[Seg<'_>]) -> LeafKind,
 }
 
 /// A fact about the request that is not text: an attachment the gateway cannot read, or work
@@ -98,29 +85,8 @@ pub(crate) fn walk(root: &Value, env: &Envelope) -> Walked {
         env,
         out: Walked::default(),
     };
-    w.value(root, &mut String::new(), &mut Vec::new());
+    w.value(root, Some(env.root()), &mut String::new(), &mut Vec::new());
     w.out
-}
-
-/// Whether `segs` is exactly the path `pattern`.
-pub(crate) fn matches(segs: &[Seg<'_>], pattern: &str) -> bool {
-    let mut toks = pattern.split('/').skip(1);
-    let all = segs.iter().all(|s| match (s, toks.next()) {
-        (Seg::Idx(_), Some("*")) => true,
-        (Seg::Key(k), Some(t)) => *k == t,
-        _ => false,
-    });
-    all && toks.next().is_none()
-}
-
-/// Whether `segs` is a proper prefix of the path `pattern` (an envelope object or array).
-fn prefix_of(segs: &[Seg<'_>], pattern: &str) -> bool {
-    let toks: Vec<&str> = pattern.split('/').skip(1).collect();
-    toks.len() > segs.len()
-        && segs.iter().zip(&toks).all(|(s, t)| match s {
-            Seg::Idx(_) => *t == "*",
-            Seg::Key(k) => k == t,
-        })
 }
 
 /// The array index at step `i`.
@@ -154,27 +120,40 @@ struct Walker<'v, 'e> {
 }
 
 impl<'v> Walker<'v, '_> {
-    fn value(&mut self, v: &'v Value, ptr: &mut String, segs: &mut Vec<Seg<'v>>) {
+    /// `at` is the envelope position of `v` (`None` once the walk left the envelope).
+    fn value(
+        &mut self,
+        v: &'v Value,
+        at: Option<&Node>,
+        ptr: &mut String,
+        segs: &mut Vec<Seg<'v>>,
+    ) {
         match v {
-            Value::String(s) => self.string(s, ptr, segs),
+            Value::String(s) => self.string(s, at, ptr, segs),
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     let len = ptr.len();
-                    ptr.push('/');
-                    ptr.push_str(&i.to_string());
+                    // Writing into a String cannot fail.
+                    let _ = write!(ptr, "/{i}");
                     segs.push(Seg::Idx(i));
-                    self.value(item, ptr, segs);
+                    self.value(item, at.and_then(|n| n.step(Seg::Idx(i))), ptr, segs);
                     segs.pop();
                     ptr.truncate(len);
                 }
             }
-            Value::Object(map) => self.object(map, ptr, segs),
+            Value::Object(map) => self.object(map, at, ptr, segs),
             // Numbers, booleans and null carry no text.
             _ => {}
         }
     }
 
-    fn object(&mut self, map: &'v Map<String, Value>, ptr: &mut String, segs: &mut Vec<Seg<'v>>) {
+    fn object(
+        &mut self,
+        map: &'v Map<String, Value>,
+        at: Option<&Node>,
+        ptr: &mut String,
+        segs: &mut Vec<Seg<'v>>,
+    ) {
         // Anthropic-style content sources, wherever they sit (a tool result may nest them):
         // `{"type": "base64", "media_type": ..., "data": ...}` and `{"type": "url", "url": ...}`.
         let source = map.get("type").and_then(Value::as_str);
@@ -182,9 +161,16 @@ impl<'v> Walker<'v, '_> {
         for (k, item) in map {
             let len = ptr.len();
             ptr.push('/');
-            ptr.push_str(&escape(k));
+            if k.contains(['~', '/']) {
+                ptr.push_str(&escape(k));
+            } else {
+                ptr.push_str(k);
+            }
             segs.push(Seg::Key(k));
-            if !self.envelope_member(segs) {
+            // A member on an envelope path (exempt, payload or remote, or leading to one) has
+            // a key that is protocol vocabulary; any other key is text.
+            let below = at.and_then(|n| n.step(Seg::Key(k)));
+            if below.is_none() {
                 let path = format!("{ptr}{KEY_SUFFIX}");
                 let kind = (self.env.kind)(self.root, segs);
                 self.out.derived.insert(path.clone());
@@ -203,34 +189,25 @@ impl<'v> Walker<'v, '_> {
                     self.payload(s, p, None, ptr, segs);
                 }
                 (Some("url"), "url", Value::String(s)) => self.remote(s, ptr, segs),
-                _ => self.value(item, ptr, segs),
+                _ => self.value(item, below, ptr, segs),
             }
             segs.pop();
             ptr.truncate(len);
         }
     }
 
-    /// A member is envelope structure when its path is an exempt, payload or remote path, or
-    /// leads to one; its key is then protocol vocabulary, not text.
-    fn envelope_member(&self, segs: &[Seg<'_>]) -> bool {
-        let env = self.env;
-        let hit = |p: &str| matches(segs, p) || prefix_of(segs, p);
-        env.exempt.iter().any(|p| hit(p))
-            || env.payloads.iter().any(|(p, _)| hit(p))
-            || env.remote.iter().any(|p| hit(p))
-    }
-
-    fn string(&mut self, s: &str, ptr: &str, segs: &[Seg<'_>]) {
-        let env = self.env;
-        if is_token(s) && env.exempt.iter().any(|p| matches(segs, p)) {
-            return;
-        }
-        if let Some((_, assumed)) = env.payloads.iter().find(|(p, _)| matches(segs, p)) {
-            let p = embedded::payload(s);
-            return self.payload(s, p, *assumed, ptr, segs);
-        }
-        if env.remote.iter().any(|p| matches(segs, p)) {
-            return self.remote(s, ptr, segs);
+    fn string(&mut self, s: &str, at: Option<&Node>, ptr: &str, segs: &[Seg<'_>]) {
+        if let Some(node) = at {
+            if node.exempt && is_token(s) {
+                return;
+            }
+            if let Some(assumed) = node.payload {
+                let p = embedded::payload(s);
+                return self.payload(s, p, assumed, ptr, segs);
+            }
+            if node.remote {
+                return self.remote(s, ptr, segs);
+            }
         }
         match embedded::data_url(s) {
             Some(p) => self.payload(s, p, None, ptr, segs),
@@ -319,35 +296,25 @@ pub(crate) fn server_tools(root: &Value, signals: &mut Vec<Signal>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use palisade_core::LeafKind;
     use serde_json::json;
 
     fn other(_: &Value, _: &[Seg<'_>]) -> LeafKind {
         LeafKind::Other
     }
 
-    const ENV: Envelope = Envelope {
-        exempt: &["/model", "/items/*/type"],
-        payloads: &[("/items/*/blob", None)],
-        remote: &["/items/*/url"],
-        kind: other,
-    };
+    static ENV: Envelope = Envelope::new(
+        &["/model", "/items/*/type"],
+        &[("/items/*/blob", None)],
+        &["/items/*/url"],
+        other,
+    );
 
     fn texts(w: &Walked) -> Vec<(&str, &str)> {
         w.leaves
             .iter()
             .map(|l| (l.path.as_str(), l.text.as_str()))
             .collect()
-    }
-
-    #[test]
-    fn patterns_are_exact_and_star_is_an_index() {
-        let segs = [Seg::Key("items"), Seg::Idx(3), Seg::Key("type")];
-        assert!(matches(&segs, "/items/*/type"));
-        assert!(!matches(&segs, "/items/*"));
-        assert!(!matches(&segs, "/items/*/type/x"));
-        assert!(!matches(&[Seg::Key("items"), Seg::Key("x")], "/items/*"));
-        assert!(prefix_of(&segs[..2], "/items/*/type"));
-        assert!(!prefix_of(&segs, "/items/*/type"));
     }
 
     #[test]

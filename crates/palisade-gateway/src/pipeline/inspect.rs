@@ -1,11 +1,14 @@
 //! Stage 5 — inspect the request. After normalization (detectors need every text leaf with its
 //! path) and before behaviour and policy (both decide on the data classes found). A `block`
-//! refuses here; redactions are applied to the JSON that will be forwarded.
+//! refuses here; redactions are applied to the JSON that will be forwarded. The request's
+//! signals (opaque attachments, provider-side egress) join the findings here, so policy
+//! decides on them like on any data class, whether or not content inspection is configured.
 
 use super::normalize::Normalized;
 use crate::error::ApiError;
+use crate::protocol::Signal;
 use http::StatusCode;
-use palisade_core::{Inspection, Inspector, Redaction};
+use palisade_core::{Confidence, Finding, Inspection, Inspector, Redaction, Severity};
 use serde_json::Value;
 
 /// A refusal by inspection with the findings that caused it (boxed: the error path is rare and
@@ -18,17 +21,40 @@ pub(crate) fn run(
     inspector: Option<&dyn Inspector>,
     call: &mut Normalized,
 ) -> Result<Inspection, Refusal> {
-    let Some(inspector) = inspector else {
-        return Ok(Inspection::default());
+    let mut inspection = match inspector {
+        Some(inspector) => inspector.inspect(&call.exchange),
+        None => Inspection::default(),
     };
-    let inspection = inspector.inspect(&call.exchange);
-    if inspection.block {
+    inspection
+        .findings
+        .extend(call.signals.iter().map(signal_finding));
+    // A decoded payload or an object key cannot be redacted in place: refuse instead of
+    // forwarding the unredacted original.
+    let in_place = inspection
+        .redactions
+        .iter()
+        .all(|r| !call.derived.contains(&r.path));
+    if inspection.block || !in_place {
         return Err(Box::new((blocked(&inspection), inspection.findings)));
     }
     if let Err(e) = apply_redactions(&mut call.json, &inspection.redactions) {
         return Err(Box::new((e, inspection.findings)));
     }
     Ok(inspection)
+}
+
+/// A signal as the finding policy and audit see: no matched value, so no value hash.
+fn signal_finding(s: &Signal) -> Finding {
+    Finding {
+        detector: s.reason.clone(),
+        data_class: s.class,
+        path: s.path.clone(),
+        start: 0,
+        end: 0,
+        value_hash: String::new(),
+        confidence: Confidence::High,
+        severity: Severity::High,
+    }
 }
 
 /// The 403 for blocked content: names the detectors (rule ids), never the matched text.

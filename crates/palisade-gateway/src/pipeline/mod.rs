@@ -188,7 +188,7 @@ async fn stages_2_to_9(
     // 4. normalize
     let bytes = limits::read_body(body, server.body_limit_bytes, server.request_timeout).await?;
     draft.body(&bytes);
-    let mut call = normalize::run(&shared.config, api, &bytes)?;
+    let mut call = normalize::run(&shared.config, api, &parts.headers, &bytes)?;
     draft.resource = Some(call.route.name.clone());
     draft.upstream = Some(call.upstream.name.clone());
     draft.destination = Some(call.upstream.destination.as_str().to_owned());

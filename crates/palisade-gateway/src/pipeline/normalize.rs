@@ -3,11 +3,13 @@
 //! structure whatever API the caller spoke.
 
 use crate::error::ApiError;
-use crate::protocol::{parse_request, ParseError};
+use crate::protocol::{parse_request, ParseError, Request, Signal};
 use bytes::Bytes;
+use http::HeaderMap;
 use palisade_config::{Config, ModelRoute, UpstreamConfig};
 use palisade_core::{ApiKind, Exchange};
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// A parsed, routed call: what inspection, behaviour and policy look at.
 #[derive(Debug, Clone)]
@@ -16,6 +18,11 @@ pub(crate) struct Normalized {
     pub exchange: Exchange,
     /// The parsed body (redactions are applied to it).
     pub json: Value,
+    /// Leaves whose text is not the string at their path (see [`Request::derived`]).
+    pub derived: BTreeSet<String>,
+    /// Opaque attachments and provider-side egress of the body and headers: data classes for
+    /// policy, added to the findings by inspection.
+    pub signals: Vec<Signal>,
     /// The model route.
     pub route: ModelRoute,
     /// The upstream it goes to.
@@ -24,12 +31,26 @@ pub(crate) struct Normalized {
     pub bytes_in: u64,
 }
 
-/// Parses and routes a request body.
-pub(crate) fn run(config: &Config, api: ApiKind, body: &Bytes) -> Result<Normalized, ApiError> {
-    let (json, exchange) = parse_request(api, body).map_err(|e| match e {
+/// Parses and routes a request body; `headers` are the caller's (beta feature headers that
+/// route would pass on are provider-side egress).
+pub(crate) fn run(
+    config: &Config,
+    api: ApiKind,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Normalized, ApiError> {
+    let (json, request) = parse_request(api, body).map_err(|e| match e {
         ParseError::Json(_) => ApiError::bad_request("request body is not valid JSON"),
         ParseError::Shape(m) => ApiError::bad_request(m),
     })?;
+    let Request {
+        exchange,
+        derived,
+        mut signals,
+    } = request;
+    for name in super::route::forwarded_beta_headers(headers) {
+        signals.push(Signal::egress("", name));
+    }
     let route = config
         .model(&exchange.model)
         .ok_or_else(|| ApiError::unknown_model(&exchange.model))?
@@ -54,6 +75,8 @@ pub(crate) fn run(config: &Config, api: ApiKind, body: &Bytes) -> Result<Normali
     Ok(Normalized {
         exchange,
         json,
+        derived,
+        signals,
         route,
         upstream,
         bytes_in: body.len() as u64,

@@ -22,6 +22,18 @@ const PASS_HEADERS: &[&str] = &[
 ];
 const DEFAULT_ANTHROPIC_VERSION: &str = "2023-06-01";
 
+/// The caller's beta feature headers (`*-beta`) that [`run`] passes on: they switch on
+/// provider features (server tools, MCP connectors, file fetching) the body does not show, so
+/// normalize reports them as provider-side egress for policy.
+pub(crate) fn forwarded_beta_headers(
+    caller: &HeaderMap,
+) -> impl Iterator<Item = &'static str> + '_ {
+    PASS_HEADERS
+        .iter()
+        .copied()
+        .filter(|n| n.ends_with("-beta") && caller.contains_key(*n))
+}
+
 /// The upstream path of each API.
 pub(crate) fn api_path(api: ApiKind) -> &'static str {
     match api {

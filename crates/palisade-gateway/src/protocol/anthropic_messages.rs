@@ -1,78 +1,156 @@
-//! Anthropic `POST /v1/messages` request -> `Exchange`: the system prompt (string or text
-//! blocks), messages with content blocks (text, tool_use input, tool_result content, thinking,
-//! documents), and tool definitions.
+//! Anthropic `POST /v1/messages` request -> `Request`: the envelope table of the Messages API,
+//! the role each path's text plays (system prompt, content blocks, tool_use inputs, tool
+//! results, documents), the tool names, and the provider-side egress (server tools,
+//! `mcp_servers`). Document and image sources are decoded by the walker wherever they sit.
 
-use super::openai_chat::{role_kind, tool_definition};
-use super::pointer::{child, collect_strings, index};
-use super::{model_of, stream_of, ParseError};
-use palisade_core::{ApiKind, Exchange, LeafKind};
+use super::openai_chat::role_kind;
+use super::walk::{self, idx_at, key_at, server_tools, Envelope, Seg, Signal};
+use super::{model_of, stream_of, ParseError, Request};
+use palisade_core::{ApiKind, LeafKind};
 use serde_json::Value;
 
-/// Structural or binary fields inside content blocks that are not text to inspect.
-const SKIP: &[&str] = &[
-    "type",
-    "id",
-    "tool_use_id",
-    "signature",
-    "media_type",
-    "data",
-    "cache_control",
-];
+/// Protocol structure of a Messages request, by exact path. Everything else is inspected.
+pub(crate) static ENVELOPE: Envelope = Envelope::new(
+    &[
+        "/model",
+        "/system/*/type",
+        "/system/*/cache_control/type",
+        "/system/*/cache_control/ttl",
+        "/messages/*/role",
+        "/messages/*/content/*/type",
+        "/messages/*/content/*/cache_control/type",
+        "/messages/*/content/*/cache_control/ttl",
+        "/messages/*/content/*/source/type",
+        "/messages/*/content/*/source/media_type",
+        "/messages/*/content/*/source/content/*/type",
+        "/messages/*/content/*/content/*/type",
+        "/messages/*/content/*/content/*/source/type",
+        "/messages/*/content/*/content/*/source/media_type",
+        "/tools/*/type",
+        "/tools/*/cache_control/type",
+        "/tool_choice/type",
+        "/thinking/type",
+        "/service_tier",
+    ],
+    &[],
+    &[],
+    kind,
+);
+
+/// The role of the text at a path of a Messages request.
+fn kind(root: &Value, segs: &[Seg<'_>]) -> LeafKind {
+    match (key_at(segs, 0), idx_at(segs, 1), key_at(segs, 2)) {
+        (Some("system"), _, _) => LeafKind::System,
+        (Some("messages"), Some(i), Some("content")) => {
+            let message = root.get("messages").and_then(|m| m.get(i));
+            let role = message.and_then(|m| m.get("role")).and_then(Value::as_str);
+            let block = idx_at(segs, 3).and_then(|j| {
+                message
+                    .and_then(|m| m.get("content"))
+                    .and_then(|c| c.get(j))
+                    .and_then(|b| b.get("type"))
+                    .and_then(Value::as_str)
+            });
+            match block {
+                Some(t) if t.ends_with("tool_use") => LeafKind::ToolCallArguments,
+                Some(t) if t.ends_with("tool_result") => LeafKind::ToolResult,
+                _ => role_kind(role),
+            }
+        }
+        (Some("tools"), _, _) => LeafKind::ToolDefinition,
+        _ => LeafKind::Other,
+    }
+}
 
 /// Parses a messages request.
-pub fn parse(v: &Value) -> Result<Exchange, ParseError> {
-    let mut ex = Exchange {
-        api: ApiKind::AnthropicMessages,
-        model: model_of(v)?,
-        stream: stream_of(v)?,
-        leaves: Vec::new(),
-        tools: Vec::new(),
-    };
-    if let Some(system) = v.get("system") {
-        collect_strings(system, "/system", LeafKind::System, SKIP, &mut ex.leaves);
-    }
+pub fn parse(v: &Value) -> Result<Request, ParseError> {
+    let model = model_of(v)?;
+    let stream = stream_of(v)?;
     let messages = v
         .get("messages")
         .and_then(Value::as_array)
         .ok_or_else(|| ParseError::Shape("`messages` must be an array".into()))?;
+    let mut tools = Vec::new();
     for (i, m) in messages.iter().enumerate() {
-        let base = child(&index("/messages", i), "content");
-        let kind = role_kind(m.get("role").and_then(Value::as_str));
         match m.get("content") {
-            Some(Value::Array(blocks)) => {
-                for (j, b) in blocks.iter().enumerate() {
-                    let path = index(&base, j);
-                    let block_kind = match b.get("type").and_then(Value::as_str) {
-                        Some("tool_use") | Some("server_tool_use") => {
-                            if let Some(name) = b.get("name").and_then(Value::as_str) {
-                                ex.tools.push(name.to_owned());
-                            }
-                            LeafKind::ToolCallArguments
-                        }
-                        Some("tool_result") | Some("web_search_tool_result") => {
-                            LeafKind::ToolResult
-                        }
-                        _ => kind,
-                    };
-                    collect_strings(b, &path, block_kind, SKIP, &mut ex.leaves);
-                }
-            }
-            Some(other) => collect_strings(other, &base, kind, SKIP, &mut ex.leaves),
+            Some(Value::Array(blocks)) => tools.extend(
+                blocks
+                    .iter()
+                    .filter(|b| {
+                        b.get("type")
+                            .and_then(Value::as_str)
+                            .is_some_and(|t| t.ends_with("tool_use"))
+                    })
+                    .filter_map(name_of),
+            ),
+            Some(_) => {}
             None => return Err(ParseError::Shape(format!("messages[{i}] has no `content`"))),
         }
     }
-    if let Some(tools) = v.get("tools").and_then(Value::as_array) {
-        for (k, t) in tools.iter().enumerate() {
-            tool_definition(t, &index("/tools", k), &mut ex);
+    let defined = v
+        .get("tools")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    tools.extend(defined.filter_map(name_of));
+
+    let mut walked = walk::walk(v, &ENVELOPE);
+    server_tools(v, &mut walked.signals);
+    // The MCP connector: the provider calls these servers itself.
+    if let Some(servers) = v.get("mcp_servers").and_then(Value::as_array) {
+        for i in 0..servers.len() {
+            walked
+                .signals
+                .push(Signal::egress(&format!("/mcp_servers/{i}"), "mcp_servers"));
         }
     }
-    Ok(ex)
+    Ok(Request::new(
+        ApiKind::AnthropicMessages,
+        model,
+        stream,
+        walked,
+        tools,
+    ))
+}
+
+fn name_of(b: &Value) -> Option<String> {
+    b.get("name").and_then(Value::as_str).map(str::to_owned)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use palisade_core::DataClass;
     use serde_json::json;
+
+    #[test]
+    fn envelope_exempts_exactly_these_paths() {
+        assert_eq!(
+            ENVELOPE.exempt,
+            [
+                "/model",
+                "/system/*/type",
+                "/system/*/cache_control/type",
+                "/system/*/cache_control/ttl",
+                "/messages/*/role",
+                "/messages/*/content/*/type",
+                "/messages/*/content/*/cache_control/type",
+                "/messages/*/content/*/cache_control/ttl",
+                "/messages/*/content/*/source/type",
+                "/messages/*/content/*/source/media_type",
+                "/messages/*/content/*/source/content/*/type",
+                "/messages/*/content/*/content/*/type",
+                "/messages/*/content/*/content/*/source/type",
+                "/messages/*/content/*/content/*/source/media_type",
+                "/tools/*/type",
+                "/tools/*/cache_control/type",
+                "/tool_choice/type",
+                "/thinking/type",
+                "/service_tier",
+            ]
+        );
+        assert!(ENVELOPE.payloads.is_empty() && ENVELOPE.remote.is_empty());
+    }
 
     #[test]
     fn real_messages_request_with_tool_round_trip() {
@@ -89,19 +167,19 @@ mod tests {
                 ]},
                 {"role": "user", "content": [
                     {"type": "tool_result", "tool_use_id": "toolu_01", "content": [{"type": "text", "text": "15 degrees"}]},
-                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0"}}
+                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}
                 ]}
             ],
             "tools": [{"name": "get_weather", "description": "Get the weather",
                        "input_schema": {"type": "object", "properties": {"location": {"type": "string", "description": "City and state"}}}}]
         });
-        let ex = parse(&body).unwrap();
+        let req = parse(&body).unwrap();
+        let ex = &req.exchange;
         assert!(!ex.stream);
-        // Sorted by path: key order inside a JSON object depends on serde_json's
-        // `preserve_order` feature, which another crate of the workspace may switch on.
         let mut got: Vec<(&str, LeafKind, &str)> = ex
             .leaves
             .iter()
+            .filter(|l| !req.derived.contains(&l.path))
             .map(|l| (l.path.as_str(), l.kind, l.text.as_str()))
             .collect();
         got.sort_by(|a, b| a.0.cmp(b.0));
@@ -118,6 +196,11 @@ mod tests {
                 "Checking.",
             ),
             (
+                "/messages/1/content/1/id",
+                LeafKind::ToolCallArguments,
+                "toolu_01",
+            ),
+            (
                 "/messages/1/content/1/input/location",
                 LeafKind::ToolCallArguments,
                 "San Francisco, CA",
@@ -126,6 +209,11 @@ mod tests {
                 "/messages/1/content/1/name",
                 LeafKind::ToolCallArguments,
                 "get_weather",
+            ),
+            (
+                "/messages/2/content/0/tool_use_id",
+                LeafKind::ToolResult,
+                "toolu_01",
             ),
             (
                 "/messages/2/content/0/content/0/text",
@@ -139,6 +227,16 @@ mod tests {
                 "Get the weather",
             ),
             (
+                "/tools/0/input_schema/type",
+                LeafKind::ToolDefinition,
+                "object",
+            ),
+            (
+                "/tools/0/input_schema/properties/location/type",
+                LeafKind::ToolDefinition,
+                "string",
+            ),
+            (
                 "/tools/0/input_schema/properties/location/description",
                 LeafKind::ToolDefinition,
                 "City and state",
@@ -146,13 +244,17 @@ mod tests {
         ];
         want.sort_by(|a, b| a.0.cmp(b.0));
         assert_eq!(got, want);
-        for l in &ex.leaves {
+        for l in ex.leaves.iter().filter(|l| !req.derived.contains(&l.path)) {
             assert_eq!(
                 body.pointer(&l.path).and_then(Value::as_str),
                 Some(l.text.as_str())
             );
         }
         assert_eq!(ex.tools, ["get_weather", "get_weather"]);
+        // The PNG cannot be read as text.
+        assert_eq!(req.signals.len(), 1);
+        assert_eq!(req.signals[0].class, DataClass::OpaqueAttachment);
+        assert_eq!(req.signals[0].path, "/messages/2/content/1/source/data");
     }
 
     #[test]

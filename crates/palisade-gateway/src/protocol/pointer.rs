@@ -1,8 +1,4 @@
-//! JSON Pointer (RFC 6901) building and a walker that collects every string leaf under a value,
-//! so protocol adapters never miss text in shapes they do not model field by field.
-
-use palisade_core::{LeafKind, TextLeaf};
-use serde_json::Value;
+//! JSON Pointer (RFC 6901) building: the paths every text leaf and finding is named by.
 
 /// Escapes one reference token (`~` -> `~0`, `/` -> `~1`).
 pub fn escape(token: &str) -> String {
@@ -19,45 +15,16 @@ pub fn index(base: &str, i: usize) -> String {
     format!("{base}/{i}")
 }
 
-/// Pushes every string under `v` (objects, arrays, nested) as a leaf of `kind`, skipping the
-/// keys listed in `skip` at any depth (structural fields such as `type` or `role`).
-pub fn collect_strings(
-    v: &Value,
-    path: &str,
-    kind: LeafKind,
-    skip: &[&str],
-    out: &mut Vec<TextLeaf>,
-) {
-    match v {
-        Value::String(s) => out.push(TextLeaf::new(path, kind, s.clone())),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                collect_strings(item, &index(path, i), kind, skip, out);
-            }
-        }
-        Value::Object(map) => {
-            for (k, item) in map {
-                if !skip.contains(&k.as_str()) {
-                    collect_strings(item, &child(path, k), kind, skip, out);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn escapes_per_rfc_6901() {
         assert_eq!(child("", "a/b~c"), "/a~1b~0c");
-        let v = serde_json::json!({"a/b": {"x": ["s", 1, {"type": "t", "y": "z"}]}});
-        let mut out = Vec::new();
-        collect_strings(&v, "", LeafKind::Other, &["type"], &mut out);
-        let paths: Vec<_> = out.iter().map(|l| l.path.as_str()).collect();
-        assert_eq!(paths, ["/a~1b/x/0", "/a~1b/x/2/y"]);
-        assert_eq!(v.pointer("/a~1b/x/2/y").and_then(Value::as_str), Some("z"));
+        let v = serde_json::json!({"a/b": {"x": ["s", 1, {"y": "z"}]}});
+        let p = index(&child(&child("", "a/b"), "x"), 2) + "/y";
+        assert_eq!(v.pointer(&p).and_then(Value::as_str), Some("z"));
     }
 }

@@ -277,9 +277,27 @@ impl<'v> Walker<'v, '_> {
     }
 }
 
-/// Provider-side egress of a `tools` array: any tool that is not a caller-run function or
-/// custom tool (web search or fetch, code execution, MCP, computer use, file search...) runs
-/// at the provider, out of the gateway's sight.
+/// Versioned built-in tools that the provider defines but the *caller* executes (Anthropic's
+/// `bash_20250124`, `text_editor_*`, `computer_*`, `memory_*`; OpenAI's `local_shell`,
+/// `computer_use_preview`, `apply_patch`): their effects happen on the agent's side, where the
+/// gateway sees the results coming back as tool results, so they are not provider egress.
+const CLIENT_RUN_TOOL_PREFIXES: &[&str] = &[
+    "bash_",
+    "text_editor_",
+    "computer_",
+    "memory_",
+    "local_shell",
+    "computer_use_preview",
+    "apply_patch",
+];
+
+fn is_client_run_tool(ty: &str) -> bool {
+    ty == "function" || ty == "custom" || CLIENT_RUN_TOOL_PREFIXES.iter().any(|p| ty.starts_with(p))
+}
+
+/// Provider-side egress of a `tools` array: any tool that is not run by the caller (web
+/// search or fetch, code execution, MCP, file search...) runs at the provider, out of the
+/// gateway's sight.
 pub(crate) fn server_tools(root: &Value, signals: &mut Vec<Signal>) {
     let Some(tools) = root.get("tools").and_then(Value::as_array) else {
         return;
@@ -287,7 +305,7 @@ pub(crate) fn server_tools(root: &Value, signals: &mut Vec<Signal>) {
     for (i, t) in tools.iter().enumerate() {
         match t.get("type") {
             None | Some(Value::Null) => {}
-            Some(Value::String(ty)) if ty == "function" || ty == "custom" => {}
+            Some(Value::String(ty)) if is_client_run_tool(ty) => {}
             Some(_) => signals.push(Signal::egress(&format!("/tools/{i}/type"), "server-tool")),
         }
     }
@@ -315,6 +333,22 @@ mod tests {
             .iter()
             .map(|l| (l.path.as_str(), l.text.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn client_run_builtin_tools_are_not_provider_egress_but_server_tools_are() {
+        let root = json!({"tools": [
+            {"type": "bash_20250124", "name": "bash"},
+            {"type": "text_editor_20250728", "name": "str_replace_based_edit_tool"},
+            {"type": "function", "function": {"name": "f"}},
+            {"type": "web_search_20250305", "name": "web_search"},
+            {"type": "code_execution_20250825", "name": "code_execution"},
+            {"type": "mcp", "server_url": "https://example.invalid"},
+        ]});
+        let mut signals = Vec::new();
+        server_tools(&root, &mut signals);
+        let paths: Vec<&str> = signals.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(paths, ["/tools/3/type", "/tools/4/type", "/tools/5/type"]);
     }
 
     #[test]

@@ -27,13 +27,15 @@ impl Drop for Running {
 /// Spawns `args` and waits (bounded) for a stderr line containing `marker`; returns the rest
 /// of that line after the marker.
 fn spawn_until(args: &[&str], marker: &str) -> (Running, String) {
-    let mut child = palisade()
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
+    let mut child = Running(
+        palisade()
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = child.0.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -45,7 +47,7 @@ fn spawn_until(args: &[&str], marker: &str) -> (Running, String) {
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(line) => {
                 if let Some((_, rest)) = line.split_once(marker) {
-                    return (Running(child), rest.trim().to_string());
+                    return (child, rest.trim().to_string());
                 }
                 seen.push(line);
             }

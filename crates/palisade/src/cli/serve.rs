@@ -38,6 +38,11 @@ pub fn run(args: ServeArgs) -> Result<()> {
         .await?;
         let mut gateway = runtime.gateway(config, &VaultCredentials(vault))?;
         if let Some(status) = witnessing {
+            gateway
+                .metrics()
+                .add_source(Arc::new(crate::runtime::metrics::WitnessMetrics(
+                    status.clone(),
+                )));
             gateway = gateway.with_witness_status(status);
         }
         let bound = gateway.bind().await?;

@@ -49,6 +49,7 @@ fn config() -> AuditConfig {
         capture_bodies: false,
         origin: "palisade.bench/audit".into(),
         max_queue: palisade_audit::config::DEFAULT_MAX_QUEUE,
+        ..AuditConfig::default()
     }
 }
 

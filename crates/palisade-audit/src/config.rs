@@ -2,6 +2,7 @@
 //! field has a default). Defined here; palisade-config may re-export it.
 
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// When an append counts as done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -40,6 +41,32 @@ pub struct AuditConfig {
     /// gateway then denies the call rather than leave it unrecorded. Nothing is dropped
     /// silently and no caller waits. Must be at least 1.
     pub max_queue: usize,
+    /// Witnesses (C2SP tlog-witness) every new checkpoint is submitted to (issue 14). Empty:
+    /// checkpoints stay on this disk only, and `palisade audit verify` needs another source
+    /// of outside trust.
+    pub witnesses: Vec<WitnessEndpoint>,
+    /// Cosignatures a checkpoint needs to count as published; unset means every witness.
+    pub witness_quorum: Option<usize>,
+    /// How long the newest checkpoint may stay without a quorum of cosignatures before the
+    /// gateway reports not ready and (with `witness_lag_fail_closed`) refuses calls.
+    #[serde(with = "humantime_serde")]
+    pub max_witness_lag: Duration,
+    /// Past `max_witness_lag`, refuse calls that need `sync` audit (503 in the caller's API
+    /// format) rather than keep appending entries nobody outside has seen. Only `readyz`
+    /// reports the lag when false.
+    pub witness_lag_fail_closed: bool,
+}
+
+/// One witness the log submits its checkpoints to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessEndpoint {
+    /// URL prefix; the log POSTs to `<url>/add-checkpoint`. `https://`, or `http://` to a
+    /// loopback address (a cosignature cannot be forged in transit, but an attacker on the
+    /// path could still hold checkpoints back).
+    pub url: String,
+    /// The witness's public key (C2SP cosignature/v1 vkey).
+    pub key: String,
 }
 
 /// Default of [`AuditConfig::max_queue`]: pending appends before new ones are refused.
@@ -56,6 +83,10 @@ impl Default for AuditConfig {
             capture_bodies: false,
             origin: "palisade.local/audit".to_string(),
             max_queue: DEFAULT_MAX_QUEUE,
+            witnesses: Vec::new(),
+            witness_quorum: None,
+            max_witness_lag: Duration::from_secs(60),
+            witness_lag_fail_closed: true,
         }
     }
 }
@@ -82,6 +113,57 @@ impl AuditConfig {
         if self.max_queue == 0 {
             return bad("max_queue must be at least 1 (0 would refuse every append)");
         }
-        Ok(())
+        self.validate_witnesses()
     }
+
+    fn validate_witnesses(&self) -> Result<(), crate::AuditError> {
+        let bad = |m: String| Err(crate::AuditError::Config(m));
+        let mut names = std::collections::HashSet::new();
+        for (i, w) in self.witnesses.iter().enumerate() {
+            let key = crate::CosignatureVerifier::parse(&w.key)
+                .map_err(|e| crate::AuditError::Config(format!("witnesses[{i}].key: {e}")))?;
+            if !names.insert(key.name().to_string()) {
+                return bad(format!(
+                    "witnesses[{i}]: two witnesses named {:?}",
+                    key.name()
+                ));
+            }
+            if !witness_url_allowed(&w.url) {
+                return bad(format!(
+                    "witnesses[{i}].url {:?}: must be https://, or http:// to a loopback address",
+                    w.url
+                ));
+            }
+        }
+        match (self.witness_quorum, self.witnesses.len()) {
+            (Some(_), 0) => bad("witness_quorum without witnesses".into()),
+            (Some(q), n) if q == 0 || q > n => bad(format!(
+                "witness_quorum must be between 1 and the {n} witness(es) configured"
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Cosignatures a checkpoint needs (0 when no witnesses are configured).
+    pub fn quorum(&self) -> usize {
+        self.witness_quorum.unwrap_or(self.witnesses.len())
+    }
+}
+
+fn witness_url_allowed(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return url.len() > "https://".len();
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }

@@ -11,7 +11,8 @@
 //! [`cli`] (handlers for `palisade audit ...`); outside trust (issue 14): [`cosignature`]
 //! (C2SP tlog-cosignature), [`witness`] (C2SP tlog-witness, HTTP-free), [`cosigned`] (the
 //! witnessed checkpoint stored beside the log), [`trust`] (verification against pinned keys,
-//! trusted checkpoints and witness quorums).
+//! trusted checkpoints and witness quorums), [`publish`] (the log's submissions to witnesses,
+//! quorum, lag), [`witness_key`] (the witness's key file).
 
 pub mod checkpoint;
 mod checkpoint_file;
@@ -30,6 +31,7 @@ pub mod log;
 pub mod merkle;
 pub mod note;
 pub mod proof;
+pub mod publish;
 #[cfg(test)]
 mod queue_limit_tests;
 pub mod reader;
@@ -44,6 +46,7 @@ pub mod trust;
 pub mod verify;
 mod verify_checkpoints;
 pub mod witness;
+pub mod witness_key;
 mod writer;
 
 pub use checkpoint::{read_verifier_key, unseal_checkpoint_signer, Checkpoint};
@@ -51,7 +54,7 @@ pub use cli::{
     export_cmd, key_cmd, proof_consistency_cmd, proof_inclusion_cmd, show_cmd, tail_cmd,
     verify_cmd, AuditCliError, VerifyArgs,
 };
-pub use config::{AuditConfig, DurabilityMode};
+pub use config::{AuditConfig, DurabilityMode, WitnessEndpoint};
 pub use cosignature::{CosignatureVerifier, Cosigner};
 pub use entry::{BodyCapture, LeafEntry, Sensitive};
 pub use error::AuditError;
@@ -61,7 +64,11 @@ pub use log::{audit_dir, AuditLog};
 pub use merkle::{Hash, ProofError};
 pub use note::{NoteError, NoteSignature, NoteSigner, NoteVerifier, SignedNote};
 pub use proof::{ConsistencyProof, InclusionProof};
+pub use publish::{
+    LagReport, PublishError, Publisher, RoundReport, WitnessStatus, WitnessTransport,
+};
 pub use reader::{LogReader, ShownEntry};
 pub use trust::{verify_with_trust, OutsideTrust, TrustReport};
 pub use verify::{verify, EntryProblem, TrustedCheckpoint, VerifyError, VerifyReport};
 pub use witness::{AddCheckpoint, AddError, Witness};
+pub use witness_key::{init_witness_key, load_witness_key};

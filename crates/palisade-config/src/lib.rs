@@ -9,6 +9,7 @@ mod raw;
 pub mod sections;
 mod types;
 mod validate;
+pub mod witness;
 
 pub use error::ConfigError;
 pub use raw::RawConfig;

@@ -126,3 +126,31 @@ fn every_example_config_loads() {
     }
     assert!(n >= 2, "expected example configs in {}", dir.display());
 }
+
+#[test]
+fn audit_witness_keys_are_validated() {
+    let w = palisade_audit::Cosigner::generate("witness.test/a")
+        .unwrap()
+        .verifier()
+        .to_vkey();
+    let with = |audit: &str| check(&format!("{BASE}\n[audit]\n{audit}\n"));
+    let one = format!("witnesses = [{{ url = \"http://127.0.0.1:7380\", key = \"{w}\" }}]");
+    let cfg = with(&format!("{one}\nmax_witness_lag = \"5s\"")).unwrap();
+    let audit = cfg.audit.unwrap();
+    assert_eq!(audit.quorum(), 1);
+    assert_eq!(audit.max_witness_lag, std::time::Duration::from_secs(5));
+    assert!(audit.witness_lag_fail_closed);
+    for bad in [
+        format!("{one}\nwitness_quorum = 2"),
+        format!("{one}\nwitness_quorum = 0"),
+        "witness_quorum = 1".to_string(),
+        format!("witnesses = [{{ url = \"http://witness.example\", key = \"{w}\" }}]"),
+        "witnesses = [{ url = \"https://w.example\", key = \"not-a-key\" }]".to_string(),
+        format!("witnesses = [{{ url = \"https://w.example\", key = \"{w}\", extra = 1 }}]"),
+        format!(
+            "witnesses = [{{ url = \"https://a.example\", key = \"{w}\" }}, {{ url = \"https://b.example\", key = \"{w}\" }}]"
+        ),
+    ] {
+        assert!(with(&bad).is_err(), "accepted: {bad}");
+    }
+}

@@ -1,5 +1,6 @@
 //! The HTTPS gateway: TLS, protocol adapters, the ordered request pipeline, upstream client,
-//! streaming. The only crate of the workspace that knows hyper.
+//! streaming, and the HTTP side of the audit witnesses (serving one, submitting to them). The
+//! only crate of the workspace that knows hyper.
 //!
 //! ```text
 //! let stages = Stages { authenticator, inspector, behavior, authorizer, audit, clock, control };
@@ -22,6 +23,8 @@ mod stages;
 mod stream;
 mod tls;
 mod upstream;
+pub mod witness_client;
+pub mod witness_server;
 
 pub use control::{ControlPlane, ControlRequest, ControlResponse};
 pub use credentials::{CredentialError, CredentialSource, StaticCredentials};
@@ -30,3 +33,5 @@ pub use server::{BoundGateway, Gateway, GatewayError};
 pub use stages::Stages;
 pub use tls::dev_ca::{ensure_dev_ca, DevCa};
 pub use tls::TlsError;
+pub use witness_client::{start_witnessing, WitnessStartError};
+pub use witness_server::serve_witness;

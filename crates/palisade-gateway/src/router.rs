@@ -142,7 +142,14 @@ async fn route(
         }
         (&Method::GET, None, "/healthz") => text(StatusCode::OK, "ok\n"),
         (&Method::GET, None, "/readyz") if ready.load(Ordering::Relaxed) => {
-            text(StatusCode::OK, "ready\n")
+            match crate::witness_client::readiness(shared) {
+                None => text(StatusCode::OK, "ready\n"),
+                Some((true, lag)) => text(StatusCode::OK, format!("ready\n{lag}")),
+                Some((false, lag)) => text(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("witness lag exceeded\n{lag}"),
+                ),
+            }
         }
         (&Method::GET, None, "/readyz") => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
         (&Method::GET, None, "/metrics") if !metrics_allowed(shared, req.headers()) => {

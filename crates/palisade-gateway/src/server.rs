@@ -93,6 +93,7 @@ impl Gateway {
             upstreams,
             keys,
             metrics: Metrics::default(),
+            witness: std::sync::OnceLock::new(),
         });
         Ok(Self {
             shared,
@@ -104,6 +105,14 @@ impl Gateway {
     /// The generated development CA, when no certificate was configured.
     pub fn dev_ca(&self) -> Option<&DevCa> {
         self.dev_ca.as_ref()
+    }
+
+    /// Reports witness lag on `/readyz` and refuses calls that need `sync` audit past
+    /// `[audit] max_witness_lag` (see [`crate::witness_client`]). Set once; later calls are
+    /// ignored.
+    pub fn with_witness_status(self, status: Arc<palisade_audit::WitnessStatus>) -> Self {
+        let _ = self.shared.witness.set(status);
+        self
     }
 
     /// The metrics registry (also served at `/metrics`).

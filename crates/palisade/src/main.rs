@@ -30,6 +30,9 @@ enum Command {
     /// The tamper-evident audit log: verify, read, prove, export.
     #[command(subcommand)]
     Audit(cli::audit::AuditCommand),
+    /// A C2SP tlog-witness that cosigns other hosts' audit checkpoints.
+    #[command(subcommand)]
+    Witness(cli::witness::WitnessCommand),
     /// Non-human identities: registry, status, join tokens, behaviour baselines.
     #[command(subcommand)]
     Identity(cli::identity::IdentityCommand),
@@ -67,6 +70,7 @@ fn main() -> std::process::ExitCode {
         Command::Config(cmd) => cli::config::run(cmd),
         Command::Vault(cmd) => cli::vault::run(cmd),
         Command::Audit(cmd) => cli::audit::run(cmd),
+        Command::Witness(cmd) => cli::witness::run(cmd),
         Command::Identity(cmd) => cli::identity::run(cmd),
         Command::Policy(cmd) => cli::policy::run(cmd),
         Command::Inspect(args) => cli::inspect::run(args),

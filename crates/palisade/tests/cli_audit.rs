@@ -6,60 +6,7 @@ mod common;
 
 use common::*;
 
-use palisade_audit::{AuditConfig, AuditLog, DurabilityMode};
-use palisade_core::{AuditEvent, AuditOutcome, Effect};
-use palisade_vault::Vault;
 use std::path::{Path, PathBuf};
-
-const DETAIL: &str = "operator note: rotated the key of alice";
-
-fn event(i: u64) -> AuditEvent {
-    AuditEvent {
-        time_ms: 1_700_000_000_000 + i,
-        request_id: format!("req-{i}"),
-        event_type: "request".into(),
-        identity: Some("spiffe://palisade.test/research/a".into()),
-        segment: Some("research".into()),
-        action: "invoke_model".into(),
-        resource: Some("gpt-test".into()),
-        upstream: Some("openai".into()),
-        destination: Some("external".into()),
-        decision: if i.is_multiple_of(3) {
-            Effect::Deny
-        } else {
-            Effect::Allow
-        },
-        policy_ids: vec!["own-segment".into()],
-        findings: Vec::new(),
-        anomaly_score: Some(1.0),
-        bytes_in: 100,
-        bytes_out: 200,
-        latency_us: 1000,
-        status: 200,
-        outcome: AuditOutcome::Completed,
-        request_sha256: None,
-        response_sha256: None,
-        detail: Some(format!("{DETAIL} #{i}")),
-    }
-}
-
-/// A closed log of `n` entries in small segments (so tampering lands mid-log), sealed with the
-/// vault that `Vault::open` creates in the data dir, exactly as `palisade serve` does.
-fn write_log(dir: &Path, n: u64) {
-    let vault = Vault::open(dir).unwrap();
-    let cfg = AuditConfig {
-        mode: DurabilityMode::Sync,
-        checkpoint_every_entries: 10,
-        segment_max_bytes: 4096,
-        origin: "palisade.test/audit".into(),
-        ..AuditConfig::default()
-    };
-    let log = AuditLog::open(dir, &cfg, &vault).unwrap();
-    for i in 0..n {
-        assert_eq!(log.append_blocking(event(i)).unwrap(), i);
-    }
-    log.close().unwrap();
-}
 
 fn segments(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join("audit"))

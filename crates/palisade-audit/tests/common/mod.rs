@@ -55,6 +55,7 @@ pub fn config() -> AuditConfig {
         capture_bodies: true,
         origin: "palisade.test/audit".into(),
         max_queue: palisade_audit::config::DEFAULT_MAX_QUEUE,
+        ..AuditConfig::default()
     }
 }
 

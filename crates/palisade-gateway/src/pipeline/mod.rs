@@ -53,6 +53,8 @@ pub(crate) struct Shared {
     pub upstreams: HashMap<String, UpstreamClient>,
     pub keys: HashMap<String, SecretString>,
     pub metrics: Metrics,
+    /// Witness lag (`[audit] witnesses`), set once before serving.
+    pub witness: std::sync::OnceLock<Arc<palisade_audit::WitnessStatus>>,
 }
 
 /// Per-connection facts the pipeline needs.
@@ -177,7 +179,9 @@ async fn stages_2_to_9(
     let stages = &shared.stages;
     let (parts, body) = req.into_parts();
 
-    // 2. limits (declared size; the body is read under the same limit after authentication)
+    // 2. limits (declared size; the body is read under the same limit after authentication),
+    // and the audit log's witness lag: past it, nothing is appended that nobody outside saw.
+    crate::witness_client::gate(shared)?;
     limits::check_declared_length(&parts.headers, server.body_limit_bytes)?;
 
     // 3. authenticate

@@ -151,6 +151,11 @@ pub async fn start_config(
         }
     };
     let gw = Gateway::new(config, stages, &credentials()).unwrap();
+    serve_gateway(upstream, dir, gw).await
+}
+
+/// Binds and serves an already built gateway next to `upstream`.
+pub async fn serve_gateway(upstream: FakeUpstream, dir: tempfile::TempDir, gw: Gateway) -> Harness {
     let metrics = gw.metrics();
     let bound = gw.bind().await.unwrap();
     let addr = bound.local_addr();

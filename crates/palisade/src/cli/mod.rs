@@ -18,6 +18,7 @@ pub mod scan;
 pub mod scan_key;
 pub mod serve;
 pub mod vault;
+pub mod witness;
 
 /// The command ran to completion and its answer is "no": findings at or above the threshold,
 /// a log that fails verification, failing policy cases. `main` exits 1 and prints the message

@@ -29,7 +29,22 @@ pub fn run(args: ServeArgs) -> Result<()> {
         if let Some(policy) = runtime.policy.clone() {
             tokio::spawn(reload_policy_on_sighup(policy));
         }
-        let gateway = runtime.gateway(config, &VaultCredentials(vault))?;
+        let audit_cfg = config.audit.clone().unwrap_or_default();
+        let witnessing = palisade_gateway::start_witnessing(
+            runtime.audit.clone(),
+            &config.server.data_dir,
+            &audit_cfg,
+        )
+        .await?;
+        let mut gateway = runtime.gateway(config, &VaultCredentials(vault))?;
+        if let Some(status) = witnessing {
+            gateway
+                .metrics()
+                .add_source(Arc::new(crate::runtime::metrics::WitnessMetrics(
+                    status.clone(),
+                )));
+            gateway = gateway.with_witness_status(status);
+        }
         let bound = gateway.bind().await?;
         if let Some(ca) = bound.dev_ca() {
             eprintln!(
@@ -77,7 +92,7 @@ async fn reload_policy_on_sighup(policy: Arc<palisade_policy::PolicyEngine>) {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -1,6 +1,6 @@
-//! The policy, behaviour and audit counters as Prometheus families on the gateway's `/metrics`
-//! (the gateway's own families cover requests, latency and upstreams). Values only: reload error
-//! messages and identity names never become labels.
+//! The policy, behaviour, audit and witness counters as Prometheus families on the gateway's
+//! `/metrics` (the gateway's own families cover requests, latency and upstreams). Values only:
+//! reload error messages, witness problems and identity names never become labels.
 
 use palisade_audit::AuditLog;
 use palisade_behavior::Baselines;
@@ -141,5 +141,61 @@ impl MetricsSource for AuditMetrics {
             "1 when the audit log has failed and calls are refused until restart.",
             &[("", u64::from(self.0.failure().is_some()))],
         );
+    }
+}
+
+/// Witnessing of the audit checkpoints (`[audit] witnesses`): lag and sizes.
+pub struct WitnessMetrics(pub Arc<palisade_audit::WitnessStatus>);
+
+impl MetricsSource for WitnessMetrics {
+    fn render(&self, out: &mut String) {
+        let r = self.0.report(std::time::Instant::now());
+        family(
+            out,
+            "palisade_audit_witness_lag_ms",
+            "gauge",
+            "How long the newest audit checkpoint has waited for its witness quorum.",
+            &[("", u64::try_from(r.lag.as_millis()).unwrap_or(u64::MAX))],
+        );
+        family(
+            out,
+            "palisade_audit_witnessed_size",
+            "gauge",
+            "Largest audit checkpoint size with a quorum of witness cosignatures.",
+            &[("", r.witnessed_size)],
+        );
+        family(
+            out,
+            "palisade_audit_witness_problems",
+            "gauge",
+            "Witnesses that did not cosign in the last round.",
+            &[("", r.problems.len() as u64)],
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn witness_lag_is_a_gauge_that_resets_when_witnessed() {
+        let s = Arc::new(palisade_audit::WitnessStatus::new(Duration::from_secs(60)));
+        s.saw_checkpoint(10, Instant::now() - Duration::from_secs(3));
+        let mut out = String::new();
+        WitnessMetrics(s.clone()).render(&mut out);
+        let lag: u64 = out
+            .lines()
+            .find_map(|l| l.strip_prefix("palisade_audit_witness_lag_ms "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(lag >= 3000, "{out}");
+        s.witnessed(10);
+        let mut out = String::new();
+        WitnessMetrics(s).render(&mut out);
+        assert!(out.contains("palisade_audit_witness_lag_ms 0\n"), "{out}");
+        assert!(out.contains("palisade_audit_witnessed_size 10\n"), "{out}");
     }
 }

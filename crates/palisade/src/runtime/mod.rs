@@ -6,7 +6,7 @@ mod control;
 pub mod credentials;
 mod evidence;
 pub mod keys;
-mod metrics;
+pub mod metrics;
 pub mod quarantine;
 
 use anyhow::{bail, Context, Result};

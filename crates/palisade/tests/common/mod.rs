@@ -1,8 +1,12 @@
 //! Shared helpers for the CLI tests: the built `palisade` binary with a clean environment, run
-//! with arguments, with a data dir, or fed stdin, and lossy text of its output.
+//! with arguments, with a data dir, or fed stdin, and lossy text of its output; audit logs written
+//! through palisade_audit with the data dir's own vault.
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
+use palisade_audit::{AuditConfig, AuditLog, DurabilityMode};
+use palisade_core::{AuditEvent, AuditOutcome, Effect};
+use palisade_vault::Vault;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -62,4 +66,59 @@ pub fn assert_finding_class(stdout: &[u8], data_class: &str) {
             .any(|f| f["finding"]["data_class"] == data_class),
         "{v}"
     );
+}
+
+pub const DETAIL: &str = "operator note: rotated the key of alice";
+
+pub fn event(i: u64) -> AuditEvent {
+    AuditEvent {
+        time_ms: 1_700_000_000_000 + i,
+        request_id: format!("req-{i}"),
+        event_type: "request".into(),
+        identity: Some("spiffe://palisade.test/research/a".into()),
+        segment: Some("research".into()),
+        action: "invoke_model".into(),
+        resource: Some("gpt-test".into()),
+        upstream: Some("openai".into()),
+        destination: Some("external".into()),
+        decision: if i.is_multiple_of(3) {
+            Effect::Deny
+        } else {
+            Effect::Allow
+        },
+        policy_ids: vec!["own-segment".into()],
+        findings: Vec::new(),
+        anomaly_score: Some(1.0),
+        bytes_in: 100,
+        bytes_out: 200,
+        latency_us: 1000,
+        status: 200,
+        outcome: AuditOutcome::Completed,
+        request_sha256: None,
+        response_sha256: None,
+        detail: Some(format!("{DETAIL} #{i}")),
+    }
+}
+
+/// A closed log of `n` entries in small segments (so tampering lands mid-log), sealed with the
+/// vault that `Vault::open` creates in the data dir, exactly as `palisade serve` does.
+pub fn write_log(dir: &Path, n: u64) {
+    append_log(dir, 0, n);
+}
+
+/// Appends entries `from..to` to the log in `dir` (created on first use) and closes it.
+pub fn append_log(dir: &Path, from: u64, to: u64) {
+    let vault = Vault::open(dir).unwrap();
+    let cfg = AuditConfig {
+        mode: DurabilityMode::Sync,
+        checkpoint_every_entries: 10,
+        segment_max_bytes: 4096,
+        origin: "palisade.test/audit".into(),
+        ..AuditConfig::default()
+    };
+    let log = AuditLog::open(dir, &cfg, &vault).unwrap();
+    for i in from..to {
+        assert_eq!(log.append_blocking(event(i)).unwrap(), i);
+    }
+    log.close().unwrap();
 }

@@ -5,7 +5,7 @@
 //! also covers tail truncation) and forks (an outside checkpoint whose root differs from the
 //! log's tree at its size: the log was rewritten and re-signed, even with the real key).
 //!
-//! Checkpoints the gateway stored with their cosignatures (`cosigned.log`, see
+//! Checkpoints the gateway stored with their cosignatures (`cosigned.latest`, see
 //! [`crate::cosigned`]) are read too: they sit on the gateway's disk, so an attacker can delete
 //! them, but never forge a cosignature; deleting them only makes entries count as unwitnessed.
 

@@ -95,9 +95,11 @@ pub struct InspectConfig {
     pub code_names: Vec<String>,
     /// Exact data match (employee records); off when absent.
     pub edm: Option<EdmConfig>,
-    /// Maximum nesting of base64/hex/percent decoding.
+    /// Maximum nesting of base64/hex/percent/JSON-escape decoding. A readable run deeper than
+    /// this is not read but reported (`decode-budget-exhausted`, class `uninspected`).
     pub max_decode_depth: u8,
-    /// Maximum decoded bytes per text leaf (all layers together).
+    /// Maximum decoded bytes per text leaf (all layers together); a run that no longer fits
+    /// is reported the same way, and shorter runs are still decoded.
     pub max_decoded_bytes: usize,
     /// Bytes a stream scanner holds back at the tail (≥ the longest single-line secret).
     pub stream_window: usize,

@@ -13,7 +13,7 @@ use crate::detect::pii::PiiScanner;
 use crate::detect::secrets::SecretScanner;
 use crate::docs::{load_docs, DocIndex, DocMatchKind, UnitPrints};
 use crate::hash::Keyed;
-use crate::normalize::{Layers, TextMasks};
+use crate::normalize::{unicode, Layers, TextMasks};
 use crate::redact::decide;
 use crate::InspectError;
 use palisade_core::{
@@ -71,6 +71,9 @@ pub struct EngineStats {
     pub edm_rows: usize,
 }
 
+/// The detector of a readable encoded run left undecoded by the nesting or size budget.
+pub const DECODE_BUDGET_EXHAUSTED: &str = "decode-budget-exhausted";
+
 /// A finding before its path is attached.
 struct Raw {
     detector: String,
@@ -97,7 +100,12 @@ impl Engine {
             None => None,
         };
         let secrets = SecretScanner::new(&config.families, config.generic_min_entropy)?;
-        let markers = MarkerScanner::new(&config.markers, &config.code_names)?;
+        // Inspected text is folded (NFKC, confusables), so the configured words must be too, or
+        // a code name written in Cyrillic or Greek could never match.
+        let fold = |v: &[String]| -> Vec<String> {
+            v.iter().map(|m| unicode::normalize(m).text).collect()
+        };
+        let markers = MarkerScanner::new(&fold(&config.markers), &fold(&config.code_names))?;
         let canaries = CanarySet::new(load_canaries(data_dir)?)?;
         let marker_pats: Vec<&str> = markers
             .as_ref()
@@ -323,6 +331,17 @@ impl Engine {
                 units.push(UnitPrints::of(&layer.text, &i.keyed));
             }
         }
+        // What a decode budget left unread was not inspected: a finding of its own that
+        // policy refuses for non-internal destinations, never a silent stop (issue 13).
+        raws.extend(layers.skipped.iter().map(|sk| Raw {
+            detector: DECODE_BUDGET_EXHAUSTED.into(),
+            class: DataClass::Uninspected,
+            layer: sk.layer,
+            start: sk.start,
+            end: sk.end,
+            confidence: Confidence::High,
+            severity: Severity::High,
+        }));
         let mut findings: Vec<Finding> = raws
             .into_iter()
             .map(|r| self.finish(path, &layers, r))

@@ -19,7 +19,7 @@ pub use config::{ColumnRole, EdmConfig, InspectConfig, RuleFamily};
 pub use detect::canary::{canary_mint, load_canaries, Canary, CanaryKind, MintedCanary};
 pub use detect::edm::edm_load;
 pub use docs::{load_docs, protect_add, ProtectedDoc};
-pub use engine::{Engine, EngineStats};
+pub use engine::{Engine, EngineStats, DECODE_BUDGET_EXHAUSTED};
 pub use error::InspectError;
 pub use offline::render::{render_json, render_table};
 pub use offline::sarif::render_sarif;

@@ -57,6 +57,14 @@ pub struct EdmMatcher {
 /// Canonical form of a cell or token: lowercase, single spaces; numbers without `$ , _` and
 /// without a zero fraction, so `$125,000.00` and `125000` agree.
 pub fn normalize_value(s: &str) -> String {
+    // Cells get the inspector's folding (NFKC, confusables) so they agree with inspected text.
+    let folded;
+    let s = if s.is_ascii() {
+        s
+    } else {
+        folded = crate::normalize::unicode::normalize(s).text;
+        folded.as_str()
+    };
     let t = s.trim().trim_matches(|c: char| c == '"' || c == '\'');
     let numeric: String = t
         .chars()

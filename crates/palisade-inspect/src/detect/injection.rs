@@ -3,7 +3,7 @@
 //! exfiltration verbs, `<IMPORTANT>` tool-poisoning tags) and text hidden with invisible
 //! characters. Reported as the `injection` data class so policy can weigh it.
 
-use crate::normalize::unicode::is_invisible;
+use crate::normalize::unicode::hides_text;
 use crate::InspectError;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use palisade_core::Confidence;
@@ -147,7 +147,7 @@ impl InjectionScanner {
         let mut last = 0;
         let mut count = 0;
         for (i, c) in original.char_indices() {
-            if is_invisible(c) && c != '\u{200D}' && c != '\u{FEFF}' {
+            if hides_text(c) {
                 first.get_or_insert(i);
                 last = i + c.len_utf8();
                 count += 1;

@@ -41,7 +41,10 @@ pub fn protect_add(
     let keyed = Keyed::new(hash_key);
     let mut out = Vec::new();
     for p in paths {
-        let text = std::fs::read_to_string(p).map_err(|e| InspectError::io(p, e))?;
+        let raw = std::fs::read_to_string(p).map_err(|e| InspectError::io(p, e))?;
+        // Fingerprint what the inspector will see: inspected text is normalized (NFKC,
+        // invisible characters stripped, confusables folded), so the document must be too.
+        let text = crate::normalize::unicode::normalize(&raw).text;
         let n_words = words::words(&text).len();
         if n_words < 20 {
             return Err(InspectError::DocumentTooShort(p.clone()));
@@ -53,7 +56,7 @@ pub fn protect_add(
         prints.sort_unstable();
         prints.dedup();
         let id = keyed
-            .value_hash(text.as_bytes())
+            .value_hash(raw.as_bytes())
             .chars()
             .take(16)
             .collect::<String>();

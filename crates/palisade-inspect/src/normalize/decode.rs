@@ -1,8 +1,9 @@
-//! Finds base64, hex and percent-encoded runs in a text and decodes those that turn out to be
-//! readable text, so secrets and documents hidden behind an encoding are scanned too. Bounded:
-//! the caller limits depth and total decoded bytes.
+//! Finds base64, hex, percent-encoded runs and JSON string escapes in a text and decodes those
+//! that turn out to be readable text, so secrets and documents hidden behind an encoding are
+//! scanned too. Bounded: the caller limits depth and total decoded bytes.
 
 use super::masks::{MaskClass, TextMasks};
+use super::offsets::OffsetMap;
 use base64::Engine as _;
 
 /// One decoded run: where it sits in the parent text and what it says.
@@ -14,6 +15,10 @@ pub struct Decoded {
     pub end: usize,
     /// The decoded text.
     pub text: String,
+    /// Where each stretch of `text` came from in `start..end` (offsets relative to `start`),
+    /// for decodings that keep positions (JSON escapes); `None`: every byte maps to the whole
+    /// run.
+    pub map: Option<OffsetMap>,
 }
 
 const MIN_B64: usize = 16;
@@ -158,6 +163,7 @@ fn base64_run(text: &str, start: usize, mut end: usize, out: &mut Vec<Decoded>) 
                 start,
                 end,
                 text: s,
+                map: None,
             });
         }
     }
@@ -178,6 +184,7 @@ fn hex_run(text: &str, s: usize, e: usize, out: &mut Vec<Decoded>) {
                 start,
                 end: start + len,
                 text: t,
+                map: None,
             });
         }
     });
@@ -264,11 +271,150 @@ pub fn percent_runs(text: &str, out: &mut Vec<Decoded>) {
                     start,
                     end,
                     text: s,
+                    map: None,
                 });
             }
         }
         pos = end.max(p + 1);
     }
+}
+
+/// JSON string contents shorter than this are not worth a layer of their own.
+const MIN_JSON: usize = 16;
+
+/// The JSON string contents of `text` that hold escapes (`\n`, `\"`, `\\`, `\uXXXX`, ...),
+/// unescaped, as one decoding that keeps positions: a private key or a document inside a JSON
+/// string that is itself inside JSON text (tool arguments, a config pasted as a string) reads
+/// as it was written. Contents are the stretches between unescaped `"` (the whole text when
+/// there is none); one counts only when it is a valid JSON string body (valid escapes, no raw
+/// control characters), which source code, prose and Windows paths almost never are. The
+/// contents are joined with `\n`, so one decoding (one layer) covers all of them.
+pub fn json_runs(text: &str, out: &mut Vec<Decoded>) {
+    let b = text.as_bytes();
+    if memchr::memchr(b'\\', b).is_none() {
+        return;
+    }
+    let mut joined = String::new();
+    let mut map = OffsetMap::default();
+    let mut first: Option<usize> = None;
+    let mut last_end = 0;
+    let mut seg_start = 0;
+    let mut i = 0;
+    while i <= b.len() {
+        match b.get(i) {
+            Some(b'\\') => i += 2,
+            Some(b'"') | None => {
+                let end = i.min(b.len());
+                if end >= seg_start + MIN_JSON {
+                    let seg = b.get(seg_start..end).unwrap_or_default();
+                    let base = *first.get_or_insert(seg_start);
+                    let n0 = joined.len();
+                    let mut m = OffsetMap::default();
+                    if memchr::memchr(b'\\', seg).is_some() && unescape(seg, &mut joined, &mut m) {
+                        if n0 > 0 {
+                            // The separator maps to nothing of the original.
+                            map.push_opaque(n0 - 1, last_end - base, last_end - base);
+                        }
+                        map.append_shifted(&m, n0, seg_start - base);
+                        joined.push('\n');
+                        last_end = end;
+                    } else {
+                        joined.truncate(n0);
+                        if n0 == 0 {
+                            first = None;
+                        }
+                    }
+                }
+                seg_start = end + 1;
+                i = end + 1;
+            }
+            Some(_) => i += 1,
+        }
+    }
+    joined.pop();
+    let Some(start) = first.filter(|_| !joined.is_empty()) else {
+        return;
+    };
+    map.set_orig_len(last_end - start);
+    if let Some(text) = readable(joined.into_bytes()) {
+        out.push(Decoded {
+            start,
+            end: last_end,
+            text,
+            map: Some(map),
+        });
+    }
+}
+
+/// Appends the unescaped JSON string body `seg` to `out` and its offsets (relative to `seg`)
+/// to `map`; `false` (and `out` untouched) when `seg` is not a valid body.
+fn unescape(seg: &[u8], out: &mut String, map: &mut OffsetMap) -> bool {
+    let mut bytes = Vec::with_capacity(seg.len());
+    let mut i = 0;
+    let mut lit = 0;
+    while i < seg.len() {
+        let Some(&c) = seg.get(i) else { break };
+        if c < 0x20 {
+            return false;
+        }
+        if c != b'\\' {
+            i += 1;
+            continue;
+        }
+        if i > lit {
+            map.push_linear(bytes.len(), lit, i - lit);
+            bytes.extend_from_slice(seg.get(lit..i).unwrap_or_default());
+        }
+        let (ch, len) = match seg.get(i + 1) {
+            Some(b'n') => ('\n', 2),
+            Some(b't') => ('\t', 2),
+            Some(b'r') => ('\r', 2),
+            Some(b'b') => ('\u{8}', 2),
+            Some(b'f') => ('\u{c}', 2),
+            Some(b'"') => ('"', 2),
+            Some(b'\\') => ('\\', 2),
+            Some(b'/') => ('/', 2),
+            Some(b'u') => match unicode_escape(seg.get(i..).unwrap_or_default()) {
+                Some(x) => x,
+                None => return false,
+            },
+            _ => return false,
+        };
+        map.push_opaque(bytes.len(), i, i + len);
+        bytes.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+        i += len;
+        lit = i;
+    }
+    if seg.len() > lit {
+        map.push_linear(bytes.len(), lit, seg.len() - lit);
+        bytes.extend_from_slice(seg.get(lit..).unwrap_or_default());
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => {
+            out.push_str(&s);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// `\uXXXX` (or a `\uD8xx\uDCxx` surrogate pair) at the start of `s`: the character and the
+/// escape's length.
+fn unicode_escape(s: &[u8]) -> Option<(char, usize)> {
+    let hex4 = |h: &[u8]| u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok();
+    let hi = hex4(s.get(2..6)?)?;
+    if (0xD800..0xDC00).contains(&hi) {
+        if s.get(6..8)? != b"\\u" {
+            return None;
+        }
+        let lo = hex4(s.get(8..12)?)?;
+        if !(0xDC00..0xE000).contains(&lo) {
+            return None;
+        }
+        let c = char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?;
+        return Some((c, 12));
+    }
+    Some((char::from_u32(hi)?, 6))
 }
 
 #[cfg(test)]
@@ -327,6 +473,31 @@ mod tests {
         for c in cases {
             let full = hex::decode(&c).ok().and_then(readable);
             assert_eq!(hex_utf8(c.as_bytes()).and_then(readable), full, "{c}");
+        }
+    }
+
+    #[test]
+    fn json_escapes_decode_with_exact_offsets() {
+        let text = r#"{"note": "line one\nline \"two\" \u00e9t\u00e9", "k": "short\n", "x": "no escapes here at all"}"#;
+        let mut out = Vec::new();
+        json_runs(text, &mut out);
+        assert_eq!(out.len(), 1);
+        let d = &out[0];
+        assert_eq!(d.text, "line one\nline \"two\" \u{e9}t\u{e9}");
+        let m = d.map.as_ref().unwrap();
+        let two = d.text.find("two").unwrap();
+        let (a, b) = m.to_orig(two, two + 3);
+        assert_eq!(&text[d.start + a..d.start + b], "two");
+        let (a, b) = m.to_orig(two - 1, two);
+        assert_eq!(&text[d.start + a..d.start + b], "\\\"");
+        // Not JSON string bodies: an invalid escape, a raw newline.
+        for t in [
+            r"C:\Users\new folder\table.txt",
+            "a longer line\\n with\na raw newline",
+        ] {
+            let mut out = Vec::new();
+            json_runs(t, &mut out);
+            assert!(out.is_empty(), "{t}");
         }
     }
 

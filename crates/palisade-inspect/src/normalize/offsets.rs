@@ -67,6 +67,19 @@ impl OffsetMap {
         });
     }
 
+    /// Appends every stretch of `other`, its normalized offsets moved by `n_shift` and its
+    /// original offsets by `o_shift` (joining the maps of pieces decoded one after another).
+    pub(crate) fn append_shifted(&mut self, other: &OffsetMap, n_shift: usize, o_shift: usize) {
+        for s in &other.segs {
+            self.segs.push(Seg {
+                n_start: s.n_start + n_shift,
+                o_start: s.o_start + o_shift,
+                o_end: s.o_end + o_shift,
+                linear: s.linear,
+            });
+        }
+    }
+
     pub(crate) fn set_orig_len(&mut self, len: usize) {
         self.orig_len = len;
     }

@@ -3,9 +3,12 @@
 //! the scorer and passes the score on; what a score means is the scorer's and policy's business.
 
 use super::normalize::Normalized;
-use palisade_core::{AnomalyScore, BehaviorScorer, Clock, Finding, Identity, Observation};
+use palisade_core::{
+    AnomalyScore, BehaviorScorer, ClientFacts, Clock, Finding, Identity, Observation, RefusedBy,
+};
 
-/// Scores the call; `None` when behaviour is not configured.
+/// Scores the call; `None` when behaviour is not configured. A call an earlier stage refused
+/// (`refused`) is observed too: blocked attempts are evidence.
 pub(crate) fn run(
     scorer: Option<&dyn BehaviorScorer>,
     clock: &dyn Clock,
@@ -13,6 +16,8 @@ pub(crate) fn run(
     action: &str,
     call: &Normalized,
     findings: &[Finding],
+    client: ClientFacts<'_>,
+    refused: Option<RefusedBy>,
 ) -> Option<AnomalyScore> {
     let scorer = scorer?;
     Some(scorer.observe(&Observation {
@@ -24,5 +29,7 @@ pub(crate) fn run(
         bytes_out: call.bytes_in,
         findings,
         time_ms: clock.now_millis(),
+        client,
+        refused,
     }))
 }

@@ -208,6 +208,8 @@ mod tests {
             bytes_out: 100,
             findings: &[],
             time_ms,
+            client: Default::default(),
+            refused: None,
         })
     }
 

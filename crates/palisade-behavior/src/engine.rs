@@ -112,7 +112,12 @@ pub fn roll(rules: &Rules, s: &mut IdentityState, mut peer: Option<&mut PeerStat
 /// Evaluated once, when the identity's own history becomes long enough: a learning period
 /// dominated by sensitive traffic is flagged for review instead of trusted, and only trusted
 /// baselines join the peer group.
-fn graduate(rules: &Rules, s: &mut IdentityState, peers: &mut HashMap<String, PeerState>, key: &str) {
+fn graduate(
+    rules: &Rules,
+    s: &mut IdentityState,
+    peers: &mut HashMap<String, PeerState>,
+    key: &str,
+) {
     let cfg = &rules.cfg;
     s.graduated = true;
     let (calls, sensitive) = s.learning_calls;

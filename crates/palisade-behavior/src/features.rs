@@ -4,8 +4,8 @@
 //! incident patterns (bulk sensitive reads then egress, bytes to a new place) combine several.
 
 use crate::profile::Profile;
-use crate::stats::doublings_over;
 use crate::sliding::Recent;
+use crate::stats::doublings_over;
 use crate::window::class_index;
 use palisade_core::DataClass;
 use serde::{Deserialize, Serialize};
@@ -183,7 +183,9 @@ pub fn contributions(p: &Profile, w: &Recent, f: &CallFacts<'_>) -> Vec<Contribu
         add(FeatureId::RequestRateMinute, 3.0 * (z - 4.0), 30.0);
     }
     if hours_known {
-        let mu = p.expected_hour_reqs(f.hour).max(p.expected_hour_reqs(f.hour.saturating_sub(1)));
+        let mu = p
+            .expected_hour_reqs(f.hour)
+            .max(p.expected_hour_reqs(f.hour.saturating_sub(1)));
         let z = (f64::from(w.hour_reqs) - mu) / ((2.0 * mu + 4.0).sqrt() + 0.25 * mu);
         add(FeatureId::RequestRateHour, 3.0 * (z - 4.0), 30.0);
     }
@@ -288,11 +290,7 @@ pub fn contributions(p: &Profile, w: &Recent, f: &CallFacts<'_>) -> Vec<Contribu
         6.0 * doublings_over(r, 2.0),
         20.0,
     );
-    let mut novel = 4.0
-        * doublings_over(
-            f64::from(w.novel) + 1.0,
-            2.0 * p.novel_hour.mean() + 2.0,
-        );
+    let mut novel = 4.0 * doublings_over(f64::from(w.novel) + 1.0, 2.0 * p.novel_hour.mean() + 2.0);
     if f.novel_trigram {
         novel += 6.0 * (1.0 - (p.novelty.mean() * 10.0).min(1.0));
     }

@@ -52,7 +52,10 @@ mod tests {
     fn merge_keeps_the_larger_contribution_per_feature() {
         let c = |feature, points| Contribution { feature, points };
         let m = merge(
-            vec![c(FeatureId::OffHours, 3.0), c(FeatureId::SensitiveThenExternal, 1.0)],
+            vec![
+                c(FeatureId::OffHours, 3.0),
+                c(FeatureId::SensitiveThenExternal, 1.0),
+            ],
             vec![c(FeatureId::SensitiveThenExternal, 30.0)],
         );
         assert_eq!(m[0], c(FeatureId::SensitiveThenExternal, 30.0));

@@ -170,7 +170,8 @@ impl Profile {
         for (e, n) in self.findings.iter_mut().zip(h.findings) {
             e.update_bounded(f64::from(n), A_HOUR);
         }
-        self.sensitive.update_bounded(f64::from(h.sensitive), A_HOUR);
+        self.sensitive
+            .update_bounded(f64::from(h.sensitive), A_HOUR);
         self.denials_errors
             .update_bounded(f64::from(h.denials_errors), A_HOUR);
         self.distinct_dests.update(h.dests, A_HOUR);

@@ -4,8 +4,8 @@
 
 use crate::error::BehaviorError;
 use crate::features::FeatureId;
-use crate::profile::Profile;
 use crate::holder::Holders;
+use crate::profile::Profile;
 use crate::sliding::Sliding;
 use crate::window::{HourSummary, Windows};
 use palisade_core::{BehaviorAction, IdentityKind};

@@ -43,7 +43,10 @@ impl Ewma {
             return;
         }
         let mean = f64::from(self.mean);
-        self.update(x.min(mean + (1.0 + mean / 4.0) / self.alpha(alpha_min)), alpha_min);
+        self.update(
+            x.min(mean + (1.0 + mean / 4.0) / self.alpha(alpha_min)),
+            alpha_min,
+        );
     }
 
     fn alpha(&self, alpha_min: f64) -> f64 {

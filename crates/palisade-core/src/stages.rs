@@ -287,4 +287,11 @@ pub trait AuditSink: Send + Sync {
     /// Appends an event; `done` runs (possibly on another thread) when it is durable per the
     /// configured mode. Group commit lets concurrent appends share one fsync.
     fn append(&self, event: AuditEvent, done: AppendDone);
+
+    /// Whether an allowed call's decision must be appended and durable *before* any byte of
+    /// it goes upstream (sync mode: no egress without a durable record). The completion is
+    /// recorded after, as always. Sinks without durability to offer answer `false`.
+    fn write_ahead(&self) -> bool {
+        false
+    }
 }

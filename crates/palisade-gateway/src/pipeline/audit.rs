@@ -4,7 +4,8 @@
 //! reports it durable. If the append fails the call fails closed: nothing is answered that the
 //! log did not record. A non-streamed response is buffered before its head is known, so its one
 //! event carries the response size, hash and findings; a stream gets a second event at its end
-//! (`response_complete`, see `stream_audit`).
+//! (`response_complete`, see `stream_audit`). In sync mode an allowed call's decision is also
+//! appended, durably, before anything is forwarded (`record_decision`).
 
 use super::stream_audit::TailSlot;
 use crate::error::ApiError;
@@ -157,6 +158,46 @@ pub(crate) async fn record(
         *slot.lock() = Some((event.clone(), draft.started));
     }
     Ok(event)
+}
+
+/// Write-ahead record of an allowed call (sink in sync mode): the decision, its findings and
+/// score are appended and durable before any byte goes upstream, so data never leaves
+/// unrecorded; if the append fails the call is refused and nothing is forwarded. The usual
+/// `request` event still records how the call ended.
+pub(crate) async fn record_decision(
+    sink: &dyn AuditSink,
+    now_ms: u64,
+    draft: &AuditDraft,
+) -> Result<(), ApiError> {
+    if !sink.write_ahead() {
+        return Ok(());
+    }
+    let decision = draft.decision.as_ref();
+    let event = AuditEvent {
+        time_ms: now_ms,
+        request_id: draft.request_id.clone(),
+        event_type: "request_decision".into(),
+        identity: draft.identity.as_ref().map(|i| i.id.to_string()),
+        segment: draft.identity.as_ref().map(|i| i.segment.clone()),
+        action: draft.action.into(),
+        resource: draft.resource.clone(),
+        upstream: draft.upstream.clone(),
+        destination: draft.destination.clone(),
+        decision: decision.map_or(Effect::Deny, |d| d.effect),
+        policy_ids: decision.map(|d| d.policy_ids.clone()).unwrap_or_default(),
+        findings: draft.findings.clone(),
+        anomaly_score: draft.anomaly.as_ref().map(|a| a.score),
+        bytes_in: draft.bytes_in,
+        bytes_out: 0,
+        latency_us: draft.started.elapsed().as_micros() as u64,
+        status: 0,
+        // Not ended yet: the `request` event that follows says how it ended.
+        outcome: AuditOutcome::Completed,
+        request_sha256: draft.request_sha256.clone(),
+        response_sha256: None,
+        detail: Some("allowed; recorded before forwarding".into()),
+    };
+    append_durable(sink, event).await.map(|_| ())
 }
 
 /// Appends one event and waits until the sink reports it durable; any failure is the 503 that

@@ -10,7 +10,8 @@ use crate::fixed::{empty_profile, fixed_contributions, merge};
 use crate::holder::client_hash;
 use crate::profile::Profile;
 use crate::sketch::{hash64, mix};
-use crate::state::{Deviation, IdentityState, NewDest, PeerState, Quarantine};
+use crate::sliding::Recent;
+use crate::state::{Deviation, IdentityState, NewDest, PeerState, PendingExfil, Quarantine};
 use crate::window::{class_index, is_sensitive, HourSummary, DAY_MS, HOUR_MS};
 use palisade_core::{AnomalyScore, BehaviorAction, DestinationClass, Observation, RefusedBy};
 use std::collections::HashMap;
@@ -192,15 +193,23 @@ pub fn observe(
         .iter()
         .filter(|f| is_sensitive(f.data_class))
         .count();
-    s.last_exfil = sensitive > 0 && external;
-    s.sliding.count_request(t, obs.bytes_out);
-    let b = s.sliding.bucket(t);
+    let mut own = PendingExfil {
+        time_ms: t,
+        sensitive: sat16(sensitive),
+        ..PendingExfil::default()
+    };
     for f in obs.findings {
-        if let Some(n) = b.findings.get_mut(class_index(f.data_class)) {
+        if let Some(n) = own.findings.get_mut(class_index(f.data_class)) {
             *n = n.saturating_add(1);
         }
     }
-    b.sensitive = b.sensitive.saturating_add(sat16(sensitive));
+    s.last_exfil = (sensitive > 0 && external).then_some(own);
+    s.sliding.count_request(t, obs.bytes_out);
+    let b = s.sliding.bucket(t);
+    for (n, x) in b.findings.iter_mut().zip(own.findings) {
+        *n = n.saturating_add(x);
+    }
+    b.sensitive = b.sensitive.saturating_add(own.sensitive);
     b.dests.add(dest_h);
     b.resources.add(act_h);
     if !refused {
@@ -285,12 +294,16 @@ pub fn observe(
         connections: (mature && conns > 0).then_some((conns, s.holders.usual_connections)),
     };
     let recent = s.sliding.recent(t);
+    // The fixed rules judge what was gathered before this call; the data this call itself
+    // carries is policy's to judge (by its data classes), and refused it is evidence as a
+    // refused attempt (`outcome`).
+    let before = without(&recent, &own);
     let contribs = match reference {
         Reference::Own => contributions(p, &recent, &facts),
-        Reference::Learning => fixed_contributions(&recent, &facts),
+        Reference::Learning => fixed_contributions(&before, &facts),
         Reference::Review | Reference::Peer => merge(
             contributions(p, &recent, &facts),
-            fixed_contributions(&recent, &facts),
+            fixed_contributions(&before, &facts),
         ),
     };
     let total: f64 = contribs.iter().map(|c| c.points).sum();
@@ -455,6 +468,16 @@ pub fn observe(
     Scored { score, alert }
 }
 
+/// The windows without one call's findings.
+fn without(r: &Recent, call: &PendingExfil) -> Recent {
+    let mut out = *r;
+    for (a, x) in out.findings.iter_mut().zip(call.findings) {
+        *a = a.saturating_sub(u32::from(x));
+    }
+    out.sensitive = out.sensitive.saturating_sub(u32::from(call.sensitive));
+    out
+}
+
 fn sat16(n: usize) -> u16 {
     u16::try_from(n).unwrap_or(u16::MAX)
 }
@@ -527,7 +550,14 @@ pub fn outcome(
     }
     roll(rules, s, peer, t_ms);
     s.dirty = true;
-    if denied && std::mem::take(&mut s.last_exfil) {
+    if let Some(call) = s.last_exfil.take().filter(|_| denied) {
+        // The data did not leave: take its findings back out of the windows (from the bucket
+        // it was counted in, if that is still in the ring) and count the attempt.
+        let b = s.sliding.bucket(call.time_ms);
+        for (n, x) in b.findings.iter_mut().zip(call.findings) {
+            *n = n.saturating_sub(x);
+        }
+        b.sensitive = b.sensitive.saturating_sub(call.sensitive);
         let b = s.sliding.bucket(t_ms);
         b.refused_exfil = b.refused_exfil.saturating_add(1);
     }
@@ -556,7 +586,7 @@ pub fn release(s: &mut IdentityState, t_ms: u64) -> String {
     s.sliding.clear();
     s.recent_new = Default::default();
     s.holders.clear_recent();
-    s.last_exfil = false;
+    s.last_exfil = None;
     s.windows.hour_flagged = true;
     if let Some(h) = s.pending_hour.as_mut() {
         h.flagged = true;

@@ -30,6 +30,17 @@ pub struct NewDest {
     pub bytes: u64,
 }
 
+/// Findings an outgoing call added to the sliding windows, until its outcome is known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingExfil {
+    /// Event time of the call.
+    pub time_ms: u64,
+    /// Findings per content class.
+    pub findings: [u16; 7],
+    /// Sensitive findings.
+    pub sensitive: u16,
+}
+
 /// A scored call worth remembering.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deviation {
@@ -79,10 +90,12 @@ pub struct IdentityState {
     /// The learned baseline awaits a person's review (see `learning_calls`).
     #[serde(default)]
     pub review: bool,
-    /// The last observed call carried sensitive data outside the organization (a policy denial
-    /// reported afterwards through `outcome` then counts as a refused exfiltration).
+    /// The last observed call carried sensitive data outside the organization: its time and
+    /// the findings it added to the sliding windows. If it is then denied (`outcome`), those
+    /// findings did not leave: they are taken back and the call counts as a refused
+    /// exfiltration attempt instead.
     #[serde(default)]
-    pub last_exfil: bool,
+    pub last_exfil: Option<PendingExfil>,
     /// Recent clients of the credential (second-holder features).
     #[serde(default)]
     pub holders: Holders,
@@ -120,7 +133,7 @@ impl IdentityState {
             pending_hour: None,
             learning_calls: (0, 0),
             review: false,
-            last_exfil: false,
+            last_exfil: None,
             holders: Holders::default(),
             prev: [0; 2],
             prev_len: 0,

@@ -75,7 +75,7 @@ pub fn peer_key(segment: &str, kind: palisade_core::IdentityKind) -> String {
 /// Moves the windows to `t_ms` and learns what closed. A closed hour is learned only once it
 /// has left the sliding window (it stays pending meanwhile), so evidence judged hostile later
 /// in the window is not learned as normal. Mature identities also feed their peer group.
-pub fn roll(rules: &Rules, s: &mut IdentityState, mut peer: Option<&mut PeerState>, t_ms: u64) {
+pub fn roll(rules: &Rules, s: &mut IdentityState, peer: Option<&mut PeerState>, t_ms: u64) {
     let mature = rules.is_mature(s, t_ms);
     let feeds_peer = mature && !s.review;
     let r = s.windows.roll(t_ms);
@@ -103,7 +103,7 @@ pub fn roll(rules: &Rules, s: &mut IdentityState, mut peer: Option<&mut PeerStat
         }
     };
     learn(&mut s.profile, true);
-    if let Some(p) = peer.as_deref_mut().filter(|_| feeds_peer) {
+    if let Some(p) = peer.filter(|_| feeds_peer) {
         // A group does not observe its members' idle hours, so it does not learn them.
         learn(&mut p.profile, false);
         p.dirty = true;

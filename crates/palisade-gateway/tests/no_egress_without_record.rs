@@ -109,11 +109,14 @@ impl StreamScanner for PassThrough {
     }
 }
 
-/// What the behaviour stage was told: (refused by, findings, has source, user agent), and
-/// the outcomes (denied).
+/// One observation as the behaviour stage was told it: (refused by, findings, has source,
+/// user agent).
+type Seen = (Option<RefusedBy>, usize, bool, Option<String>);
+
+/// What the behaviour stage was told, and the outcomes (denied).
 #[derive(Default)]
 struct Recorder {
-    seen: Mutex<Vec<(Option<RefusedBy>, usize, bool, Option<String>)>>,
+    seen: Mutex<Vec<Seen>>,
     outcomes: Mutex<Vec<bool>>,
 }
 

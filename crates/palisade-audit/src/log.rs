@@ -78,6 +78,8 @@ pub struct AuditLog {
     recovery_notes: Vec<String>,
     /// Bound on pending appends (`AuditConfig::max_queue`).
     max_queue: usize,
+    /// Sync mode: an allowed call's decision is made durable before it is forwarded.
+    write_ahead: bool,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -195,6 +197,7 @@ impl AuditLog {
             origin: config.origin.clone(),
             recovery_notes: rec.notes,
             max_queue: config.max_queue,
+            write_ahead: config.mode == DurabilityMode::Sync,
         };
         // Recovery entries skip the bound: there is one per repair, they are queued before
         // any caller can append, and refusing one would hide a repair from the log.
@@ -438,6 +441,10 @@ impl Drop for PendingSlot {
 impl AuditSink for AuditLog {
     fn append(&self, event: AuditEvent, done: AppendDone) {
         self.append_with_capture(event, None, done);
+    }
+
+    fn write_ahead(&self) -> bool {
+        self.write_ahead
     }
 }
 

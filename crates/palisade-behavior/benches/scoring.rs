@@ -52,6 +52,8 @@ fn setup() -> (Baselines, Vec<Identity>) {
             bytes_out: 1500 + (i % 7) * 100,
             findings: &[],
             time_ms: t,
+            client: Default::default(),
+            refused: None,
         };
         b.observe(&obs);
         t += 20_000;
@@ -76,6 +78,8 @@ fn bench(c: &mut Criterion) {
                 bytes_out: 1500 + (i % 7) * 100,
                 findings: &[],
                 time_ms: t,
+                client: Default::default(),
+                refused: None,
             };
             black_box(b.observe(black_box(&obs)))
         })
@@ -94,6 +98,8 @@ fn bench(c: &mut Criterion) {
             bytes_out: 1500 + (i % 7) * 100,
             findings: &[],
             time_ms: t,
+            client: Default::default(),
+            refused: None,
         };
         let s = Instant::now();
         black_box(b.observe(&obs));

@@ -65,6 +65,8 @@ fn main() {
                 bytes_out: 2000,
                 findings: &[],
                 time_ms: t0 + k * 3_600_000,
+                client: Default::default(),
+                refused: None,
             });
         }
     }

@@ -171,21 +171,27 @@ impl Baselines {
     /// Lifts quarantine and step-down (`palisade identity release`), persisting at once so a
     /// restart cannot resurrect the quarantine. Returns whether the identity was quarantined.
     pub fn release(&self, id: &SpiffeId) -> Result<bool, BehaviorError> {
-        let sh = self
-            .inner
-            .shards
-            .get(shard_of(id))
-            .ok_or_else(|| BehaviorError::UnknownIdentity(id.to_string()))?;
-        let (was, blob) = {
-            let mut map = sh.lock();
-            let s = map
-                .get_mut(id)
-                .ok_or_else(|| BehaviorError::UnknownIdentity(id.to_string()))?;
-            let was = s.quarantine.take().is_some();
-            s.step_down_until = 0;
-            s.dirty = false;
-            (was, encode(&id.to_string(), &**s)?)
-        };
+        self.release_detail(id).map(|(was, _)| was)
+    }
+
+    /// Like [`Baselines::release`], also clearing the windows that led to the quarantine (so
+    /// the same evidence cannot quarantine the identity again); returns whether it was
+    /// quarantined and a sentence for the audit log saying what was cleared.
+    pub fn release_detail(&self, id: &SpiffeId) -> Result<(bool, String), BehaviorError> {
+        let now = self.inner.clock.now_millis();
+        let (was, detail, blob) = self.with_state(id, |s| {
+            let was = s.quarantine.is_some();
+            let detail = engine::release(s, now.max(s.last_ms));
+            (was, detail)
+        })?;
+        persist::write(&self.inner.store, &[(id.to_string(), blob)], &[], now)?;
+        Ok((was, detail))
+    }
+
+    /// Accepts a baseline flagged for review (learned mostly from sensitive traffic): it is
+    /// trusted from now on. Returns whether it was awaiting review.
+    pub fn accept_review(&self, id: &SpiffeId) -> Result<bool, BehaviorError> {
+        let (was, _, blob) = self.with_state(id, |s| (std::mem::take(&mut s.review), ()))?;
         persist::write(
             &self.inner.store,
             &[(id.to_string(), blob)],
@@ -193,6 +199,26 @@ impl Baselines {
             self.inner.clock.now_millis(),
         )?;
         Ok(was)
+    }
+
+    /// Runs `f` on an identity's state and encodes the result for an immediate write.
+    fn with_state<R, D>(
+        &self,
+        id: &SpiffeId,
+        f: impl FnOnce(&mut IdentityState) -> (R, D),
+    ) -> Result<(R, D, Vec<u8>), BehaviorError> {
+        let sh = self
+            .inner
+            .shards
+            .get(shard_of(id))
+            .ok_or_else(|| BehaviorError::UnknownIdentity(id.to_string()))?;
+        let mut map = sh.lock();
+        let s = map
+            .get_mut(id)
+            .ok_or_else(|| BehaviorError::UnknownIdentity(id.to_string()))?;
+        let (r, d) = f(s);
+        s.dirty = false;
+        Ok((r, d, encode(&id.to_string(), &**s)?))
     }
 
     /// The learned baseline and recent deviations of an identity, by full SPIFFE id or by its
@@ -358,7 +384,7 @@ impl BehaviorScorer for Baselines {
             let mut peers = self.inner.peers.lock();
             let peer = peers.get_mut(&peer_key(id.segment(), state.kind));
             let peer = peer.filter(|_| self.inner.rules.cfg.peer_baseline);
-            engine::outcome(&self.inner.rules, state, peer, denied || error, time_ms);
+            engine::outcome(&self.inner.rules, state, peer, denied, error, time_ms);
         }
     }
 }

@@ -54,8 +54,9 @@ pub fn identity_release_offline(
     now_ms: u64,
 ) -> Result<bool, BehaviorError> {
     let (id, mut s) = find(store, name)?;
-    let was = s.quarantine.take().is_some();
-    s.step_down_until = 0;
+    let was = s.quarantine.is_some();
+    let at = now_ms.max(s.last_ms);
+    crate::engine::release(&mut s, at);
     let key = id.to_string();
     persist::write(store, &[(key.clone(), encode(&key, &s)?)], &[], now_ms)?;
     Ok(was)

@@ -43,6 +43,9 @@ pub struct BehaviorConfig {
     pub alert_cooldown_secs: u64,
     /// Alert webhook; alerts are only recorded when absent.
     pub webhook: Option<WebhookConfig>,
+    /// A learning period in which more than this share of calls carried sensitive findings is
+    /// flagged for review instead of trusted (the fixed rules keep acting until accepted).
+    pub review_sensitive_share: f64,
     /// Dirty baselines are written to the store at least this often (event time). 0 = only on
     /// `flush()`.
     pub snapshot_interval_secs: u64,
@@ -71,6 +74,7 @@ impl Default for BehaviorConfig {
             alert_cooldown_secs: 300,
             webhook: None,
             snapshot_interval_secs: 300,
+            review_sensitive_share: 0.25,
         }
     }
 }
@@ -157,6 +161,11 @@ impl BehaviorConfig {
         {
             return Err(BehaviorError::Config(
                 "thresholds must satisfy alert_score <= step_down_score <= quarantine_score".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.review_sensitive_share) {
+            return Err(BehaviorError::Config(
+                "review_sensitive_share must lie between 0 and 1".into(),
             ));
         }
         for rule in &self.feature_rules {

@@ -4,8 +4,9 @@
 //! incident patterns (bulk sensitive reads then egress, bytes to a new place) combine several.
 
 use crate::profile::Profile;
+use crate::sliding::Recent;
 use crate::stats::doublings_over;
-use crate::window::{class_index, Windows};
+use crate::window::class_index;
 use palisade_core::DataClass;
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,11 @@ pub enum FeatureId {
     DenialsErrors,
     /// Activity in hours the identity is usually idle.
     OffHours,
+    /// Refused calls that tried to carry sensitive data out, in the last 60 minutes.
+    RefusedExfiltration,
+    /// More clients (network, user agent, TLS) using the credential at once than usual, or
+    /// more concurrent connections: a second holder of the key.
+    SecondHolder,
 }
 
 const FINDING_NAMES: [(DataClass, &str); 7] = [
@@ -70,6 +76,8 @@ impl FeatureId {
             FeatureId::NovelSequence,
             FeatureId::DenialsErrors,
             FeatureId::OffHours,
+            FeatureId::RefusedExfiltration,
+            FeatureId::SecondHolder,
         ];
         v.extend(DataClass::CONTENT.map(FeatureId::Findings));
         v
@@ -95,6 +103,8 @@ impl FeatureId {
             FeatureId::NovelSequence => "novel_sequence",
             FeatureId::DenialsErrors => "denials_errors",
             FeatureId::OffHours => "off_hours",
+            FeatureId::RefusedExfiltration => "refused_exfiltration",
+            FeatureId::SecondHolder => "second_holder",
         }
     }
 
@@ -123,6 +133,11 @@ pub struct CallFacts<'a> {
     pub new_dest_bytes: Option<u64>,
     /// Whether this call's action trigram is new to the reference.
     pub novel_trigram: bool,
+    /// Distinct clients active within the overlap span, and the usual number (`None` while
+    /// the usual is still being learned or the connection told nothing).
+    pub clients: Option<(u8, u8)>,
+    /// Concurrent connections now, and the usual most.
+    pub connections: Option<(u32, u32)>,
 }
 
 /// One feature's contribution.
@@ -149,7 +164,7 @@ fn class_weight(c: DataClass) -> f64 {
 }
 
 /// Computes every non-zero contribution, largest first.
-pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contribution> {
+pub fn contributions(p: &Profile, w: &Recent, f: &CallFacts<'_>) -> Vec<Contribution> {
     let mut out = Vec::with_capacity(6);
     let mut add = |feature, points: f64, cap: f64| {
         let points = points.min(cap);
@@ -168,7 +183,9 @@ pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contrib
         add(FeatureId::RequestRateMinute, 3.0 * (z - 4.0), 30.0);
     }
     if hours_known {
-        let mu = p.expected_hour_reqs(f.hour);
+        let mu = p
+            .expected_hour_reqs(f.hour)
+            .max(p.expected_hour_reqs(f.hour.saturating_sub(1)));
         let z = (f64::from(w.hour_reqs) - mu) / ((2.0 * mu + 4.0).sqrt() + 0.25 * mu);
         add(FeatureId::RequestRateHour, 3.0 * (z - 4.0), 30.0);
     }
@@ -178,13 +195,17 @@ pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contrib
         let z = (((f.bytes as f64) + 1.0).ln() - p.bytes_log.mean()) / sd;
         add(FeatureId::BytesPerRequest, 4.0 * (z - 3.0), 25.0);
     }
-    let eh = p.expected_hour_bytes(f.hour);
+    let eh = p
+        .expected_hour_bytes(f.hour)
+        .max(p.expected_hour_bytes(f.hour.saturating_sub(1)));
     if hours_known && eh > 0.0 {
         let r = w.hour_bytes as f64 / eh;
         add(FeatureId::BytesHour, 8.0 * doublings_over(r, 3.0), 30.0);
     }
     if p.day_bytes.n >= 3 {
-        let ed = p.expected_day_bytes(f.day);
+        let ed = p
+            .expected_day_bytes(f.day)
+            .max(p.expected_day_bytes(f.day.saturating_sub(1)));
         if ed > 0.0 {
             let r = w.day_bytes as f64 / ed;
             add(FeatureId::BytesDay, 8.0 * doublings_over(r, 2.0), 30.0);
@@ -211,7 +232,7 @@ pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contrib
     // Findings.
     for c in DataClass::CONTENT {
         let i = class_index(c);
-        let x = f64::from(w.hour_findings.get(i).copied().unwrap_or(0));
+        let x = f64::from(w.findings.get(i).copied().unwrap_or(0));
         if c == DataClass::Canary {
             if x > 0.0 {
                 add(FeatureId::Findings(c), 60.0, 60.0);
@@ -226,7 +247,7 @@ pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contrib
         );
     }
     if f.dest_external {
-        let s = f64::from(w.hour_sensitive) - (2.0 * p.sensitive.mean() + 1.0);
+        let s = f64::from(w.sensitive) - (2.0 * p.sensitive.mean() + 1.0);
         if s > 0.0 {
             add(
                 FeatureId::SensitiveThenExternal,
@@ -235,24 +256,41 @@ pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contrib
             );
         }
     }
+    // Refused attempts to move sensitive data out: each is intent shown, whatever stopped it.
+    if w.refused_exfil >= 2 {
+        add(
+            FeatureId::RefusedExfiltration,
+            7.0 * f64::from(w.refused_exfil - 1),
+            60.0,
+        );
+    }
+    // Who holds the key.
+    let mut holder = 0.0;
+    if let Some((now, usual)) = f.clients {
+        if now > usual.max(1) {
+            holder += 28.0 + 12.0 * f64::from(now - usual.max(1) - 1);
+        }
+    }
+    if let Some((now, usual)) = f.connections {
+        if now > 2 * usual + 2 {
+            holder += 6.0 * doublings_over(f64::from(now), f64::from(2 * usual + 2)).max(1.0);
+        }
+    }
+    add(FeatureId::SecondHolder, holder, 40.0);
     // Breadth and novelty.
-    let r = (w.hour_dests.estimate() + 1.0) / (p.distinct_dests.mean() + 1.0);
+    let r = (w.dests.estimate() + 1.0) / (p.distinct_dests.mean() + 1.0);
     add(
         FeatureId::DistinctDestinations,
         6.0 * doublings_over(r, 2.0),
         20.0,
     );
-    let r = (w.hour_resources.estimate() + 1.0) / (p.distinct_resources.mean() + 1.0);
+    let r = (w.resources.estimate() + 1.0) / (p.distinct_resources.mean() + 1.0);
     add(
         FeatureId::DistinctResources,
         6.0 * doublings_over(r, 2.0),
         20.0,
     );
-    let mut novel = 4.0
-        * doublings_over(
-            f64::from(w.hour_novel) + 1.0,
-            2.0 * p.novel_hour.mean() + 2.0,
-        );
+    let mut novel = 4.0 * doublings_over(f64::from(w.novel) + 1.0, 2.0 * p.novel_hour.mean() + 2.0);
     if f.novel_trigram {
         novel += 6.0 * (1.0 - (p.novelty.mean() * 10.0).min(1.0));
     }
@@ -260,7 +298,7 @@ pub fn contributions(p: &Profile, w: &Windows, f: &CallFacts<'_>) -> Vec<Contrib
     add(
         FeatureId::DenialsErrors,
         5.0 * doublings_over(
-            f64::from(w.hour_denials_errors) + 1.0,
+            f64::from(w.denials_errors) + 1.0,
             2.0 * p.denials_errors.mean() + 2.0,
         ),
         20.0,
@@ -286,16 +324,16 @@ pub fn squash(points: f64) -> f64 {
 }
 
 /// A human sentence for one contribution.
-pub fn describe(c: &Contribution, p: &Profile, w: &Windows, f: &CallFacts<'_>) -> String {
+pub fn describe(c: &Contribution, p: &Profile, w: &Recent, f: &CallFacts<'_>) -> String {
     let name = c.feature.as_str();
     let detail = match c.feature {
         FeatureId::RequestRateMinute => format!(
-            "{} requests this minute vs usual {:.1}",
+            "{} requests in the last 60 s vs usual {:.1}",
             w.minute_reqs,
             p.minute_reqs.mean()
         ),
         FeatureId::RequestRateHour => format!(
-            "{} requests this hour vs usual {:.1}",
+            "{} requests in the last 60 min vs usual {:.1}",
             w.hour_reqs,
             p.expected_hour_reqs(f.hour)
         ),
@@ -305,12 +343,12 @@ pub fn describe(c: &Contribution, p: &Profile, w: &Windows, f: &CallFacts<'_>) -
             p.bytes_log.mean().exp()
         ),
         FeatureId::BytesHour => format!(
-            "{} bytes this hour vs usual {:.0}",
+            "{} bytes in the last 60 min vs usual {:.0}",
             w.hour_bytes,
             p.expected_hour_bytes(f.hour)
         ),
         FeatureId::BytesDay => format!(
-            "{} bytes today vs usual {:.0}",
+            "{} bytes in the last 24 h (bytes today) vs usual {:.0}",
             w.day_bytes,
             p.expected_day_bytes(f.day)
         ),
@@ -323,35 +361,46 @@ pub fn describe(c: &Contribution, p: &Profile, w: &Windows, f: &CallFacts<'_>) -
         FeatureId::Findings(cl) => {
             let i = class_index(cl);
             format!(
-                "{} {} findings this hour vs usual {:.1}",
-                w.hour_findings.get(i).copied().unwrap_or(0),
+                "{} {} findings in the last 60 min vs usual {:.1}",
+                w.findings.get(i).copied().unwrap_or(0),
                 cl.as_str(),
                 p.findings.get(i).map_or(0.0, |e| e.mean())
             )
         }
         FeatureId::SensitiveThenExternal => format!(
-            "{} sensitive findings this hour, then a call to external destination `{}`",
-            w.hour_sensitive, f.destination
+            "{} sensitive findings in the last 60 min, then a call to external destination `{}`",
+            w.sensitive, f.destination
         ),
         FeatureId::DistinctDestinations => format!(
-            "{:.0} distinct destinations this hour vs usual {:.1}",
-            w.hour_dests.estimate(),
+            "{:.0} distinct destinations in the last 60 min vs usual {:.1}",
+            w.dests.estimate(),
             p.distinct_dests.mean()
         ),
         FeatureId::DistinctResources => format!(
-            "{:.0} distinct models/tools this hour vs usual {:.1}",
-            w.hour_resources.estimate(),
+            "{:.0} distinct models/tools in the last 60 min vs usual {:.1}",
+            w.resources.estimate(),
             p.distinct_resources.mean()
         ),
         FeatureId::NovelSequence => format!(
-            "{} never-seen action sequences this hour vs usual {:.1}",
-            w.hour_novel,
+            "{} never-seen action sequences in the last 60 min vs usual {:.1}",
+            w.novel,
             p.novel_hour.mean()
         ),
         FeatureId::DenialsErrors => format!(
-            "{} denied or failed calls this hour vs usual {:.1}",
-            w.hour_denials_errors,
+            "{} denied or failed calls in the last 60 min vs usual {:.1}",
+            w.denials_errors,
             p.denials_errors.mean()
+        ),
+        FeatureId::RefusedExfiltration => format!(
+            "{} refused attempts to send sensitive data out in the last 60 min",
+            w.refused_exfil
+        ),
+        FeatureId::SecondHolder => format!(
+            "{} clients using the credential within 10 min (usual {}); {} concurrent connections (usual {})",
+            f.clients.map_or(0, |c| c.0),
+            f.clients.map_or(0, |c| c.1),
+            f.connections.map_or(0, |c| c.0),
+            f.connections.map_or(0, |c| c.1)
         ),
         FeatureId::OffHours => format!(
             "{} requests in a usually idle hour (usual {:.1})",
@@ -393,8 +442,8 @@ mod tests {
     #[test]
     fn canary_alone_is_critical_and_unknown_destination_counts() {
         let p = Profile::default();
-        let mut w = Windows::default();
-        w.hour_findings[class_index(DataClass::Canary)] = 1;
+        let mut w = Recent::default();
+        w.findings[class_index(DataClass::Canary)] = 1;
         let f = CallFacts {
             hour: 0,
             day: 0,
@@ -404,6 +453,8 @@ mod tests {
             dest_external: true,
             new_dest_bytes: None,
             novel_trigram: false,
+            clients: None,
+            connections: None,
         };
         let c = contributions(&p, &w, &f);
         assert_eq!(c[0].feature, FeatureId::Findings(DataClass::Canary));

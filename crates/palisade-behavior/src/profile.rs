@@ -165,12 +165,15 @@ impl Profile {
         }
         self.hour_reqs.update(reqs, A_HOUR);
         self.hour_bytes.update(bytes, A_HOUR);
+        // Counts of sensitive data and refusals rise in bounded steps: an identity cannot teach
+        // its baseline that bulk reads are normal in a few hours.
         for (e, n) in self.findings.iter_mut().zip(h.findings) {
-            e.update(f64::from(n), A_HOUR);
+            e.update_bounded(f64::from(n), A_HOUR);
         }
-        self.sensitive.update(f64::from(h.sensitive), A_HOUR);
+        self.sensitive
+            .update_bounded(f64::from(h.sensitive), A_HOUR);
         self.denials_errors
-            .update(f64::from(h.denials_errors), A_HOUR);
+            .update_bounded(f64::from(h.denials_errors), A_HOUR);
         self.distinct_dests.update(h.dests, A_HOUR);
         self.distinct_resources.update(h.resources, A_HOUR);
         self.novel_hour.update(f64::from(h.novel), A_HOUR);

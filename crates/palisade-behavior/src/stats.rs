@@ -22,8 +22,7 @@ impl Ewma {
         if !x.is_finite() {
             return;
         }
-        let n = f64::from(self.n);
-        let alpha = (1.0 / (n + 1.0)).max(alpha_min);
+        let alpha = self.alpha(alpha_min);
         let mean = f64::from(self.mean);
         let diff = x - mean;
         let incr = alpha * diff;
@@ -33,6 +32,25 @@ impl Ewma {
         self.mean = new_mean as f32;
         self.var = new_var.max(0.0) as f32;
         self.n = self.n.saturating_add(1);
+    }
+
+    /// Adds a sample whose upward pull is bounded: the mean rises by at most
+    /// `1 + mean / 4` per sample (falling is not bounded). Used for counts of sensitive data,
+    /// so no single hour — not even the first — can set what is usual: 45 findings in the
+    /// first hour move the mean to 1, not to 45.
+    pub fn update_bounded(&mut self, x: f64, alpha_min: f64) {
+        if !x.is_finite() {
+            return;
+        }
+        let mean = f64::from(self.mean);
+        self.update(
+            x.min(mean + (1.0 + mean / 4.0) / self.alpha(alpha_min)),
+            alpha_min,
+        );
+    }
+
+    fn alpha(&self, alpha_min: f64) -> f64 {
+        (1.0 / (f64::from(self.n) + 1.0)).max(alpha_min)
     }
 
     /// Mean as f64.
@@ -128,6 +146,21 @@ mod tests {
         assert!((e.sd() - 1.0).abs() < 0.1, "{}", e.sd());
         e.update(f64::NAN, 0.01);
         assert!(e.mean().is_finite());
+    }
+
+    #[test]
+    fn bounded_updates_cannot_set_the_first_hour_outright() {
+        let mut e = Ewma::default();
+        e.update_bounded(45.0, 0.02);
+        assert!((e.mean() - 1.0).abs() < 1e-6, "{}", e.mean());
+        e.update_bounded(45.0, 0.02);
+        assert!(e.mean() <= 1.0 + 1.25 + 1e-6, "{}", e.mean());
+        // Small honest counts are learned as they are; falling is immediate.
+        let mut f = Ewma::default();
+        f.update_bounded(0.5, 0.02);
+        assert!((f.mean() - 0.5).abs() < 1e-6);
+        f.update_bounded(0.0, 0.02);
+        assert!(f.mean() < 0.5);
     }
 
     #[test]

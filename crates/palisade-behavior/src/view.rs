@@ -68,7 +68,8 @@ pub struct BaselineView {
     pub kind: IdentityKind,
     /// Peer group (`segment/kind`).
     pub peer_group: String,
-    /// `learning`, `enforced`, `stepped_down` or `quarantined`.
+    /// `learning`, `enforced`, `review` (learned mostly from sensitive traffic; fixed rules
+    /// still enforced until accepted), `stepped_down` or `quarantined`.
     pub status: String,
     /// Requests learned from.
     pub requests_learned: u64,
@@ -82,11 +83,11 @@ pub struct BaselineView {
     pub last_seen_ms: u64,
     /// The learned baseline.
     pub baseline: LearnedBaseline,
-    /// Requests in the current hour window.
+    /// Requests in the last 60 minutes.
     pub current_hour_requests: u32,
-    /// Bytes in the current hour window.
+    /// Bytes in the last 60 minutes.
     pub current_hour_bytes: u64,
-    /// Bytes in the current day window.
+    /// Bytes in the last 24 hours.
     pub current_day_bytes: u64,
     /// Step-down end (event time), if in force at the latest event.
     pub step_down_until_ms: Option<u64>,
@@ -109,11 +110,14 @@ impl BaselineView {
             "quarantined"
         } else if stepped {
             "stepped_down"
+        } else if mature && s.review {
+            "review"
         } else if mature {
             "enforced"
         } else {
             "learning"
         };
+        let recent = s.sliding.recent(s.last_ms);
         let age_h = s.last_ms.saturating_sub(s.first_ms) / HOUR_MS;
         let findings_per_hour = DataClass::CONTENT
             .iter()
@@ -148,9 +152,9 @@ impl BaselineView {
                 novelty_rate: p.novelty.mean(),
                 off_hours_share: p.off_hours.mean(),
             },
-            current_hour_requests: s.windows.hour_reqs,
-            current_hour_bytes: s.windows.hour_bytes,
-            current_day_bytes: s.windows.day_bytes,
+            current_hour_requests: recent.hour_reqs,
+            current_hour_bytes: recent.hour_bytes,
+            current_day_bytes: recent.day_bytes,
             step_down_until_ms: stepped.then_some(s.step_down_until),
             quarantine_reason: s.quarantine.as_ref().map(|q| q.reason.clone()),
             quarantined_since_ms: s.quarantine.as_ref().map(|q| q.since_ms),
@@ -251,7 +255,7 @@ impl BaselineView {
             .collect();
         rows.push(("requests by hour (UTC 0-23)".into(), hod.join(" ")));
         rows.push((
-            "current hour / day".into(),
+            "last 60 min / 24 h".into(),
             format!(
                 "{} requests, {} bytes / {} bytes",
                 self.current_hour_requests, self.current_hour_bytes, self.current_day_bytes

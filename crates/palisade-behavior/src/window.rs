@@ -1,4 +1,5 @@
-//! Sliding windows of one identity: the current minute, hour and day, counted as events arrive.
+//! Clock windows of one identity (what the profile learns from): the current minute, hour and
+//! day, counted as events arrive. Features read the sliding windows (`sliding`) instead.
 //! When event time crosses a boundary the closed window is summarised for the profile to learn;
 //! time comes only from the observation (never the wall clock), so replays are deterministic.
 
@@ -93,7 +94,7 @@ pub struct Windows {
 }
 
 /// A closed hour.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HourSummary {
     /// Absolute hour number.
     pub hour: u64,

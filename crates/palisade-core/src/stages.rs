@@ -154,6 +154,37 @@ pub struct Observation<'a> {
     pub findings: &'a [Finding],
     /// Event time, from the injectable clock.
     pub time_ms: u64,
+    /// Who is holding the credential, as far as the connection tells.
+    pub client: ClientFacts<'a>,
+    /// Set when an earlier stage already refused the call: a refused attempt is evidence too.
+    pub refused: Option<RefusedBy>,
+}
+
+/// The connection a call came over: a second holder of a token shows up here (another source,
+/// another client, overlapping connections). Values are compared as hashes by the scorer and
+/// never stored in the clear.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientFacts<'a> {
+    /// The peer's address.
+    pub source: Option<std::net::IpAddr>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<&'a str>,
+    /// A fingerprint of the TLS client hello or client certificate, if the listener has one.
+    pub tls_fingerprint: Option<&'a str>,
+    /// Connections of this identity open at the time of the call (including this one).
+    pub concurrent_connections: u32,
+}
+
+/// The stage that refused a call before it could leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusedBy {
+    /// Request inspection blocked its content.
+    Inspection,
+    /// Policy denied it.
+    Policy,
+    /// A quota or rate limit refused it.
+    Quota,
 }
 
 /// What behaviour analysis wants done about a call.
@@ -256,4 +287,11 @@ pub trait AuditSink: Send + Sync {
     /// Appends an event; `done` runs (possibly on another thread) when it is durable per the
     /// configured mode. Group commit lets concurrent appends share one fsync.
     fn append(&self, event: AuditEvent, done: AppendDone);
+
+    /// Whether an allowed call's decision must be appended and durable *before* any byte of
+    /// it goes upstream (sync mode: no egress without a durable record). The completion is
+    /// recorded after, as always. Sinks without durability to offer answer `false`.
+    fn write_ahead(&self) -> bool {
+        false
+    }
 }

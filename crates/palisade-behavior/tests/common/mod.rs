@@ -198,6 +198,8 @@ pub fn feed(b: &Baselines, id: &Identity, c: &Call) -> AnomalyScore {
         bytes_out: c.bytes,
         findings: &c.findings,
         time_ms: c.time_ms,
+        client: Default::default(),
+        refused: None,
     });
     let denied = s.stepped_down || s.action == BehaviorAction::Quarantine;
     b.outcome(id, denied, c.error, c.time_ms + 200);

@@ -4,7 +4,9 @@
 //! reports it durable. If the append fails the call fails closed: nothing is answered that the
 //! log did not record. A non-streamed response is buffered before its head is known, so its one
 //! event carries the response size, hash and findings; a stream gets a second event at its end
-//! (`response_complete`, see `stream_audit`).
+//! (`response_complete`, see `stream_audit`). In sync mode an allowed call's decision is also
+//! appended, durably, before anything is forwarded (`record_decision`). Findings per entry
+//! are capped (`capped`), so one request cannot make an unbounded entry.
 
 use super::stream_audit::TailSlot;
 use crate::error::ApiError;
@@ -124,6 +126,7 @@ pub(crate) async fn record(
     let response = draft.response.take().unwrap_or_default();
     let mut findings = draft.findings;
     findings.extend(response.findings);
+    let findings = capped(findings);
     let event = AuditEvent {
         time_ms: now_ms,
         request_id: draft.request_id.clone(),
@@ -159,6 +162,100 @@ pub(crate) async fn record(
     Ok(event)
 }
 
+/// Findings listed per detector and data class in one audit entry; the rest are counted.
+pub(crate) const MAX_FINDINGS_PER_DETECTOR: usize = 32;
+/// Findings listed in one audit entry in all; the rest are counted.
+pub(crate) const MAX_FINDINGS_PER_ENTRY: usize = 256;
+/// Detector id prefix of a summary finding; its `end` is the number of findings not listed.
+pub(crate) const CAPPED_PREFIX: &str = "findings_capped:";
+
+/// Bounds the findings of one audit entry: at most [`MAX_FINDINGS_PER_DETECTOR`] per detector
+/// and class and [`MAX_FINDINGS_PER_ENTRY`] in all, each overflow replaced by one summary
+/// finding (`findings_capped:<detector>`, `end` = how many were left out) of the same class
+/// and highest severity. A body with 100,000 markers thus makes a small entry that still says
+/// what was found and how much.
+pub(crate) fn capped(findings: Vec<Finding>) -> Vec<Finding> {
+    if findings.len() <= MAX_FINDINGS_PER_DETECTOR {
+        return findings;
+    }
+    let mut kept: Vec<Finding> = Vec::new();
+    // (detector, class) -> (listed, summary index in `kept`)
+    let mut seen: std::collections::HashMap<
+        (String, palisade_core::DataClass),
+        (usize, Option<usize>),
+    > = std::collections::HashMap::new();
+    for f in findings {
+        let key = (f.detector.clone(), f.data_class);
+        let e = seen.entry(key).or_insert((0, None));
+        if e.0 < MAX_FINDINGS_PER_DETECTOR && kept.len() < MAX_FINDINGS_PER_ENTRY {
+            e.0 += 1;
+            kept.push(f);
+            continue;
+        }
+        match e.1.and_then(|i| kept.get_mut(i)) {
+            Some(s) => {
+                s.end = s.end.saturating_add(1);
+                s.severity = s.severity.max(f.severity);
+                s.confidence = s.confidence.max(f.confidence);
+            }
+            None => {
+                e.1 = Some(kept.len());
+                kept.push(Finding {
+                    detector: format!("{CAPPED_PREFIX}{}", f.detector),
+                    data_class: f.data_class,
+                    path: String::new(),
+                    start: 0,
+                    end: 1,
+                    value_hash: String::new(),
+                    confidence: f.confidence,
+                    severity: f.severity,
+                });
+            }
+        }
+    }
+    kept
+}
+
+/// Write-ahead record of an allowed call (sink in sync mode): the decision, its findings and
+/// score are appended and durable before any byte goes upstream, so data never leaves
+/// unrecorded; if the append fails the call is refused and nothing is forwarded. The usual
+/// `request` event still records how the call ended.
+pub(crate) async fn record_decision(
+    sink: &dyn AuditSink,
+    now_ms: u64,
+    draft: &AuditDraft,
+) -> Result<(), ApiError> {
+    if !sink.write_ahead() {
+        return Ok(());
+    }
+    let decision = draft.decision.as_ref();
+    let event = AuditEvent {
+        time_ms: now_ms,
+        request_id: draft.request_id.clone(),
+        event_type: "request_decision".into(),
+        identity: draft.identity.as_ref().map(|i| i.id.to_string()),
+        segment: draft.identity.as_ref().map(|i| i.segment.clone()),
+        action: draft.action.into(),
+        resource: draft.resource.clone(),
+        upstream: draft.upstream.clone(),
+        destination: draft.destination.clone(),
+        decision: decision.map_or(Effect::Deny, |d| d.effect),
+        policy_ids: decision.map(|d| d.policy_ids.clone()).unwrap_or_default(),
+        findings: capped(draft.findings.clone()),
+        anomaly_score: draft.anomaly.as_ref().map(|a| a.score),
+        bytes_in: draft.bytes_in,
+        bytes_out: 0,
+        latency_us: draft.started.elapsed().as_micros() as u64,
+        status: 0,
+        // Not ended yet: the `request` event that follows says how it ended.
+        outcome: AuditOutcome::Completed,
+        request_sha256: draft.request_sha256.clone(),
+        response_sha256: None,
+        detail: Some("allowed; recorded before forwarding".into()),
+    };
+    append_durable(sink, event).await.map(|_| ())
+}
+
 /// Appends one event and waits until the sink reports it durable; any failure is the 503 that
 /// fails the call closed.
 pub(crate) async fn append_durable(
@@ -192,4 +289,42 @@ fn audit_unavailable() -> ApiError {
         "audit_unavailable",
         "the call could not be recorded in the audit log and was refused",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_core::{Confidence, DataClass, Severity};
+
+    fn f(detector: &str, class: DataClass, severity: Severity) -> Finding {
+        Finding {
+            detector: detector.into(),
+            data_class: class,
+            path: "/messages/0/content".into(),
+            start: 0,
+            end: 4,
+            value_hash: "00".into(),
+            confidence: Confidence::High,
+            severity,
+        }
+    }
+
+    #[test]
+    fn findings_are_capped_per_detector_with_a_counted_summary() {
+        let mut v: Vec<Finding> = (0..100_000)
+            .map(|_| f("marker", DataClass::Confidential, Severity::Medium))
+            .collect();
+        v.push(f("marker", DataClass::Confidential, Severity::High));
+        v.extend((0..3).map(|_| f("pii-email", DataClass::Pii, Severity::Low)));
+        let c = capped(v);
+        let summary: Vec<&Finding> = c
+            .iter()
+            .filter(|x| x.detector.starts_with(CAPPED_PREFIX))
+            .collect();
+        assert_eq!(summary.len(), 1);
+        assert_eq!(summary[0].end, 100_001 - MAX_FINDINGS_PER_DETECTOR);
+        assert_eq!(summary[0].severity, Severity::High);
+        assert_eq!(c.iter().filter(|x| x.detector == "pii-email").count(), 3);
+        assert_eq!(c.len(), MAX_FINDINGS_PER_DETECTOR + 1 + 3);
+    }
 }

@@ -40,7 +40,7 @@ use crate::upstream::UpstreamClient;
 use audit::AuditDraft;
 use hyper::body::Incoming;
 use palisade_config::Config;
-use palisade_core::ApiKind;
+use palisade_core::{ApiKind, RefusedBy};
 use secrecy::SecretString;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -198,10 +198,26 @@ async fn stages_2_to_9(
     draft.destination = Some(call.upstream.destination.as_str().to_owned());
 
     // 5. inspect the request
+    let tls = conn.client_cert_sha256.map(hex::encode);
+    let client = behavior::client_facts(conn, &parts.headers, tls.as_deref());
     let inspection = match inspect::run(stages.inspector.as_deref(), &mut call) {
         Ok(i) => i,
         Err(refused) => {
             let (e, findings) = *refused;
+            // A blocked attempt is evidence: behaviour sees its findings and its refusal.
+            draft.anomaly = behavior::run(
+                stages.behavior.as_deref(),
+                stages.clock.as_ref(),
+                &identity,
+                draft.action,
+                &call,
+                &findings,
+                client,
+                Some(RefusedBy::Inspection),
+            );
+            if let Some(b) = &stages.behavior {
+                b.outcome(&identity, true, false, stages.clock.now_millis());
+            }
             draft.findings = findings;
             return Err(e);
         }
@@ -216,6 +232,8 @@ async fn stages_2_to_9(
         draft.action,
         &call,
         &inspection.findings,
+        client,
+        None,
     );
     draft.anomaly = score.clone();
 
@@ -249,7 +267,8 @@ async fn stages_2_to_9(
         .get(&upstream_name)
         .ok_or_else(|| ApiError::internal("no_upstream_client"))?;
 
-    // 9. forward and stream back
+    // 9. forward and stream back — in sync mode only once the decision is durable.
+    audit::record_decision(stages.audit.as_ref(), stages.clock.now_millis(), draft).await?;
     let sent = forward::send(client, request, &shared.metrics).await;
     if let Some(b) = &stages.behavior {
         b.outcome(&identity, false, sent.is_err(), stages.clock.now_millis());

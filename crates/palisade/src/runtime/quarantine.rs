@@ -49,9 +49,10 @@ impl EnforcingBehavior {
         };
         match reg.show(&identity.id) {
             Ok(rec) if released_since(&rec.history, since) => {
-                match self.inner.release(&identity.id) {
-                    Ok(_) => {
-                        tracing::info!(identity = %identity.id, "behavioural quarantine lifted: released in the registry")
+                match self.inner.release_detail(&identity.id) {
+                    Ok((_, cleared)) => {
+                        tracing::info!(identity = %identity.id, "behavioural quarantine lifted: released in the registry");
+                        self.record_release(identity, cleared);
                     }
                     Err(e) => {
                         tracing::error!(identity = %identity.id, error = %e, "could not lift behavioural quarantine")
@@ -65,12 +66,36 @@ impl EnforcingBehavior {
         }
     }
 
+    /// Records a release and the windows it cleared (the evidence that led to the quarantine
+    /// is spent, so it cannot quarantine the identity again).
+    fn record_release(&self, identity: &Identity, cleared: String) {
+        let score = AnomalyScore {
+            score: 0.0,
+            top_features: Vec::new(),
+            action: BehaviorAction::Record,
+            stepped_down: false,
+            reason: format!("released by an operator; {cleared}"),
+        };
+        self.append_action(identity, "behavior_release", &score, "", Effect::Allow);
+    }
+
     fn record(&self, identity: &Identity, score: &AnomalyScore, resource: &str) {
         let action = match score.action {
             BehaviorAction::StepDown => "behavior_step_down",
             BehaviorAction::Quarantine => "behavior_quarantine",
             _ => return,
         };
+        self.append_action(identity, action, score, resource, Effect::Deny);
+    }
+
+    fn append_action(
+        &self,
+        identity: &Identity,
+        action: &str,
+        score: &AnomalyScore,
+        resource: &str,
+        decision: Effect,
+    ) {
         let event = AuditEvent {
             time_ms: self.clock.now_millis(),
             request_id: String::new(),
@@ -78,10 +103,10 @@ impl EnforcingBehavior {
             identity: Some(identity.id.to_string()),
             segment: Some(identity.segment.clone()),
             action: action.into(),
-            resource: Some(resource.to_owned()),
+            resource: (!resource.is_empty()).then(|| resource.to_owned()),
             upstream: None,
             destination: None,
-            decision: Effect::Deny,
+            decision,
             policy_ids: Vec::new(),
             findings: Vec::new(),
             anomaly_score: Some(score.score),
@@ -89,7 +114,11 @@ impl EnforcingBehavior {
             bytes_out: 0,
             latency_us: 0,
             status: 0,
-            outcome: AuditOutcome::Denied,
+            outcome: if decision == Effect::Allow {
+                AuditOutcome::Completed
+            } else {
+                AuditOutcome::Denied
+            },
             request_sha256: None,
             response_sha256: None,
             detail: Some(score.reason.clone()),
@@ -208,6 +237,8 @@ mod tests {
             bytes_out: 100,
             findings: &[],
             time_ms,
+            client: Default::default(),
+            refused: None,
         })
     }
 

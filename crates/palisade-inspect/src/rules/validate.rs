@@ -35,6 +35,12 @@ pub enum Validator {
     /// The password of a URI or `user:pass` pair: anything but a placeholder or the literal
     /// word `password` (a short real password such as `secret` counts).
     UriPassword,
+    /// A `Password=` value of a connection string: as `UriPassword`, and not a reference to
+    /// code (`getpass.getpass()`, `os.environ[..]`), since the same key appears in programs.
+    ConnPassword,
+    /// The value of a password flag of a known tool (`-p`, `/user:x pw`): as `BarePassword`,
+    /// but a long mixed-case word without digits counts too (generated passwords often are).
+    CliPassword,
 }
 
 /// Shannon entropy in bits per byte.
@@ -74,12 +80,9 @@ const PLACEHOLDERS: &[&str] = &[
     "replace",
     "dummy",
     "sample",
-    "<",
-    ">",
     "${",
     "{{",
     "$(",
-    "%s",
     "todo",
     "fixme",
     "0000000000",
@@ -94,6 +97,22 @@ pub fn is_placeholder(v: &[u8]) -> bool {
         .iter()
         .any(|p| memchr::memmem::find(&lower, p.as_bytes()).is_some())
     {
+        return true;
+    }
+    // `<YOUR_KEY>`, `<password>`: a template slot opens with `<` or closes with `>` around
+    // a name. A `<` or `%s` in the middle of a random password is part of it, not a slot.
+    let slot = v.first() == Some(&b'<')
+        || v.last() == Some(&b'>')
+        || memchr::memchr(b'<', v)
+            .zip(memchr::memrchr(b'>', v))
+            .is_some_and(|(a, b)| {
+                b > a + 1
+                    && v.get(a + 1..b).is_some_and(|n| {
+                        n.iter()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b' '))
+                    })
+            });
+    if slot || lower == b"%s" || lower == b"%v" {
         return true;
     }
     // A run of one repeated character is filler, not key material ('A' runs are base64 of
@@ -232,6 +251,17 @@ fn reference(v: &[u8]) -> bool {
         || lower.starts_with(b"os.environ")
         || lower.starts_with(b"http://")
         || lower.starts_with(b"https://")
+}
+
+/// A call, an index or a dotted path of identifiers (`os.environ["X"]`, `cfg.db.pw`).
+fn code_reference(v: &[u8]) -> bool {
+    let dotted = v.split(|b| *b == b'.').count() > 1
+        && v.split(|b| *b == b'.').all(|p| {
+            p.len() >= 2
+                && p.first().is_some_and(u8::is_ascii_alphabetic)
+                && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        });
+    dotted || v.contains(&b'(') || v.contains(&b'[') || reference(v)
 }
 
 /// Words joined by separators (`my-app-secret-v2`, `default_token_name`): most of the value is
@@ -401,6 +431,13 @@ impl Validator {
                     && (v.len() >= 6 || classes(v) >= 3)
             }
             Validator::TokenValue => token_value(v, generic_floor),
+            Validator::ConnPassword => {
+                Validator::UriPassword.accepts(v, generic_floor) && !code_reference(v)
+            }
+            Validator::CliPassword => {
+                Validator::BarePassword.accepts(v, generic_floor)
+                    || (v.len() >= 10 && classes(v) >= 2 && password_value(v))
+            }
             Validator::UriPassword => {
                 let lower = v.to_ascii_lowercase();
                 !v.is_empty()
@@ -430,5 +467,15 @@ mod tests {
         assert!(!Validator::Generic.accepts(b"self.config.api_token", 3.5));
         assert!(!Validator::GenericPassword.accepts(b"password", 3.5));
         assert!(Validator::GenericPassword.accepts(b"Tr0ub4dor&3x!", 3.5));
+        assert!(is_placeholder(b"<YOUR_API_KEY>"));
+        assert!(is_placeholder(b"key-<your key>"));
+        assert!(!is_placeholder(b"PNKKlUpc2%sYRq*b!H68"));
+        assert!(!is_placeholder(b"a<b9#Qz>x"));
+        assert!(Validator::UriPassword.accepts(b"secret", 3.5));
+        assert!(!Validator::ConnPassword.accepts(b"getpass.getpass()", 3.5));
+        assert!(!Validator::ConnPassword.accepts(b"os.environ", 3.5));
+        assert!(Validator::ConnPassword.accepts(b"sQl!2024x", 3.5));
+        assert!(Validator::CliPassword.accepts(b"plROoDuDXInDCiamfACl", 3.5));
+        assert!(!Validator::CliPassword.accepts(b"mydb", 3.5));
     }
 }

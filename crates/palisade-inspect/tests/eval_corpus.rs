@@ -6,6 +6,7 @@
 mod common;
 
 use palisade_core::{DataClass, LeafKind};
+use palisade_inspect::rules::kind_of;
 use palisade_inspect::InspectConfig;
 use std::collections::BTreeMap;
 
@@ -28,6 +29,8 @@ fn secret_recall_and_false_positives_on_the_eval_corpus() {
     let mut services = std::collections::BTreeSet::new();
     let mut missed: Vec<String> = Vec::new();
     let (mut pos, mut hit, mut neg, mut fp) = (0usize, 0usize, 0usize, 0usize);
+    // Which detection layer caught each positive (the first secret finding's rule).
+    let mut by_layer: BTreeMap<&'static str, usize> = BTreeMap::new();
     for line in body.lines() {
         let row: Row = serde_json::from_str(line).unwrap();
         let findings = engine.scan_text("/eval", LeafKind::User, &row.text);
@@ -43,6 +46,9 @@ fn secret_recall_and_false_positives_on_the_eval_corpus() {
         if row.label {
             pos += 1;
             hit += usize::from(flagged);
+            if let Some(k) = secret_ids.first().and_then(|id| kind_of(id)) {
+                *by_layer.entry(k.as_str()).or_default() += 1;
+            }
             services.insert(row.service.clone());
             if !flagged {
                 missed.push(format!("{}: {}", row.family, row.text.replace('\n', "\\n")));
@@ -68,6 +74,7 @@ fn secret_recall_and_false_positives_on_the_eval_corpus() {
         "positives {pos} over {} services: recall {recall:.3}; hard negatives {neg}: false positives {fp} ({fp_rate:.3})",
         services.len()
     );
+    println!("caught by layer: {by_layer:?}");
     if std::env::var_os("EVAL_SHOW_MISSES").is_some() {
         println!("{}", missed.join("\n"));
     }

@@ -323,7 +323,11 @@ fn token_value(v: &[u8], floor: f64) -> bool {
     if !(has_alpha && (has_digit || c >= 3)) {
         return false;
     }
-    let want = ((n as f64).log2() - 0.8).min(floor).max(2.8);
+    // Hex and UUID-shaped keys draw from 16 symbols, so they cannot reach the floor meant for
+    // base62/base64 values: hold them to what random hex reaches (about 3.7 bits at 32).
+    let hexish = v.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
+    let cap = if hexish { floor.min(3.2) } else { floor };
+    let want = ((n as f64).log2() - 0.8).min(cap).max(2.8);
     entropy(v) >= want
 }
 
@@ -477,5 +481,9 @@ mod tests {
         assert!(Validator::ConnPassword.accepts(b"sQl!2024x", 3.5));
         assert!(Validator::CliPassword.accepts(b"plROoDuDXInDCiamfACl", 3.5));
         assert!(!Validator::CliPassword.accepts(b"mydb", 3.5));
+        // Random hex and UUID keys under a secret-named key are tokens despite 4-bit symbols.
+        assert!(Validator::TokenValue.accepts(b"01e6266413cf6861c653b647c712410c", 3.5));
+        assert!(Validator::TokenValue.accepts(b"96a77d87-2446-43b0-99b9-88664616cd69", 3.5));
+        assert!(!Validator::TokenValue.accepts(b"0000000011111111", 3.5));
     }
 }

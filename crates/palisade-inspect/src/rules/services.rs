@@ -513,13 +513,6 @@ pub(super) const RULES: &[R] = &[
         r#"MAILGUN_KEY=kq93Ldn0XmZ7Tp2Wv5Yb"#,
         r#"MAILGUN_KEY=your-mailgun-key-here"#)
         .entropy(0).check(V::TokenValue).conf(C::Medium).sev(S::High).window(0, 160),
-    // A service named just before a bare credential-shaped token, with only punctuation, a
-    // line break or a credential word between (`zenrows\n<token>`, `Plaid creds: <token>`).
-    R::new(Saas, "service-context-bare-token", SERVICES,
-        r#"(?i:[a-z0-9_]{2,40})(?:[ \t]*(?:\(|\)|:|->|=>|-|\r?\n)[ \t]*|[ \t]+(?i:creds?|credentials|keys?|tokens?|secrets?)[ \t]*[:=-]*[ \t]*)+([A-Za-z0-9][A-Za-z0-9_~+/=.-]{23,200})(?:[\s,;"')\]}]|$)"#,
-        r#"new key for razorpay -> RSQ5xwSHIy4NpZOiVGcx-PYTmnwphxMOJ"#,
-        r#"razorpay -> razorpay-checkout-integration-guide"#)
-        .entropy(0).check(V::TokenValue).conf(C::Low).sev(S::High).window(0, 120),
     // Any `<name> key: <token>` / `<name> API key is <token>`: the long tail whose service
     // name is on no list, held to a credential-shaped value.
     R::new(Saas, "named-key-value", &[r#" key:"#, r#" key ="#, r#" key is"#, r#"_key:"#, r#"_key ="#, r#"_key="#, r#"-key:"#, r#"key":"#, r#"key': "#, r#"apikey"#, r#"api key"#, r#" token is"#, r#" secret is"#, r#" creds:"#, r#" creds ="#],

@@ -242,7 +242,7 @@ fn reference(v: &[u8]) -> bool {
     let lower = v.to_ascii_lowercase();
     matches!(
         v.first(),
-        Some(b'$' | b'%' | b'@' | b'&' | b'*' | b'!' | b'|' | b'#')
+        Some(b'$' | b'%' | b'@' | b'&' | b'*' | b'!' | b'|' | b'#' | b':')
     ) || lower.starts_with(b"env:")
         || lower.starts_with(b"env(")
         || lower.starts_with(b"vault:")
@@ -345,7 +345,13 @@ fn looks_like_code(v: &[u8]) -> bool {
         .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-')
         || s.bytes()
             .all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-');
-    dotted || ident || s.contains('(') || s.starts_with('$') || s.starts_with('/')
+    // `a::b` is a path in Rust, C++ and PHP, not a value.
+    dotted
+        || ident
+        || s.contains('(')
+        || s.contains("::")
+        || s.starts_with('$')
+        || s.starts_with('/')
 }
 
 /// Turns escaped line breaks at any JSON escaping depth (`\n`, `\\n`, `\\\\n`, `\r`) into
@@ -485,5 +491,8 @@ mod tests {
         assert!(Validator::TokenValue.accepts(b"01e6266413cf6861c653b647c712410c", 3.5));
         assert!(Validator::TokenValue.accepts(b"96a77d87-2446-43b0-99b9-88664616cd69", 3.5));
         assert!(!Validator::TokenValue.accepts(b"0000000011111111", 3.5));
+        // Regression (real Rust code): `Token::LeftParen`, `token: aes::InitToken`.
+        assert!(!Validator::TokenValue.accepts(b":LeftParen", 3.5));
+        assert!(!Validator::TokenValue.accepts(b"aes_intrinsics::InitToken", 3.5));
     }
 }

@@ -36,6 +36,9 @@ pub(super) const PATTERNS: [&str; 5] = [
     concat!(r"\b\d{2,5}(?:[ .-]\d{2,5}){2,4}", ext!()),
 ];
 
+/// Patterns whose candidates may need a phone word near them to count.
+pub(super) const NEEDS_CONTEXT: [usize; 3] = [2, 3, 4];
+
 /// Words that say a number is a phone number.
 pub(super) const CONTEXT: &[&str] = &[
     "phone",

@@ -136,16 +136,45 @@ fn lower(c: Confidence) -> Confidence {
     }
 }
 
+/// Search windows (start, end) for each costlier search, merged.
+#[derive(Debug, Default)]
+struct Windows {
+    /// Around every run of two or more digits (cards, IBANs, SSNs).
+    numbers: Vec<(usize, usize)>,
+    /// Around a run of seven digits, or three runs starting within 12 bytes (`415-555-2671`;
+    /// `+33 1 23 45 67 89` has runs of two): the least any phone number has.
+    phones: Vec<(usize, usize)>,
+    /// Around a run next to a `.` or `:` (`10.0.0.1`, `2a03:2880::`).
+    ips: Vec<(usize, usize)>,
+}
+
+fn push_merged(v: &mut Vec<(usize, usize)>, ws: usize, we: usize) {
+    match v.last_mut() {
+        Some(last) if ws <= last.1 => last.1 = last.1.max(we),
+        _ => v.push((ws, we)),
+    }
+}
+
 /// Windows around runs of two or more digits (every number pattern contains one), merged; the
-/// number regex only runs inside them, so prose and code without numbers cost one byte loop.
+/// number regexes only run inside them, so prose and code without numbers cost one byte loop.
 /// Digit runs come from `masks` when the decoder already classified this text.
-fn number_windows(hay: &[u8], masks: Option<&TextMasks>) -> Vec<(usize, usize)> {
-    let mut out: Vec<(usize, usize)> = Vec::new();
+fn number_windows(hay: &[u8], masks: Option<&TextMasks>) -> Windows {
+    let mut out = Windows::default();
+    // Starts of the two runs before this one.
+    let mut recent = [usize::MAX; 2];
     let window = |s: usize, i: usize| {
-        let (ws, we) = (s.saturating_sub(24), (i + 48).min(hay.len()));
-        match out.last_mut() {
-            Some(last) if ws <= last.1 => last.1 = last.1.max(we),
-            _ => out.push((ws, we)),
+        let end = |n: usize| (i + n).min(hay.len());
+        push_merged(&mut out.numbers, s.saturating_sub(24), end(48));
+        let first = recent.first().copied().unwrap_or(usize::MAX);
+        let grouped = first != usize::MAX && s - first <= 12;
+        recent = [recent.get(1).copied().unwrap_or(usize::MAX), s];
+        if i - s >= 7 || grouped {
+            let from = if grouped { first } else { s };
+            push_merged(&mut out.phones, from.saturating_sub(24), end(24));
+        }
+        let sep = |b: Option<&u8>| matches!(b, Some(b'.' | b':'));
+        if sep(hay.get(i)) || sep(s.checked_sub(1).and_then(|k| hay.get(k))) {
+            push_merged(&mut out.ips, s.saturating_sub(40), end(40));
         }
     };
     match masks.filter(|m| m.len() == hay.len()) {
@@ -282,12 +311,16 @@ impl PiiScanner {
         let hay = text.as_bytes();
         let mut out = Vec::new();
         self.emails(hay, &mut out);
-        for (ws, we) in number_windows(hay, masks) {
-            // Checksummed kinds first: a card or IBAN is not also a phone or an address.
-            let from = out.len();
+        let w = number_windows(hay, masks);
+        // Checksummed kinds first: a card or IBAN is not also a phone or an address.
+        for &(ws, we) in &w.numbers {
             self.numbers_in(hay, ws, we, &mut out);
-            self.phones_in(hay, ws, we, from, &mut out);
-            self.ips_in(hay, ws, we, from, &mut out);
+        }
+        for &(ws, we) in &w.phones {
+            self.phones_in(hay, ws, we, &mut out);
+        }
+        for &(ws, we) in &w.ips {
+            self.ips_in(hay, ws, we, &mut out);
         }
         out.sort_by_key(|h| (h.start, h.end));
         out
@@ -344,18 +377,26 @@ impl PiiScanner {
         }
     }
 
-    fn phones_in(&self, hay: &[u8], ws: usize, we: usize, from: usize, out: &mut Vec<PiiHit>) {
+    fn phones_in(&self, hay: &[u8], ws: usize, we: usize, out: &mut Vec<PiiHit>) {
         for m in self.phones.find_iter(Input::new(hay).span(ws..we)) {
             let (s, e) = (m.start(), m.end());
-            if overlaps(out.get(from..).unwrap_or_default(), s, e) {
+            if overlaps(out, s, e) {
                 continue;
             }
             let v = hay.get(s..e).unwrap_or_default();
-            let ctx = context(hay, s, e);
-            let near = has_any(&ctx, phone::CONTEXT);
-            let Some(base) = phone::plausible(m.pattern().as_usize(), v, near) else {
+            // Most candidates in code fail on shape alone: read the context only when needed.
+            let pattern = m.pattern().as_usize();
+            let base = match phone::plausible(pattern, v, false) {
+                Some(b) => Some(b),
+                None if phone::NEEDS_CONTEXT.contains(&pattern) => {
+                    phone::plausible(pattern, v, has_any(&context(hay, s, e), phone::CONTEXT))
+                }
+                None => None,
+            };
+            let Some(base) = base else {
                 continue;
             };
+            let ctx = context(hay, s, e);
             if let Some(confidence) = adjust(base, &ctx, phone::CONTEXT) {
                 out.push(PiiHit {
                     id: "pii-phone",
@@ -368,10 +409,10 @@ impl PiiScanner {
         }
     }
 
-    fn ips_in(&self, hay: &[u8], ws: usize, we: usize, from: usize, out: &mut Vec<PiiHit>) {
+    fn ips_in(&self, hay: &[u8], ws: usize, we: usize, out: &mut Vec<PiiHit>) {
         for m in self.ips.find_iter(Input::new(hay).span(ws..we)) {
             let (s, e) = (m.start(), m.end());
-            if overlaps(out.get(from..).unwrap_or_default(), s, e) {
+            if overlaps(out, s, e) {
                 continue;
             }
             let Some(severity) = ip_addr::classify(hay, s, e, m.pattern().as_usize() == 0) else {
@@ -613,6 +654,24 @@ mod tests {
             "pii-payment-card"
         ));
         assert!(!found(&s, &format!("order {twelve}"), "pii-payment-card"));
+    }
+
+    #[test]
+    fn window_gates_pass_every_shape_they_guard() {
+        let gates = |t: &str| {
+            let w = number_windows(t.as_bytes(), None);
+            (!w.phones.is_empty(), !w.ips.is_empty())
+        };
+        assert_eq!(gates("call 415-555-2671x4587"), (true, false));
+        assert_eq!(gates("+33 1 23 45 67 89").0, true);
+        assert_eq!(gates("+14155552671").0, true);
+        assert_eq!(
+            gates("let a = 10;\nlet b = 20;\nlet c = 30;\nlet d = 40;").0,
+            false
+        );
+        assert_eq!(gates("host 10.0.0.12 up").1, true);
+        assert_eq!(gates("fe80::1ff:fe23").1, true);
+        assert_eq!(gates("x = 42; y = 77").1, false);
     }
 
     #[test]

@@ -663,15 +663,12 @@ mod tests {
             (!w.phones.is_empty(), !w.ips.is_empty())
         };
         assert_eq!(gates("call 415-555-2671x4587"), (true, false));
-        assert_eq!(gates("+33 1 23 45 67 89").0, true);
-        assert_eq!(gates("+14155552671").0, true);
-        assert_eq!(
-            gates("let a = 10;\nlet b = 20;\nlet c = 30;\nlet d = 40;").0,
-            false
-        );
-        assert_eq!(gates("host 10.0.0.12 up").1, true);
-        assert_eq!(gates("fe80::1ff:fe23").1, true);
-        assert_eq!(gates("x = 42; y = 77").1, false);
+        assert!(gates("+33 1 23 45 67 89").0);
+        assert!(gates("+14155552671").0);
+        assert!(!gates("let a = 10;\nlet b = 20;\nlet c = 30;\nlet d = 40;").0);
+        assert!(gates("host 10.0.0.12 up").1);
+        assert!(gates("fe80::1ff:fe23").1);
+        assert!(!gates("x = 42; y = 77").1);
     }
 
     #[test]

@@ -155,10 +155,22 @@ impl Default for InspectConfig {
     }
 }
 
+/// Detectors whose default differs from their class's, unless `detector_actions` names them:
+/// an IP address is personal data, but it is in almost every log line and config an agent
+/// handles, so by default it is recorded, not redacted.
+const BUILTIN_DETECTOR_ACTIONS: &[(&str, ContentAction)] =
+    &[("pii-ip-address", ContentAction::Record)];
+
 impl InspectConfig {
     /// The action for a finding of `class` by `detector`.
     pub fn action_for(&self, class: DataClass, detector: &str) -> ContentAction {
         if let Some(a) = self.detector_actions.get(detector) {
+            return *a;
+        }
+        if let Some((_, a)) = BUILTIN_DETECTOR_ACTIONS
+            .iter()
+            .find(|(d, _)| *d == detector)
+        {
             return *a;
         }
         self.actions
@@ -217,6 +229,10 @@ mod tests {
         );
         assert_eq!(
             c.action_for(DataClass::Injection, "x"),
+            ContentAction::Record
+        );
+        assert_eq!(
+            c.action_for(DataClass::Pii, "pii-ip-address"),
             ContentAction::Record
         );
         assert_eq!(c.stream_window, 512);

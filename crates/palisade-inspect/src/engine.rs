@@ -246,18 +246,13 @@ impl Engine {
             );
         }
         for h in i.pii.scan_with_masks(text, masks) {
-            let sev = if h.id == "pii-email" || h.id == "pii-phone" {
-                Severity::Medium
-            } else {
-                Severity::High
-            };
             push(
                 h.id.to_owned(),
                 DataClass::Pii,
                 h.start,
                 h.end,
                 h.confidence,
-                sev,
+                h.severity,
             );
         }
         if let Some(edm) = &i.edm {

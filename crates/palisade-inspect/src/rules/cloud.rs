@@ -203,7 +203,7 @@ pub(super) const RULES: &[R] = &[
         r#"pscale_oauth_short"#)
         .entropy(35).check(V::None).conf(C::High).sev(S::High).window(64, 320),
     R::new(Cloud, "doppler-token", &[r#"dp.pt."#, r#"dp.st."#, r#"dp.sa."#, r#"dp.ct."#, r#"dp.scim."#, r#"dp.audit."#],
-        r#"\b(dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44})\b"#,
+        r#"\b(dp\.(?:pt|st|sa|ct|scim|audit)\.(?:[a-z0-9_-]{1,24}\.)?[A-Za-z0-9]{40,44})\b"#,
         r#"DOPPLER_TOKEN=dp.st.oSIdcsvMlBvmtKgXDPzpd4q54ibJHNRPdZI2X14FYqV"#,
         r#"dp.st.dev"#)
         .entropy(35).check(V::None).conf(C::High).sev(S::High).window(64, 320),

@@ -7,6 +7,7 @@ mod ai;
 mod cloud;
 mod db_keys;
 mod generic;
+mod kind;
 mod payment_chat;
 mod saas;
 mod services;
@@ -15,6 +16,7 @@ mod validate;
 mod vcs;
 
 pub use crate::config::RuleFamily as Family;
+pub use kind::{kind_of, Kind};
 use palisade_core::{Confidence, Severity};
 pub use validate::{entropy, is_placeholder, Validator};
 

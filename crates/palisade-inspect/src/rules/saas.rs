@@ -128,7 +128,7 @@ pub(super) const RULES: &[R] = &[
         r#"rdme_x"#)
         .entropy(35).check(V::None).conf(C::High).sev(S::High).window(64, 320),
     R::new(Saas, "notion-token", &[r#"ntn_"#],
-        r#"\b(ntn_[0-9]{11}[A-Za-z0-9]{35})\b"#,
+        r#"\b(ntn_[A-Za-z0-9]{40,50})\b"#,
         r#"NOTION_TOKEN=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"#,
         r#"ntn_x"#)
         .entropy(35).check(V::None).conf(C::High).sev(S::High).window(64, 320),

@@ -513,4 +513,11 @@ pub(super) const RULES: &[R] = &[
         r#"MAILGUN_KEY=kq93Ldn0XmZ7Tp2Wv5Yb"#,
         r#"MAILGUN_KEY=your-mailgun-key-here"#)
         .entropy(0).check(V::TokenValue).conf(C::Medium).sev(S::High).window(0, 160),
+    // Any `<name> key: <token>` / `<name> API key is <token>`: the long tail whose service
+    // name is on no list, held to a credential-shaped value.
+    R::new(Saas, "named-key-value", &[r#" key:"#, r#" key ="#, r#" key is"#, r#"_key:"#, r#"_key ="#, r#"_key="#, r#"-key:"#, r#"key":"#, r#"key': "#, r#"apikey"#, r#"api key"#, r#" token is"#, r#" secret is"#, r#" creds:"#, r#" creds ="#],
+        r#"(?i:\b[a-z][a-z0-9]{1,30}(?:[ _.-](?:api|access|auth|secret|private|app|client))?[ _.-]?(?:key|token|secret|creds))["']?(?:[ \t]+(?i:is)[ \t:]+|[ \t]*[:=][ \t]*)["']?([A-Za-z0-9][A-Za-z0-9_~+/=.-]{15,300})(?:[\s,;"'<)\]}]|$)"#,
+        r#"Abstract key: 65ddd246370ca28c06776f8a3bb6d98b"#,
+        r#"primary_key: user_profile_name"#)
+        .entropy(0).check(V::TokenValue).conf(C::Low).sev(S::High).window(48, 330),
 ];

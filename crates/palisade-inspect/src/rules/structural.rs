@@ -64,16 +64,16 @@ pub(super) const RULES: &[R] = &[
         r#"ACME_API_KEY=Hk39dLq0pZ8xYt2vNb6w"#,
         r#"API_KEY=$ACME_API_KEY"#)
         .entropy(0).check(V::TokenValue).conf(C::Medium).sev(S::High).window(24, 480),
-    R::new(Generic, "secret-cli-flag", &[r#"--pass"#, r#"-password"#, r#"--pwd"#, r#"--token"#, r#"--api-key"#, r#"--apikey"#, r#"--secret"#, r#"--client-secret"#, r#"--access-key"#, r#"--secret-key"#, r#"--auth-token"#, r#"-pass "#, r#"-storepass"#, r#"-keypass"#, r#"-passin"#, r#"-passout"#],
+    R::new(Generic, "secret-cli-flag", &[r#"--pass"#, r#"-password"#, r#"--pwd"#, r#"--token"#, r#"--api-key"#, r#"--apikey"#, r#"--secret"#, r#"--client-secret"#, r#"--access-key"#, r#"--secret-key"#, r#"--auth-token"#, r#"-pass "#, r#"storepass"#, r#"keypass"#, r#"-passin"#, r#"-passout"#],
         r#"(?:^|[\s'"])--?(?i:password|passwd|pass|pwd|token|api-?key|secret|client-secret|access-key|secret-key|auth-token|storepass|keypass|srcstorepass|deststorepass|passin|passout)(?:[ \t]+|=|:)(?:pass:|env:)?(?:"([^"\s]{4,200})"|'([^'\s]{4,200})'|([^\s"'|;&<>`]{4,200}))"#,
         r#"Connect-VIServer -Server vc01 -User admin -Password 'Vm#2024prod'"#,
         r#"docker login --password-stdin < pw.txt"#)
         .entropy(0).check(V::BarePassword).conf(C::Medium).sev(S::High).window(4, 240),
-    R::new(Generic, "secret-cli-short-flag", &[r#"mysql"#, r#"psexec"#, r#"sshpass"#, r#"smbclient"#, r#"sqlcmd"#, r#"redis-cli"#, r#"runas"#, r#"net use"#, r#"htpasswd"#, r#"mongo"#, r#"docker login"#, r#"wmic"#, r#"crackmapexec"#, r#"xfreerdp"#, r#"rdesktop"#, r#"winrs"#, r#"evil-winrm"#, r#"impacket"#, r#"mssqlclient"#, r#"rclone"#],
-        r#"(?i:mysql(?:dump|admin)?|psexec(?:\.exe|64)?|sshpass|smbclient|sqlcmd|redis-cli|runas|net use|htpasswd(?: -b)?|mongo(?:sh|dump|restore)?|docker login|wmic|crackmapexec|xfreerdp|rdesktop|winrs|evil-winrm|mssqlclient(?:\.py)?)\b[^\n|;&]{0,160}?[\s'"](?:-[pPaHw]|/p:|/password:|-pw)[ \t=]?(?:"([^"\s]{3,128})"|'([^'\s]{3,128})'|([^\s"'|;&<>`]{3,128}))"#,
+    R::new(Generic, "secret-cli-short-flag", &[r#"mysql"#, r#"psexec"#, r#"sshpass"#, r#"smbclient"#, r#"sqlcmd"#, r#"redis-cli"#, r#"runas"#, r#"net use"#, r#"htpasswd"#, r#"mongo"#, r#"docker login"#, r#"wmic"#, r#"crackmapexec"#, r#"xfreerdp"#, r#"rdesktop"#, r#"winrs"#, r#"evil-winrm"#, r#"impacket"#, r#"mssqlclient"#, r#"rclone"#, r#"az login"#, r#"podman login"#, r#"helm registry login"#],
+        r#"(?i:mysql(?:dump|admin)?|psexec(?:\.exe|64)?|sshpass|smbclient|sqlcmd|redis-cli|runas|net use|htpasswd(?: -b)?|mongo(?:sh|dump|restore)?|docker login|podman login|helm registry login|az login|wmic|crackmapexec|xfreerdp|rdesktop|winrs|evil-winrm|mssqlclient(?:\.py)?)\b[^\n|;&]{0,160}?[\s'"](?:-[pPaHw]|/p:|/password:|-pw)[ \t=]?(?:"([^"\s]{3,128})"|'([^'\s]{3,128})'|([^\s"'|;&<>`]{3,128}))"#,
         r#"psexec \\10.0.0.5 -u CORP\svc -p Winter2024! cmd.exe"#,
         r#"mysql -u root -p mydb"#)
-        .entropy(0).check(V::BarePassword).conf(C::Medium).sev(S::High).window(0, 240),
+        .entropy(0).check(V::CliPassword).conf(C::Medium).sev(S::High).window(0, 240),
     R::new(Generic, "secret-url-query", &[r#"token="#, r#"key="#, r#"secret="#, r#"sig="#, r#"password="#, r#"auth="#, r#"signature="#, r#"apikey="#, r#"code="#],
         r#"[?&;](?i:access_token|token|api[_-]?key|apikey|key|secret|client_secret|auth|auth_token|sig|signature|password|pwd|private_token|code)=([A-Za-z0-9_~.%+/=-]{10,512})"#,
         r#"GET https://api.vendor.io/v2/items?limit=10&access_token=9fA3kLz0Qm7TpX2wVb5N"#,
@@ -98,7 +98,7 @@ pub(super) const RULES: &[R] = &[
         r#"(?i:(?:^|[;"'\s])(?:password|pwd)\s*=\s*)(?:"([^"]{3,128})"|'([^']{3,128})'|([^;"'\s<>{}]{3,128}))"#,
         r#"Driver={ODBC Driver 18 for SQL Server};Server=db01;Uid=app;Pwd=sQl!2024x;"#,
         r#"Server=db01;User Id=app;Password=;"#)
-        .entropy(0).check(V::UriPassword).conf(C::High).sev(S::Critical).window(4, 200),
+        .entropy(0).check(V::ConnPassword).conf(C::High).sev(S::Critical).window(4, 200),
     R::new(Cloud, "azure-connection-string-key", &[r#"accountkey="#, r#"sharedaccesskey="#, r#"sharedaccesssignature="#, r#"sharedsecretvalue="#],
         r#"(?i:AccountKey|SharedAccessKey|SharedAccessSignature|SharedSecretValue)=([A-Za-z0-9+/%=&:._-]{20,512})"#,
         r#"Endpoint=sb://corp-bus.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo="#,
@@ -179,4 +179,24 @@ pub(super) const RULES: &[R] = &[
         r#"{"private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\nMzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n-----END PRIVATE KEY-----\n", "type": "service_account"}"#,
         r#"{"private_key": "", "type": "service_account"}"#)
         .entropy(0).check(V::PemBody).conf(C::High).sev(S::Critical).window(16, 8192),
+    R::new(Generic, "password-define-call", &[r#"define("#, r#"define ("#, r#"setenv("#, r#"putenv("#],
+        concat!(r#"(?i:define|setenv|putenv)\s*\(\s*["'][\w.-]*"#, pw_key!(), r#"["']\s*,\s*(?:"([^"\s]{4,128})"|'([^'\s]{4,128})')"#),
+        r#"define('DB_PASSWORD', 'haRbOr58?');"#,
+        r#"define('DB_PASSWORD', getenv('DB_PASSWORD'));"#)
+        .entropy(0).check(V::QuotedPassword).conf(C::Medium).sev(S::High).window(0, 200),
+    R::new(Generic, "powershell-plaintext-securestring", &[r#"convertto-securestring"#],
+        r#"(?i:ConvertTo-SecureString)\s+(?:-String\s+)?(?:"([^"]{3,128})"|'([^']{3,128})')\s+[^\n]{0,40}?-AsPlainText"#,
+        r#"$pw = ConvertTo-SecureString 'Falcon2024%' -AsPlainText -Force"#,
+        r#"$pw = ConvertTo-SecureString $env:PW -AsPlainText -Force"#)
+        .entropy(0).check(V::UriPassword).conf(C::High).sev(S::High).window(0, 240),
+    R::new(Generic, "net-use-password", &[r#"net use"#],
+        r#"(?i:\bnet use\b[^\n]{0,160}?/user:[^\s]{1,64}[ \t]+)([^\s/*"'][^\s"']{2,127})"#,
+        r#"net use Z: \\fs01\share /user:CORP\bob Rocket2023&"#,
+        r#"net use Z: \\fs01\share /user:CORP\bob * /persistent:no"#)
+        .entropy(0).check(V::CliPassword).conf(C::Medium).sev(S::High).window(0, 240),
+    R::new(Database, "userinfo-at-local-host", &[r#"@localhost"#, r#"@127.0.0.1"#, r#"@0.0.0.0"#, r#"@[::1]"#, r#"@db"#, r#"@postgres"#, r#"@mysql"#, r#"@redis"#, r#"@mongo"#, r#"@rabbit"#],
+        r#"(?:^|[\s"'=(,])[A-Za-z_][\w.-]{0,31}:([^\s:@/"'<>]{3,64})@(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|(?:db|postgres|mysql|redis|mongo|rabbit)[\w.-]{0,40})(?:[:/\s"']|$)"#,
+        r#"user:secret@localhost"#,
+        r#"user:password@localhost"#)
+        .entropy(0).check(V::UriPassword).conf(C::Medium).sev(S::High).window(110, 60),
 ];

@@ -35,6 +35,12 @@ pub enum Validator {
     /// The password of a URI or `user:pass` pair: anything but a placeholder or the literal
     /// word `password` (a short real password such as `secret` counts).
     UriPassword,
+    /// A `Password=` value of a connection string: as `UriPassword`, and not a reference to
+    /// code (`getpass.getpass()`, `os.environ[..]`), since the same key appears in programs.
+    ConnPassword,
+    /// The value of a password flag of a known tool (`-p`, `/user:x pw`): as `BarePassword`,
+    /// but a long mixed-case word without digits counts too (generated passwords often are).
+    CliPassword,
 }
 
 /// Shannon entropy in bits per byte.
@@ -74,12 +80,9 @@ const PLACEHOLDERS: &[&str] = &[
     "replace",
     "dummy",
     "sample",
-    "<",
-    ">",
     "${",
     "{{",
     "$(",
-    "%s",
     "todo",
     "fixme",
     "0000000000",
@@ -94,6 +97,22 @@ pub fn is_placeholder(v: &[u8]) -> bool {
         .iter()
         .any(|p| memchr::memmem::find(&lower, p.as_bytes()).is_some())
     {
+        return true;
+    }
+    // `<YOUR_KEY>`, `<password>`: a template slot opens with `<` or closes with `>` around
+    // a name. A `<` or `%s` in the middle of a random password is part of it, not a slot.
+    let slot = v.first() == Some(&b'<')
+        || v.last() == Some(&b'>')
+        || memchr::memchr(b'<', v)
+            .zip(memchr::memrchr(b'>', v))
+            .is_some_and(|(a, b)| {
+                b > a + 1
+                    && v.get(a + 1..b).is_some_and(|n| {
+                        n.iter()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b' '))
+                    })
+            });
+    if slot || lower == b"%s" || lower == b"%v" {
         return true;
     }
     // A run of one repeated character is filler, not key material ('A' runs are base64 of
@@ -223,7 +242,7 @@ fn reference(v: &[u8]) -> bool {
     let lower = v.to_ascii_lowercase();
     matches!(
         v.first(),
-        Some(b'$' | b'%' | b'@' | b'&' | b'*' | b'!' | b'|' | b'#')
+        Some(b'$' | b'%' | b'@' | b'&' | b'*' | b'!' | b'|' | b'#' | b':')
     ) || lower.starts_with(b"env:")
         || lower.starts_with(b"env(")
         || lower.starts_with(b"vault:")
@@ -232,6 +251,17 @@ fn reference(v: &[u8]) -> bool {
         || lower.starts_with(b"os.environ")
         || lower.starts_with(b"http://")
         || lower.starts_with(b"https://")
+}
+
+/// A call, an index or a dotted path of identifiers (`os.environ["X"]`, `cfg.db.pw`).
+fn code_reference(v: &[u8]) -> bool {
+    let dotted = v.split(|b| *b == b'.').count() > 1
+        && v.split(|b| *b == b'.').all(|p| {
+            p.len() >= 2
+                && p.first().is_some_and(u8::is_ascii_alphabetic)
+                && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        });
+    dotted || v.contains(&b'(') || v.contains(&b'[') || reference(v)
 }
 
 /// Words joined by separators (`my-app-secret-v2`, `default_token_name`): most of the value is
@@ -293,7 +323,11 @@ fn token_value(v: &[u8], floor: f64) -> bool {
     if !(has_alpha && (has_digit || c >= 3)) {
         return false;
     }
-    let want = ((n as f64).log2() - 0.8).min(floor).max(2.8);
+    // Hex and UUID-shaped keys draw from 16 symbols, so they cannot reach the floor meant for
+    // base62/base64 values: hold them to what random hex reaches (about 3.7 bits at 32).
+    let hexish = v.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
+    let cap = if hexish { floor.min(3.2) } else { floor };
+    let want = ((n as f64).log2() - 0.8).min(cap).max(2.8);
     entropy(v) >= want
 }
 
@@ -311,7 +345,13 @@ fn looks_like_code(v: &[u8]) -> bool {
         .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-')
         || s.bytes()
             .all(|b| b.is_ascii_uppercase() || b == b'_' || b == b'-');
-    dotted || ident || s.contains('(') || s.starts_with('$') || s.starts_with('/')
+    // `a::b` is a path in Rust, C++ and PHP, not a value.
+    dotted
+        || ident
+        || s.contains('(')
+        || s.contains("::")
+        || s.starts_with('$')
+        || s.starts_with('/')
 }
 
 /// Turns escaped line breaks at any JSON escaping depth (`\n`, `\\n`, `\\\\n`, `\r`) into
@@ -401,6 +441,13 @@ impl Validator {
                     && (v.len() >= 6 || classes(v) >= 3)
             }
             Validator::TokenValue => token_value(v, generic_floor),
+            Validator::ConnPassword => {
+                Validator::UriPassword.accepts(v, generic_floor) && !code_reference(v)
+            }
+            Validator::CliPassword => {
+                Validator::BarePassword.accepts(v, generic_floor)
+                    || (v.len() >= 10 && classes(v) >= 2 && password_value(v))
+            }
             Validator::UriPassword => {
                 let lower = v.to_ascii_lowercase();
                 !v.is_empty()
@@ -430,5 +477,22 @@ mod tests {
         assert!(!Validator::Generic.accepts(b"self.config.api_token", 3.5));
         assert!(!Validator::GenericPassword.accepts(b"password", 3.5));
         assert!(Validator::GenericPassword.accepts(b"Tr0ub4dor&3x!", 3.5));
+        assert!(is_placeholder(b"<YOUR_API_KEY>"));
+        assert!(is_placeholder(b"key-<your key>"));
+        assert!(!is_placeholder(b"PNKKlUpc2%sYRq*b!H68"));
+        assert!(!is_placeholder(b"a<b9#Qz>x"));
+        assert!(Validator::UriPassword.accepts(b"secret", 3.5));
+        assert!(!Validator::ConnPassword.accepts(b"getpass.getpass()", 3.5));
+        assert!(!Validator::ConnPassword.accepts(b"os.environ", 3.5));
+        assert!(Validator::ConnPassword.accepts(b"sQl!2024x", 3.5));
+        assert!(Validator::CliPassword.accepts(b"plROoDuDXInDCiamfACl", 3.5));
+        assert!(!Validator::CliPassword.accepts(b"mydb", 3.5));
+        // Random hex and UUID keys under a secret-named key are tokens despite 4-bit symbols.
+        assert!(Validator::TokenValue.accepts(b"01e6266413cf6861c653b647c712410c", 3.5));
+        assert!(Validator::TokenValue.accepts(b"96a77d87-2446-43b0-99b9-88664616cd69", 3.5));
+        assert!(!Validator::TokenValue.accepts(b"0000000011111111", 3.5));
+        // Regression (real Rust code): `Token::LeftParen`, `token: aes::InitToken`.
+        assert!(!Validator::TokenValue.accepts(b":LeftParen", 3.5));
+        assert!(!Validator::TokenValue.accepts(b"aes_intrinsics::InitToken", 3.5));
     }
 }

@@ -24,6 +24,7 @@ mod inspect;
 mod limits;
 mod list_models;
 mod mcp_call;
+mod mcp_tools;
 mod normalize;
 mod route;
 mod stream_audit;

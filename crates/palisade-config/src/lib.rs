@@ -14,7 +14,8 @@ pub mod witness;
 pub use error::ConfigError;
 pub use raw::RawConfig;
 pub use types::{
-    AuthConfig, AuthMode, Config, ModelRoute, ServerConfig, TlsFiles, UpstreamConfig, UpstreamKind,
+    AuthConfig, AuthMode, Config, McpServerConfig, ModelRoute, ServerConfig, TlsFiles,
+    UpstreamConfig, UpstreamKind,
 };
 
 use std::path::Path;

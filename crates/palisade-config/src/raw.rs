@@ -20,6 +20,9 @@ pub struct RawConfig {
     /// `[[models]]`.
     #[serde(default)]
     pub models: Vec<RawModel>,
+    /// `[[mcp_servers]]`: MCP servers behind `/mcp`.
+    #[serde(default)]
+    pub mcp_servers: Vec<RawMcpServer>,
     /// `[auth]`: required, so that running without authentication is always an explicit choice.
     pub auth: RawAuth,
     /// `[identity]`.
@@ -102,6 +105,35 @@ pub struct RawUpstream {
     /// Time until the upstream's response headers (streams may run longer).
     #[serde(default, with = "humantime_serde")]
     pub request_timeout: Option<Duration>,
+}
+
+/// One `[[mcp_servers]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMcpServer {
+    /// Unique name, `[a-z0-9-]`, the prefix of its tools on `/mcp` and the `{server}` of
+    /// `/mcp/{server}`.
+    pub name: Spanned<String>,
+    /// Streamable HTTP endpoint, e.g. `https://tools.lab.example/mcp`.
+    pub url: Spanned<String>,
+    /// `internal`, `external` or `vendor`.
+    pub destination: Spanned<String>,
+    /// Segment that owns the server.
+    pub segment: String,
+    /// Vault entry sent as the bearer credential to the server; absent sends none.
+    pub credential: Option<String>,
+    /// PEM CA bundle to trust instead of the system roots.
+    pub ca_file: Option<Spanned<String>>,
+    /// Approve a tool seen for the first time without an operator (its definition must still
+    /// inspect clean).
+    #[serde(default)]
+    pub auto_approve: bool,
+    /// TCP+TLS connect timeout.
+    #[serde(default, with = "humantime_serde")]
+    pub connect_timeout: Option<Duration>,
+    /// Time until the server's complete answer.
+    #[serde(default, with = "humantime_serde")]
+    pub timeout: Option<Duration>,
 }
 
 /// One `[[models]]` entry.

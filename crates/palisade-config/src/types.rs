@@ -18,6 +18,8 @@ pub struct Config {
     pub upstreams: Vec<UpstreamConfig>,
     /// Model routes (names unique, each upstream exists).
     pub models: Vec<ModelRoute>,
+    /// MCP servers, in file order.
+    pub mcp_servers: Vec<McpServerConfig>,
     /// `[auth]`.
     pub auth: AuthConfig,
     /// `[identity]`, as written.
@@ -127,6 +129,29 @@ pub struct UpstreamConfig {
     pub connect_timeout: Duration,
     /// Time to response headers (default 60 s).
     pub request_timeout: Duration,
+}
+
+/// One MCP server, validated.
+#[derive(Debug, Clone)]
+pub struct McpServerConfig {
+    /// Unique name (`[a-z0-9-]`, at most 32 characters).
+    pub name: String,
+    /// Streamable HTTP endpoint: `https://`, or `http://` to loopback only.
+    pub url: String,
+    /// Destination class.
+    pub destination: DestinationClass,
+    /// Owning segment.
+    pub segment: String,
+    /// Vault entry of the credential sent to the server.
+    pub credential: Option<String>,
+    /// CA bundle to trust instead of system roots.
+    pub ca_file: Option<PathBuf>,
+    /// Whether first-seen tool definitions that inspect clean are approved automatically.
+    pub auto_approve: bool,
+    /// Connect timeout (default 5 s).
+    pub connect_timeout: Duration,
+    /// Time to the server's complete answer (default 30 s).
+    pub timeout: Duration,
 }
 
 /// A model name routed to an upstream.

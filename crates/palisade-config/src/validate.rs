@@ -2,7 +2,7 @@
 //! uniqueness, and the rule that plain HTTP upstreams must be loopback.
 
 use crate::error::{line_of, ConfigError};
-use crate::raw::{RawConfig, RawServer, RawUpstream};
+use crate::raw::{RawConfig, RawMcpServer, RawServer, RawUpstream};
 use crate::types::*;
 use palisade_core::DestinationClass;
 use std::collections::HashSet;
@@ -102,6 +102,18 @@ pub(crate) fn validate(
             upstream: m.upstream.into_inner(),
         });
     }
+    let mut mcp_servers = Vec::with_capacity(raw.mcp_servers.len());
+    let mut mcp_names = HashSet::new();
+    for (i, m) in raw.mcp_servers.into_iter().enumerate() {
+        if !mcp_names.insert(m.name.get_ref().clone()) {
+            return cx.err(
+                format!("mcp_servers[{i}].name"),
+                Some(m.name.span()),
+                format!("duplicate MCP server name `{}`", m.name.get_ref()),
+            );
+        }
+        mcp_servers.push(mcp_server(&cx, i, m)?);
+    }
     let auth = match raw.auth.mode.get_ref().as_str() {
         "none" => AuthConfig {
             mode: AuthMode::None,
@@ -178,6 +190,7 @@ pub(crate) fn validate(
         server,
         upstreams,
         models,
+        mcp_servers,
         auth,
         identity: raw.identity,
         policy,
@@ -326,6 +339,58 @@ fn nonzero(
     }
 }
 
+fn destination(
+    cx: &Ctx<'_>,
+    field: &str,
+    v: &Spanned<String>,
+) -> Result<DestinationClass, ConfigError> {
+    match v.get_ref().as_str() {
+        "internal" => Ok(DestinationClass::Internal),
+        "external" => Ok(DestinationClass::External),
+        "vendor" => Ok(DestinationClass::Vendor),
+        other => cx.err(
+            field,
+            Some(v.span()),
+            format!("unknown destination `{other}` (expected: internal, external, vendor)"),
+        ),
+    }
+}
+
+fn mcp_server(cx: &Ctx<'_>, i: usize, m: RawMcpServer) -> Result<McpServerConfig, ConfigError> {
+    let f = |name: &str| format!("mcp_servers[{i}].{name}");
+    let name = m.name.get_ref().clone();
+    // The federation splits `server__tool` at the first `__`; a name outside `[a-z0-9-]`
+    // could make that split ambiguous.
+    if !palisade_mcp::federation::valid_server_name(&name) {
+        return cx.err(
+            f("name"),
+            Some(m.name.span()),
+            "must be 1-32 characters of a-z, 0-9 and `-`",
+        );
+    }
+    if m.segment.trim().is_empty() {
+        return cx.err(f("segment"), Some(m.name.span()), "must not be empty");
+    }
+    if m.credential.as_deref().is_some_and(|c| c.trim().is_empty()) {
+        return cx.err(
+            f("credential"),
+            Some(m.name.span()),
+            "must not be empty when set",
+        );
+    }
+    Ok(McpServerConfig {
+        url: base_url(cx, &f("url"), &m.url)?,
+        destination: destination(cx, &f("destination"), &m.destination)?,
+        name,
+        segment: m.segment,
+        credential: m.credential,
+        ca_file: m.ca_file.map(|c| cx.path(c.get_ref())),
+        auto_approve: m.auto_approve,
+        connect_timeout: nonzero(cx, &f("connect_timeout"), m.connect_timeout, 5)?,
+        timeout: nonzero(cx, &f("timeout"), m.timeout, 30)?,
+    })
+}
+
 fn upstream(cx: &Ctx<'_>, i: usize, u: RawUpstream) -> Result<UpstreamConfig, ConfigError> {
     let f = |name: &str| format!("upstreams[{i}].{name}");
     let name = u.name.get_ref().trim().to_owned();
@@ -344,18 +409,7 @@ fn upstream(cx: &Ctx<'_>, i: usize, u: RawUpstream) -> Result<UpstreamConfig, Co
             )
         }
     };
-    let destination = match u.destination.get_ref().as_str() {
-        "internal" => DestinationClass::Internal,
-        "external" => DestinationClass::External,
-        "vendor" => DestinationClass::Vendor,
-        other => {
-            return cx.err(
-                f("destination"),
-                Some(u.destination.span()),
-                format!("unknown destination `{other}` (expected: internal, external, vendor)"),
-            )
-        }
-    };
+    let destination = destination(cx, &f("destination"), &u.destination)?;
     let base_url = base_url(cx, &f("base_url"), &u.base_url)?;
     if u.credential.as_deref().is_some_and(|c| c.trim().is_empty()) {
         return cx.err(

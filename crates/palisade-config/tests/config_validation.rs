@@ -154,3 +154,72 @@ fn audit_witness_keys_are_validated() {
         assert!(with(&bad).is_err(), "accepted: {bad}");
     }
 }
+
+const MCP: &str = r#"
+[[mcp_servers]]
+name = "docs"
+url = "http://127.0.0.1:9100/mcp"
+destination = "internal"
+segment = "research"
+credential = "docs-token"
+auto_approve = true
+timeout = "3s"
+"#;
+
+#[test]
+fn mcp_server_parsed_with_defaults() {
+    let c = check(&format!("{BASE}{MCP}")).unwrap();
+    let m = &c.mcp_servers[0];
+    assert_eq!(
+        (m.name.as_str(), m.url.as_str(), m.credential.as_deref()),
+        ("docs", "http://127.0.0.1:9100/mcp", Some("docs-token"))
+    );
+    assert!(m.auto_approve);
+    assert_eq!((m.timeout.as_secs(), m.connect_timeout.as_secs()), (3, 5));
+    assert!(check(BASE).unwrap().mcp_servers.is_empty());
+}
+
+#[test]
+fn mcp_server_mistakes_are_named() {
+    for (from, to, field) in [
+        (
+            "http://127.0.0.1:9100/mcp",
+            "http://tools.example/mcp",
+            "mcp_servers[0].url",
+        ),
+        (
+            "name = \"docs\"",
+            "name = \"Docs_x\"",
+            "mcp_servers[0].name",
+        ),
+        (
+            "destination = \"internal\"",
+            "destination = \"moon\"",
+            "mcp_servers[0].destination",
+        ),
+        (
+            "credential = \"docs-token\"",
+            "credential = \" \"",
+            "mcp_servers[0].credential",
+        ),
+        (
+            "timeout = \"3s\"",
+            "timeout = \"0s\"",
+            "mcp_servers[0].timeout",
+        ),
+        (
+            "auto_approve = true",
+            "auto_approve = true\ncommand = \"x\"",
+            "unknown field `command`",
+        ),
+    ] {
+        let text = format!("{BASE}{}", MCP.replace(from, to));
+        let err = check(&text).unwrap_err().to_string();
+        assert!(err.contains(field), "{to}: {err}");
+    }
+    let twice = format!("{BASE}{MCP}{MCP}");
+    assert!(check(&twice)
+        .unwrap_err()
+        .to_string()
+        .contains("duplicate MCP server name"));
+}

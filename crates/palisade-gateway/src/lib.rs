@@ -14,6 +14,7 @@ mod control;
 mod credentials;
 pub mod dev;
 mod error;
+mod mcp;
 pub mod metrics;
 mod pipeline;
 pub mod protocol;

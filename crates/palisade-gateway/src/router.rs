@@ -6,7 +6,7 @@
 use crate::body::{full, GwBody};
 use crate::control::is_control_path;
 use crate::error::ApiError;
-use crate::pipeline::{control_call, list_models, model_call, ConnInfo, Shared};
+use crate::pipeline::{control_call, list_models, mcp_call, model_call, ConnInfo, Shared};
 use http::{HeaderValue, Method, StatusCode};
 use hyper::body::Incoming;
 use palisade_core::ApiKind;
@@ -100,6 +100,15 @@ fn api_of(path: &str) -> Option<ApiKind> {
     }
 }
 
+/// `Some(None)` for `/mcp` (federated), `Some(Some(server))` for `/mcp/{server}`.
+fn mcp_server_of(path: &str) -> Option<Option<String>> {
+    if path == "/mcp" {
+        return Some(None);
+    }
+    let name = path.strip_prefix("/mcp/")?;
+    (!name.is_empty() && !name.contains('/')).then(|| Some(name.to_owned()))
+}
+
 fn text(status: StatusCode, body: impl Into<bytes::Bytes>) -> http::Response<GwBody> {
     let mut r = http::Response::new(full(body));
     *r.status_mut() = status;
@@ -121,6 +130,25 @@ async fn route(
     span: &tracing::Span,
 ) -> http::Response<GwBody> {
     let api = api_of(path);
+    if let Some(server) = mcp_server_of(path) {
+        return match *req.method() {
+            Method::POST | Method::DELETE => {
+                use tracing::Instrument;
+                mcp_call(shared, conn, server, req, request_id.to_owned())
+                    .instrument(span.clone())
+                    .await
+            }
+            // No server-initiated stream is offered (Streamable HTTP allows 405 for GET).
+            _ => {
+                let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "use POST or DELETE\n");
+                r.headers_mut().insert(
+                    http::header::ALLOW,
+                    HeaderValue::from_static("POST, DELETE"),
+                );
+                r
+            }
+        };
+    }
     match (req.method(), api, path) {
         (&Method::POST, Some(api), _) => {
             use tracing::Instrument;

@@ -4,6 +4,8 @@
 
 use crate::conn_limit::{ConnLimits, ConnPermit};
 use crate::credentials::{CredentialError, CredentialSource};
+use crate::mcp::upstream::McpServerClient;
+use crate::mcp::McpState;
 use crate::metrics::Metrics;
 use crate::pipeline::{ConnInfo, Shared};
 use crate::stages::Stages;
@@ -13,6 +15,8 @@ use crate::upstream::UpstreamClient;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use palisade_config::Config;
+use palisade_mcp::pin::MemoryPinStore;
+use palisade_mcp::session::{SessionConfig, SessionTable};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::future::Future;
@@ -87,6 +91,24 @@ impl Gateway {
                 }
             }
         }
+        let mut servers = Vec::with_capacity(config.mcp_servers.len());
+        for m in &config.mcp_servers {
+            let client =
+                UpstreamClient::connect(&m.name, &m.url, m.ca_file.as_deref(), m.connect_timeout)?;
+            let credential = match &m.credential {
+                Some(c) => Some(credentials.get(c)?),
+                None => None,
+            };
+            let server = McpServerClient::new(m.clone(), client, credential)
+                .map_err(|_| TlsError::Rustls(format!("MCP server `{}`: invalid url", m.name)))?;
+            servers.push(server);
+        }
+        let mcp = McpState {
+            servers,
+            sessions: SessionTable::new(stages.clock.clone(), SessionConfig::default()),
+            // In memory for this slice: approvals do not survive a restart yet.
+            pins: Arc::new(MemoryPinStore::default()),
+        };
         let shared = Arc::new(Shared {
             config: Arc::new(config),
             stages,
@@ -94,6 +116,7 @@ impl Gateway {
             keys,
             metrics: Metrics::default(),
             witness: std::sync::OnceLock::new(),
+            mcp,
         });
         Ok(Self {
             shared,

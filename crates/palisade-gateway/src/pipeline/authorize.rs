@@ -89,6 +89,29 @@ pub(crate) fn permits(decision: &Decision) -> bool {
     decision.is_allowed() && decision.errors.is_empty()
 }
 
+/// Asks the authorizer about `action` on `resource` for `value` (an MCP exchange); returns it
+/// wrapped in `Permitted`, or the refusing decision.
+pub(crate) fn permit<T>(
+    authorizer: &dyn Authorizer,
+    clock: &dyn Clock,
+    identity: &Identity,
+    action: &str,
+    resource: &ResourceRef,
+    facts: RequestFacts<'_>,
+    value: T,
+) -> Result<Permitted<T>, Decision> {
+    let context = context(clock, identity, facts);
+    let decision = authorizer.authorize(identity, action, resource, &context);
+    if permits(&decision) {
+        Ok(Permitted {
+            inner: value,
+            decision,
+        })
+    } else {
+        Err(decision)
+    }
+}
+
 /// Asks the authorizer; returns the call wrapped in `Permitted` or a 403 naming the policies.
 pub(crate) fn run(
     authorizer: &dyn Authorizer,

@@ -44,7 +44,7 @@ pub(crate) fn run(
 }
 
 /// A signal as the finding policy and audit see: no matched value, so no value hash.
-fn signal_finding(s: &Signal) -> Finding {
+pub(crate) fn signal_finding(s: &Signal) -> Finding {
     Finding {
         detector: s.reason.clone(),
         data_class: s.class,

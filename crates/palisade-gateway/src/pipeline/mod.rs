@@ -23,14 +23,17 @@ mod forward;
 mod inspect;
 mod limits;
 mod list_models;
+mod mcp_call;
+mod mcp_tools;
 mod normalize;
 mod route;
 mod stream_audit;
 
 pub(crate) use authorize::Permitted;
 pub(crate) use control::control_call;
-pub(crate) use inspect::apply_redactions;
+pub(crate) use inspect::{apply_redactions, signal_finding};
 pub(crate) use list_models::list_models;
+pub(crate) use mcp_call::mcp_call;
 
 use crate::body::GwBody;
 use crate::error::ApiError;
@@ -55,6 +58,7 @@ pub(crate) struct Shared {
     pub metrics: Metrics,
     /// Witness lag (`[audit] witnesses`), set once before serving.
     pub witness: std::sync::OnceLock<Arc<palisade_audit::WitnessStatus>>,
+    pub mcp: crate::mcp::McpState,
 }
 
 /// Per-connection facts the pipeline needs.
@@ -114,7 +118,7 @@ pub(crate) fn route_label(api: ApiKind) -> &'static str {
 
 /// Stage 3 on a request head: the URL checked against DPoP `htu` is the path under the
 /// configured public origin (see [`ConnInfo::public_url`]).
-fn authenticate_head(
+pub(crate) fn authenticate_head(
     shared: &Shared,
     conn: &ConnInfo,
     method: &http::Method,

@@ -31,9 +31,24 @@ pub(crate) struct UpstreamClient {
 impl UpstreamClient {
     /// Builds the client with the upstream's trust roots and timeouts.
     pub(crate) fn new(cfg: &UpstreamConfig) -> Result<Self, TlsError> {
+        Self::connect(
+            &cfg.name,
+            &cfg.base_url,
+            cfg.ca_file.as_deref(),
+            cfg.connect_timeout,
+        )
+    }
+
+    /// Builds a client for `base_url` (an upstream or an MCP server) with its trust roots.
+    pub(crate) fn connect(
+        name: &str,
+        base_url: &str,
+        ca_file: Option<&std::path::Path>,
+        connect_timeout: std::time::Duration,
+    ) -> Result<Self, TlsError> {
         // Config validation already enforces this; checked again because `Config` is a plain
         // struct a caller could build by hand, and plain HTTP would carry the provider key.
-        if let Some(rest) = cfg.base_url.strip_prefix("http://") {
+        if let Some(rest) = base_url.strip_prefix("http://") {
             let authority = rest.split('/').next().unwrap_or("");
             let host = match authority.strip_prefix('[') {
                 Some(v6) => v6.split(']').next().unwrap_or(""),
@@ -45,13 +60,12 @@ impl UpstreamClient {
                     .is_ok_and(|ip| ip.is_loopback());
             if !loopback {
                 return Err(TlsError::Rustls(format!(
-                    "upstream `{}`: plain http is only allowed to loopback",
-                    cfg.name
+                    "upstream `{name}`: plain http is only allowed to loopback"
                 )));
             }
         }
         let mut roots = rustls::RootCertStore::empty();
-        match &cfg.ca_file {
+        match ca_file {
             Some(ca) => {
                 for c in crate::tls::load_certs_pub(ca)? {
                     roots.add(c).map_err(|e| TlsError::Rustls(e.to_string()))?;
@@ -63,10 +77,9 @@ impl UpstreamClient {
                     // A malformed system root is skipped, not fatal; a host with none fails below.
                     let _ = roots.add(c);
                 }
-                if roots.is_empty() && cfg.base_url.starts_with("https://") {
+                if roots.is_empty() && base_url.starts_with("https://") {
                     return Err(TlsError::Rustls(format!(
-                        "no system root certificates found for upstream `{}`",
-                        cfg.name
+                        "no system root certificates found for upstream `{name}`"
                     )));
                 }
             }
@@ -79,7 +92,7 @@ impl UpstreamClient {
             .with_no_client_auth();
         let mut http = HttpConnector::new();
         http.enforce_http(false);
-        http.set_connect_timeout(Some(cfg.connect_timeout));
+        http.set_connect_timeout(Some(connect_timeout));
         http.set_nodelay(true);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
@@ -98,7 +111,24 @@ impl UpstreamClient {
         &self,
         req: Permitted<UpstreamRequest>,
     ) -> Result<http::Response<Incoming>, UpstreamFailure> {
-        let req = req.into_inner();
+        self.dispatch(req.into_inner()).await
+    }
+
+    /// Sends `req` under the permission `proof` (an MCP exchange sends its handshake and its
+    /// call under the one decision that allowed the call).
+    pub(crate) async fn send_under<T>(
+        &self,
+        proof: &Permitted<T>,
+        req: UpstreamRequest,
+    ) -> Result<http::Response<Incoming>, UpstreamFailure> {
+        let _ = proof.decision();
+        self.dispatch(req).await
+    }
+
+    async fn dispatch(
+        &self,
+        req: UpstreamRequest,
+    ) -> Result<http::Response<Incoming>, UpstreamFailure> {
         let build = || {
             let mut builder = http::Request::post(req.uri.clone());
             if let Some(h) = builder.headers_mut() {

@@ -296,7 +296,9 @@ fn non_function_tools_are_provider_egress() {
             {"name": "client_tool", "input_schema": {"type": "object"}},
             {"type": "custom", "name": "custom_tool", "input_schema": {"type": "object"}}]}),
     );
-    assert_eq!(req.signals.len(), 4);
+    // Computer use runs at the caller (it takes the screenshots and clicks): three
+    // server tools, not four.
+    assert_eq!(req.signals.len(), 3);
     assert_eq!(classes(&req), [DataClass::ProviderEgress]);
     // Function and custom tools run at the caller: no egress.
     let req = parse(

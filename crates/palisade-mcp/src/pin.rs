@@ -171,6 +171,16 @@ pub trait PinStore: Send + Sync + fmt::Debug {
         now_ms: u64,
         auto_approve: bool,
     ) -> Result<Verdict, PinError>;
+    /// Records an operator's decision on a seen version: `Approved` supersedes the
+    /// previously approved one; `Rejected` only marks this one.
+    fn decide(
+        &self,
+        server: &str,
+        tool: &str,
+        hash: &DefinitionHash,
+        now_ms: u64,
+        state: PinState,
+    ) -> Result<(), PinError>;
     /// Approves a seen version; the previously approved one becomes superseded.
     fn approve(
         &self,
@@ -178,7 +188,9 @@ pub trait PinStore: Send + Sync + fmt::Debug {
         tool: &str,
         hash: &DefinitionHash,
         now_ms: u64,
-    ) -> Result<(), PinError>;
+    ) -> Result<(), PinError> {
+        self.decide(server, tool, hash, now_ms, PinState::Approved)
+    }
     /// Rejects a seen version.
     fn reject(
         &self,
@@ -186,7 +198,9 @@ pub trait PinStore: Send + Sync + fmt::Debug {
         tool: &str,
         hash: &DefinitionHash,
         now_ms: u64,
-    ) -> Result<(), PinError>;
+    ) -> Result<(), PinError> {
+        self.decide(server, tool, hash, now_ms, PinState::Rejected)
+    }
     /// Every stored version of a tool, oldest first.
     fn versions(&self, server: &str, tool: &str) -> Result<Vec<PinRecord>, PinError>;
 }

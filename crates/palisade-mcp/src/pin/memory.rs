@@ -12,37 +12,6 @@ pub struct MemoryPinStore {
     tools: Mutex<HashMap<(String, String), Vec<PinRecord>>>,
 }
 
-impl MemoryPinStore {
-    fn decide(
-        &self,
-        server: &str,
-        tool: &str,
-        hash: &DefinitionHash,
-        now_ms: u64,
-        state: PinState,
-    ) -> Result<(), PinError> {
-        let mut tools = self.tools.lock();
-        let versions = tools
-            .get_mut(&(server.to_owned(), tool.to_owned()))
-            .filter(|v| v.iter().any(|r| r.hash == *hash))
-            .ok_or_else(|| PinError::Unknown {
-                server: server.to_owned(),
-                tool: tool.to_owned(),
-                hash: hash.to_string(),
-            })?;
-        for r in versions.iter_mut() {
-            if r.hash == *hash {
-                r.state = state;
-                r.decided_ms = Some(now_ms);
-            } else if state == PinState::Approved && r.state == PinState::Approved {
-                r.state = PinState::Superseded;
-                r.decided_ms = Some(now_ms);
-            }
-        }
-        Ok(())
-    }
-}
-
 impl PinStore for MemoryPinStore {
     fn observe(
         &self,
@@ -75,24 +44,33 @@ impl PinStore for MemoryPinStore {
         Ok(verdict_of(versions, &def.hash))
     }
 
-    fn approve(
+    fn decide(
         &self,
         server: &str,
         tool: &str,
         hash: &DefinitionHash,
         now_ms: u64,
+        state: PinState,
     ) -> Result<(), PinError> {
-        self.decide(server, tool, hash, now_ms, PinState::Approved)
-    }
-
-    fn reject(
-        &self,
-        server: &str,
-        tool: &str,
-        hash: &DefinitionHash,
-        now_ms: u64,
-    ) -> Result<(), PinError> {
-        self.decide(server, tool, hash, now_ms, PinState::Rejected)
+        let mut tools = self.tools.lock();
+        let versions = tools
+            .get_mut(&(server.to_owned(), tool.to_owned()))
+            .filter(|v| v.iter().any(|r| r.hash == *hash))
+            .ok_or_else(|| PinError::Unknown {
+                server: server.to_owned(),
+                tool: tool.to_owned(),
+                hash: hash.to_string(),
+            })?;
+        for r in versions.iter_mut() {
+            if r.hash == *hash {
+                r.state = state;
+                r.decided_ms = Some(now_ms);
+            } else if state == PinState::Approved && r.state == PinState::Approved {
+                r.state = PinState::Superseded;
+                r.decided_ms = Some(now_ms);
+            }
+        }
+        Ok(())
     }
 
     fn versions(&self, server: &str, tool: &str) -> Result<Vec<PinRecord>, PinError> {

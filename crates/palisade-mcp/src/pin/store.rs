@@ -66,6 +66,47 @@ impl StorePinStore {
             .map_err(storage)?;
         Ok(Self { store })
     }
+}
+
+impl PinStore for StorePinStore {
+    fn observe(
+        &self,
+        server: &str,
+        tool: &str,
+        def: &PinnedDefinition,
+        now_ms: u64,
+        auto_approve: bool,
+    ) -> Result<Verdict, PinError> {
+        self.store
+            .with_tx(|tx| {
+                let mut versions = load(tx, server, tool)?;
+                if !versions.iter().any(|r| r.hash == def.hash) {
+                    let approve = versions.is_empty() && auto_approve;
+                    let state = if approve {
+                        PinState::Approved
+                    } else {
+                        PinState::Pending
+                    };
+                    tx.execute(
+                        "INSERT INTO mcp_tool_pins
+                         (server, tool, hash, canonical, state, first_seen_ms, decided_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![
+                            server,
+                            tool,
+                            &def.hash.0[..],
+                            def.canonical,
+                            state.as_str(),
+                            sql_ms(now_ms),
+                            approve.then_some(sql_ms(now_ms)),
+                        ],
+                    )?;
+                    versions = load(tx, server, tool)?;
+                }
+                Ok(verdict_of(&versions, &def.hash))
+            })
+            .map_err(storage)
+    }
 
     fn decide(
         &self,
@@ -112,67 +153,6 @@ impl StorePinStore {
                 hash: hash.to_string(),
             })
         }
-    }
-}
-
-impl PinStore for StorePinStore {
-    fn observe(
-        &self,
-        server: &str,
-        tool: &str,
-        def: &PinnedDefinition,
-        now_ms: u64,
-        auto_approve: bool,
-    ) -> Result<Verdict, PinError> {
-        self.store
-            .with_tx(|tx| {
-                let mut versions = load(tx, server, tool)?;
-                if !versions.iter().any(|r| r.hash == def.hash) {
-                    let approve = versions.is_empty() && auto_approve;
-                    let state = if approve {
-                        PinState::Approved
-                    } else {
-                        PinState::Pending
-                    };
-                    tx.execute(
-                        "INSERT INTO mcp_tool_pins
-                         (server, tool, hash, canonical, state, first_seen_ms, decided_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        params![
-                            server,
-                            tool,
-                            &def.hash.0[..],
-                            def.canonical,
-                            state.as_str(),
-                            sql_ms(now_ms),
-                            approve.then_some(sql_ms(now_ms)),
-                        ],
-                    )?;
-                    versions = load(tx, server, tool)?;
-                }
-                Ok(verdict_of(&versions, &def.hash))
-            })
-            .map_err(storage)
-    }
-
-    fn approve(
-        &self,
-        server: &str,
-        tool: &str,
-        hash: &DefinitionHash,
-        now_ms: u64,
-    ) -> Result<(), PinError> {
-        self.decide(server, tool, hash, now_ms, PinState::Approved)
-    }
-
-    fn reject(
-        &self,
-        server: &str,
-        tool: &str,
-        hash: &DefinitionHash,
-        now_ms: u64,
-    ) -> Result<(), PinError> {
-        self.decide(server, tool, hash, now_ms, PinState::Rejected)
     }
 
     fn versions(&self, server: &str, tool: &str) -> Result<Vec<PinRecord>, PinError> {

@@ -38,22 +38,7 @@ impl Inspector for Markers {
         ins
     }
     fn stream_scanner(&self, _path: &str) -> Box<dyn StreamScanner> {
-        Box::new(Silent)
-    }
-}
-
-/// Streams are not used by this test.
-struct Silent;
-
-impl StreamScanner for Silent {
-    fn push(&mut self, delta: &str) -> StreamRelease {
-        StreamRelease {
-            text: delta.to_owned(),
-            ..Default::default()
-        }
-    }
-    fn finish(&mut self) -> StreamRelease {
-        StreamRelease::default()
+        Box::new(common::PassThroughScanner)
     }
 }
 

@@ -90,22 +90,7 @@ impl Inspector for BlockPayroll {
         ins
     }
     fn stream_scanner(&self, _path: &str) -> Box<dyn StreamScanner> {
-        Box::new(PassThrough)
-    }
-}
-
-/// Streams are not used by these tests; released as they come.
-struct PassThrough;
-
-impl StreamScanner for PassThrough {
-    fn push(&mut self, delta: &str) -> StreamRelease {
-        StreamRelease {
-            text: delta.to_owned(),
-            ..Default::default()
-        }
-    }
-    fn finish(&mut self) -> StreamRelease {
-        StreamRelease::default()
+        Box::new(common::PassThroughScanner)
     }
 }
 

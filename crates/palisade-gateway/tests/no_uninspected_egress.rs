@@ -55,20 +55,7 @@ impl Inspector for CanaryInspector {
         ins
     }
     fn stream_scanner(&self, _path: &str) -> Box<dyn StreamScanner> {
-        Box::new(PassScanner)
-    }
-}
-
-struct PassScanner;
-impl StreamScanner for PassScanner {
-    fn push(&mut self, delta: &str) -> StreamRelease {
-        StreamRelease {
-            text: delta.to_owned(),
-            ..Default::default()
-        }
-    }
-    fn finish(&mut self) -> StreamRelease {
-        StreamRelease::default()
+        Box::new(common::PassThroughScanner)
     }
 }
 

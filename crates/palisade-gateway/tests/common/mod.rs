@@ -400,3 +400,19 @@ pub fn test_finding(
         severity,
     }
 }
+
+/// A stream scanner that releases every delta as it comes, for tests whose subject is not
+/// the stream filter.
+pub struct PassThroughScanner;
+
+impl palisade_core::StreamScanner for PassThroughScanner {
+    fn push(&mut self, delta: &str) -> palisade_core::StreamRelease {
+        palisade_core::StreamRelease {
+            text: delta.to_owned(),
+            ..Default::default()
+        }
+    }
+    fn finish(&mut self) -> palisade_core::StreamRelease {
+        palisade_core::StreamRelease::default()
+    }
+}

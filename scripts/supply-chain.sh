@@ -39,8 +39,9 @@ targets=(Cargo.lock tests/interop/requirements.txt)
 [[ -f target/npm-fp/package-lock.json ]] && targets+=(target/npm-fp/package-lock.json)
 
 echo "-- palisade scan ${targets[*]}"
+mkdir -p target/supply-chain
 "$bin" scan --data-dir "$work/store" --fail-on critical \
-  "${targets[@]}"
+  --sbom cyclonedx --sbom-out target/supply-chain/sbom.cdx.json "${targets[@]}"
 
 echo "-- canary: a known-malicious pin must fail the same gate"
 "$bin" advisories import tests/fixtures/osv-malicious --data-dir "$work/canary-store" >/dev/null

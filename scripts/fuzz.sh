@@ -20,7 +20,8 @@ else
   fuzz=(cargo fuzz)
 fi
 mkdir -p "work/$target"
+# `-O`: optimized, without debug assertions (overflow checks), the build docs/fuzzing.md ran.
 # One job: the machine is shared; -max_total_time bounds the run, -print_final_stats reports
 # the executions that docs/fuzzing.md records.
-exec "${fuzz[@]}" run --features libfuzzer "$target" "work/$target" "corpus/$target" -- \
+exec "${fuzz[@]}" run -O --features libfuzzer "$target" "work/$target" "corpus/$target" -- \
   -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10

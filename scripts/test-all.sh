@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Palisade, in order of cost: formatting, lints, the Rust tests of every
 # crate (with the test-only `demo`/`sample-tee` features, so the breach replay runs as a test),
-# then the interop tests with the official Python SDKs against a running gateway.
+# then Palisade's own supply chain checked by `palisade scan` and cargo-deny (issue 17), then
+# the interop tests with the official Python SDKs against a running gateway.
 #
 # Fixtures are the repository's own tests/fixtures (override with PALISADE_FIXTURES).
 set -euo pipefail
@@ -29,5 +30,7 @@ fi
 export PALISADE_SCAN_NPM_TREE="$PWD/$npm_tree"
 echo "== cargo test"
 cargo test --locked --workspace --no-fail-fast --features "$features"
+echo "== own supply chain (advisory snapshot, SBOM, cargo deny)"
+scripts/supply-chain.sh
 echo "== interop (official Python SDKs)"
 tests/interop/run.sh

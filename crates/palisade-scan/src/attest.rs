@@ -175,6 +175,19 @@ pub struct ScanPredicate {
     pub suppressed: SeverityCounts,
     /// Highest severity among findings and suppressed findings, if any.
     pub max_severity: Option<String>,
+    /// The SBOM written by the same scan (`--sbom`), by digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbom: Option<SbomRef>,
+}
+
+/// Digest of the SBOM a scan wrote: binds the verdict to the package list it was made on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SbomRef {
+    /// `CycloneDX` with its spec version, e.g. `CycloneDX 1.5`.
+    pub format: String,
+    /// Hex SHA-256 of the SBOM file's bytes.
+    pub sha256: String,
 }
 
 /// Scanner name and version.
@@ -187,7 +200,7 @@ pub struct ScannerInfo {
     pub version: String,
 }
 
-fn rfc3339(ms: u64) -> String {
+pub(crate) fn rfc3339(ms: u64) -> String {
     let nanos = i128::from(ms) * 1_000_000;
     time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
@@ -217,6 +230,10 @@ pub fn scan_statement(report: &ScanReport, now_ms: u64) -> serde_json::Value {
         findings: counts,
         suppressed: report.suppressed,
         max_severity: all.max().map(|s| severity_name(s).to_owned()),
+        sbom: report.sbom_sha256.as_ref().map(|d| SbomRef {
+            format: crate::sbom::FORMAT.to_owned(),
+            sha256: d.clone(),
+        }),
     };
     serde_json::json!({
         "_type": STATEMENT_TYPE,

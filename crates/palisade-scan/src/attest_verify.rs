@@ -64,6 +64,8 @@ pub struct ScanAttestationSummary {
     pub scanner_version: String,
     /// keyid (hex sha256 of the public key) of the trusted key that verified.
     pub signer_keyid: String,
+    /// Hex SHA-256 of the SBOM the scan wrote, when the verdict names one.
+    pub sbom_sha256: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -170,5 +172,6 @@ pub fn verify_scan_attestation(
         suppressed: p.suppressed,
         scanner_version: p.scanner.version,
         signer_keyid: keyid_of(signer),
+        sbom_sha256: p.sbom.map(|s| s.sha256),
     })
 }

@@ -16,7 +16,8 @@ use crate::finding::{exit_code, ScanReport};
 use crate::options::ScanOptions;
 use crate::render::{render, OutputFormat};
 
-/// Parsed arguments of `palisade scan PATH... [--format] [--fail-on] [--baseline] [--attest]`.
+/// Parsed arguments of `palisade scan PATH... [--format] [--fail-on] [--baseline] [--sbom-out]
+/// [--attest]`.
 #[derive(Debug, Clone)]
 pub struct ScanArgs {
     /// Files or directories to scan.
@@ -31,6 +32,9 @@ pub struct ScanArgs {
     pub attest_key: Option<PathBuf>,
     /// Where to write the attestation envelope (required with `attest_key`).
     pub attest_out: Option<PathBuf>,
+    /// Where to write a CycloneDX 1.5 SBOM of the packages the scan read; its digest goes into
+    /// the attestation.
+    pub sbom_out: Option<PathBuf>,
     /// Scan options.
     pub options: ScanOptions,
 }
@@ -45,6 +49,7 @@ impl ScanArgs {
             baseline: None,
             attest_key: None,
             attest_out: None,
+            sbom_out: None,
             options: ScanOptions::default(),
         }
     }
@@ -62,7 +67,8 @@ pub struct ScanOutcome {
 }
 
 /// `palisade scan`: loads advisories from `store` (if given), scans, applies the baseline,
-/// writes the rendering to `out`, signs and writes the attestation, returns the exit code.
+/// writes the rendering to `out` and the SBOM, signs and writes the attestation (which names
+/// the SBOM's digest), returns the exit code.
 pub fn run_scan(
     args: &ScanArgs,
     store: Option<&Store>,
@@ -91,6 +97,14 @@ pub fn run_scan(
     let mut report = crate::engine::scan(&args.paths, &args.options, &db)?;
     if let Some(b) = &baseline {
         b.apply(&mut report);
+    }
+    if let Some(path) = &args.sbom_out {
+        let (bytes, digest) = crate::sbom::render_cyclonedx(&report, now_ms)?;
+        std::fs::write(path, bytes).map_err(|source| ScanError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        report.sbom_sha256 = Some(digest);
     }
     let text = render(&report, args.format)?;
     out.write_all(text.as_bytes())

@@ -58,6 +58,7 @@ impl Contexts {
                     version: d.version.clone(),
                     file: path.to_string_lossy().into_owned(),
                     line: None,
+                    hashes: Vec::new(),
                 });
                 let i = ctx.dists.len();
                 for (p, _, _) in &d.entries {
@@ -73,6 +74,7 @@ impl Contexts {
                         version: p.version.clone(),
                         file: path.to_string_lossy().into_owned(),
                         line: None,
+                        hashes: Vec::new(),
                     });
                     ctx.dir_to_node.insert(p.dir.clone(), ctx.node.len());
                     ctx.node.push(p);

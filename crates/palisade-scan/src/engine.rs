@@ -82,6 +82,8 @@ pub fn scan(
         tree_digest: hex::encode(h.finalize()),
         elapsed_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
         scanner_version: env!("CARGO_PKG_VERSION").to_owned(),
+        packages,
+        sbom_sha256: None,
     };
     report.sort();
     Ok(report)

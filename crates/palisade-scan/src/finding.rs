@@ -147,6 +147,13 @@ pub struct ScanReport {
     pub elapsed_ms: u64,
     /// Scanner version (crate version).
     pub scanner_version: String,
+    /// Every package the scan read (installed distributions and lockfile pins), for the SBOM.
+    /// Not part of the JSON report, which lists findings.
+    #[serde(skip)]
+    pub packages: Vec<crate::packages::PackageRef>,
+    /// Hex SHA-256 of the SBOM written for this scan, if one was; the signed verdict carries it.
+    #[serde(skip)]
+    pub sbom_sha256: Option<String>,
 }
 
 impl ScanReport {

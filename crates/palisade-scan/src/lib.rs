@@ -1,6 +1,6 @@
 //! Supply-chain scanner: Python environments, lockfiles, workflows, package source heuristics,
 //! OSV/RustSec advisories; table/JSON/SARIF output, baselines, and DSSE-signed scan verdicts
-//! that enrollment can require.
+//! that enrollment can require, and a CycloneDX SBOM of the packages a scan read.
 //!
 //! Entry points: [`scan`] (library), [`cli::run_scan`] / [`cli::run_advisories_import`]
 //! (binary), [`import_advisories`], [`sign_scan_attestation`] / [`verify_scan_attestation`].
@@ -24,6 +24,7 @@ pub mod python_dist;
 pub mod render;
 pub mod rules;
 pub mod sarif;
+pub mod sbom;
 mod text;
 pub mod workflows;
 

@@ -66,6 +66,60 @@ pub struct PackageRef {
     pub file: String,
     /// 1-based line, when known.
     pub line: Option<u32>,
+    /// Artifact digests the lockfile pins for this package (none for installed packages).
+    pub hashes: Vec<PackageHash>,
+}
+
+/// One artifact digest from a lockfile, as CycloneDX records it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PackageHash {
+    /// CycloneDX algorithm name: `SHA-256`, `SHA-384` or `SHA-512`.
+    pub alg: &'static str,
+    /// Lowercase hex digest.
+    pub hex: String,
+}
+
+impl PackageHash {
+    /// Reads `sha256:HEX` (pip `--hash`, poetry/uv) or an SRI `sha512-BASE64` (npm
+    /// `integrity`). Anything else (md5, sha1, malformed) is not a pin worth recording.
+    pub fn parse(s: &str) -> Option<Self> {
+        use base64::Engine as _;
+        let s = s.trim();
+        if let Some((alg, b64)) = s.split_once('-') {
+            if let (Some(alg), Ok(raw)) = (
+                Self::alg_name(alg),
+                base64::engine::general_purpose::STANDARD.decode(b64),
+            ) {
+                return Self::checked(alg, hex::encode(raw));
+            }
+        }
+        let (alg, hex) = s.split_once(':')?;
+        Self::checked(Self::alg_name(alg)?, hex.to_ascii_lowercase())
+    }
+
+    /// A bare hex SHA-256 (Cargo.lock `checksum`).
+    pub fn sha256_hex(hex: &str) -> Option<Self> {
+        Self::checked("SHA-256", hex.to_ascii_lowercase())
+    }
+
+    fn alg_name(alg: &str) -> Option<&'static str> {
+        match alg {
+            "sha256" => Some("SHA-256"),
+            "sha384" => Some("SHA-384"),
+            "sha512" => Some("SHA-512"),
+            _ => None,
+        }
+    }
+
+    fn checked(alg: &'static str, hex: String) -> Option<Self> {
+        let len = match alg {
+            "SHA-256" => 64,
+            "SHA-384" => 96,
+            _ => 128,
+        };
+        (hex.len() == len && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then_some(Self { alg, hex })
+    }
 }
 
 #[cfg(test)]
@@ -84,5 +138,30 @@ mod tests {
         );
         assert_eq!(Ecosystem::from_osv("crates.io"), Some(Ecosystem::CratesIo));
         assert_eq!(Ecosystem::from_osv("Go"), None);
+    }
+
+    #[test]
+    fn lockfile_hashes() {
+        let h = PackageHash::parse("sha256:AB");
+        assert_eq!(h, None, "a short digest is not a pin");
+        let hex64 = "a".repeat(64);
+        assert_eq!(
+            PackageHash::parse(&format!("sha256:{hex64}")),
+            Some(PackageHash {
+                alg: "SHA-256",
+                hex: hex64.clone()
+            })
+        );
+        // SRI: base64 of 64 zero bytes.
+        let sri = format!("sha512-{}", "A".repeat(86) + "==");
+        assert_eq!(
+            PackageHash::parse(&sri).map(|h| h.hex),
+            Some("0".repeat(128))
+        );
+        assert_eq!(PackageHash::parse("sha1-AAAA"), None);
+        assert_eq!(
+            PackageHash::sha256_hex(&hex64).map(|h| h.alg),
+            Some("SHA-256")
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! npm lockfiles: `package-lock.json` (v1 `dependencies`, v2/v3 `packages`), `pnpm-lock.yaml`
 //! (v5 `/name/ver`, v6 `/name@ver`, v9 `name@ver` keys) and classic `yarn.lock`.
 
-use crate::packages::{Ecosystem, PackageRef};
+use crate::packages::{Ecosystem, PackageHash, PackageRef};
 use crate::text::line_of;
 
 fn push(
@@ -10,6 +10,7 @@ fn push(
     name: &str,
     version: &str,
     needle: &str,
+    meta: &serde_json::Value,
     out: &mut Vec<PackageRef>,
 ) {
     out.push(PackageRef {
@@ -18,6 +19,16 @@ fn push(
         version: version.to_owned(),
         file: file.to_owned(),
         line: line_of(text, needle),
+        // SRI `integrity` may list several digests separated by spaces.
+        hashes: meta
+            .get("integrity")
+            .and_then(|i| i.as_str())
+            .map(|i| {
+                i.split_whitespace()
+                    .filter_map(PackageHash::parse)
+                    .collect()
+            })
+            .unwrap_or_default(),
     });
 }
 
@@ -38,7 +49,7 @@ pub fn package_lock(file: &str, text: &str, out: &mut Vec<PackageRef>) -> Result
             if meta.get("link").and_then(|l| l.as_bool()) == Some(true) {
                 continue;
             }
-            push(file, text, name, ver, &format!("\"{key}\""), out);
+            push(file, text, name, ver, &format!("\"{key}\""), meta, out);
         }
         return Ok(());
     }
@@ -50,7 +61,7 @@ pub fn package_lock(file: &str, text: &str, out: &mut Vec<PackageRef>) -> Result
     ) {
         for (name, meta) in deps {
             if let Some(ver) = meta.get("version").and_then(|x| x.as_str()) {
-                push(file, text, name, ver, &format!("\"{name}\""), out);
+                push(file, text, name, ver, &format!("\"{name}\""), meta, out);
             }
             if let Some(sub) = meta.get("dependencies").and_then(|d| d.as_object()) {
                 v1(file, text, sub, out);
@@ -109,6 +120,7 @@ pub fn pnpm_lock(file: &str, text: &str, out: &mut Vec<PackageRef>) {
             version: ver.to_owned(),
             file: file.to_owned(),
             line: Some(u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            hashes: Vec::new(),
         });
     }
 }
@@ -133,6 +145,7 @@ pub fn yarn_lock(file: &str, text: &str, out: &mut Vec<PackageRef>) {
                 version: ver.to_owned(),
                 file: file.to_owned(),
                 line: Some(*header),
+                hashes: Vec::new(),
             });
             current = None;
         }

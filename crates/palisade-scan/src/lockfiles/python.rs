@@ -1,7 +1,7 @@
 //! Python lockfiles: `poetry.lock` and `uv.lock` (`[[package]]`), `pylock.toml` (PEP 751,
 //! `[[packages]]`) and `Pipfile.lock` (JSON `default`/`develop`).
 
-use crate::packages::{Ecosystem, PackageRef};
+use crate::packages::{Ecosystem, PackageHash, PackageRef};
 use crate::text::line_of_from;
 
 /// `[[<table>]]` arrays with `name` and `version` keys.
@@ -48,8 +48,42 @@ pub fn toml_array(
             version: version.to_owned(),
             file: file.to_owned(),
             line,
+            hashes: toml_hashes(p),
         });
     }
+}
+
+/// Artifact digests of one `[[package]]` entry: Cargo.lock `checksum`, poetry `files[].hash`,
+/// uv `sdist.hash` / `wheels[].hash`, pylock `sdist.hashes` / `wheels[].hashes` (a table of
+/// algorithm to hex).
+fn toml_hashes(p: &toml::Value) -> Vec<PackageHash> {
+    let mut out = Vec::new();
+    if let Some(c) = p.get("checksum").and_then(|c| c.as_str()) {
+        out.extend(PackageHash::sha256_hex(c));
+    }
+    let mut artifacts: Vec<&toml::Value> = Vec::new();
+    for key in ["files", "wheels"] {
+        if let Some(list) = p.get(key).and_then(|v| v.as_array()) {
+            artifacts.extend(list);
+        }
+    }
+    artifacts.extend(p.get("sdist"));
+    for a in artifacts {
+        if let Some(h) = a.get("hash").and_then(|h| h.as_str()) {
+            out.extend(PackageHash::parse(h));
+        }
+        if let Some(t) = a.get("hashes").and_then(|h| h.as_table()) {
+            for (alg, hex) in t {
+                out.extend(
+                    hex.as_str()
+                        .and_then(|h| PackageHash::parse(&format!("{alg}:{h}"))),
+                );
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// `Pipfile.lock`: `{"default": {"name": {"version": "==1.2"}}, "develop": {...}}`.
@@ -72,6 +106,15 @@ pub fn pipfile_lock(file: &str, text: &str, packages: &mut Vec<PackageRef>) -> R
                 version: ver.to_owned(),
                 file: file.to_owned(),
                 line: crate::text::line_of(text, &format!("\"{name}\"")),
+                hashes: spec
+                    .get("hashes")
+                    .and_then(|h| h.as_array())
+                    .map(|h| {
+                        h.iter()
+                            .filter_map(|x| x.as_str().and_then(PackageHash::parse))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
         }
     }

@@ -4,7 +4,7 @@
 use palisade_core::finding::Severity;
 
 use crate::finding::ScanFinding;
-use crate::packages::{Ecosystem, PackageRef};
+use crate::packages::{Ecosystem, PackageHash, PackageRef};
 use crate::rules;
 
 /// Reads one requirements file.
@@ -64,6 +64,11 @@ pub fn analyze(file: &str, text: &str, packages: &mut Vec<PackageRef>, out: &mut
                 version: v.clone(),
                 file: file.to_owned(),
                 line: Some(n),
+                hashes: req
+                    .split_whitespace()
+                    .filter_map(|t| t.strip_prefix("--hash="))
+                    .filter_map(PackageHash::parse)
+                    .collect(),
             }),
             None => out.push(
                 ScanFinding::new(

@@ -1,5 +1,5 @@
 //! `palisade scan PATH... [--format table|json|sarif] [--fail-on SEV] [--baseline FILE]
-//! [--write-baseline FILE] [--attest KEYFILE --attest-out FILE]`: the supply-chain scanner (palisade_scan::cli::run_scan)
+//! [--write-baseline FILE] [--sbom cyclonedx --sbom-out FILE] [--attest KEYFILE --attest-out FILE]`: the supply-chain scanner (palisade_scan::cli::run_scan)
 //! with the advisories imported into the data dir's store. Exit 0 clean, 1 findings at or
 //! above `--fail-on`, 2 error.
 
@@ -32,6 +32,12 @@ pub struct ScanCli {
     /// Write every finding of this run to FILE as a baseline of accepted findings.
     #[arg(long, conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
+    /// Write an SBOM of the packages the scan read (CycloneDX 1.5 JSON) to `--sbom-out`.
+    #[arg(long, value_enum, requires = "sbom_out")]
+    pub sbom: Option<SbomFormat>,
+    /// Where to write the SBOM; with `--attest` the signed verdict carries its SHA-256.
+    #[arg(long, requires = "sbom")]
+    pub sbom_out: Option<PathBuf>,
     /// Ed25519 key (PEM) to sign the result as a DSSE in-toto statement.
     #[arg(long, requires = "attest_out")]
     pub attest: Option<PathBuf>,
@@ -45,6 +51,13 @@ pub struct ScanCli {
     /// heuristics and structural checks run.
     #[command(flatten)]
     pub at: OptionalLocation,
+}
+
+/// SBOM formats of `--sbom`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SbomFormat {
+    /// CycloneDX 1.5 JSON.
+    Cyclonedx,
 }
 
 /// Runs `scan`.
@@ -77,6 +90,7 @@ pub fn run(args: ScanCli) -> Result<()> {
         baseline: args.baseline,
         attest_key: args.attest,
         attest_out: args.attest_out.clone(),
+        sbom_out: args.sbom_out.clone(),
         options,
     };
     let stdout = std::io::stdout();
@@ -97,6 +111,9 @@ pub fn run(args: ScanCli) -> Result<()> {
             outcome.report.findings.len(),
             path.display()
         );
+    }
+    if let Some(path) = &args.sbom_out {
+        eprintln!("palisade: CycloneDX SBOM written to {}", path.display());
     }
     if let (Some(_), Some(path)) = (&outcome.attestation, &args.attest_out) {
         eprintln!("palisade: signed attestation written to {}", path.display());

@@ -22,6 +22,9 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("scan_lockfile", scan_lockfile),
     ("scan_pth_record", scan_pth_record),
     ("inspect_engine", inspect_engine),
+    ("request_adapters", request_adapters),
+    ("sse_framer", sse_framer),
+    ("stream_filter", stream_filter),
 ];
 
 fn text(data: &[u8]) -> Option<&str> {
@@ -195,4 +198,28 @@ pub fn inspect_engine(data: &[u8]) {
             f.end
         );
     }
+}
+
+/// The four request adapters and the request walker (issue 13): no panic on any body.
+pub fn request_adapters(data: &[u8]) {
+    use palisade_core::ApiKind;
+    for api in [
+        ApiKind::OpenAiChat,
+        ApiKind::OpenAiResponses,
+        ApiKind::OpenAiEmbeddings,
+        ApiKind::AnthropicMessages,
+    ] {
+        let _ = palisade_gateway::protocol::parse_request(api, data);
+    }
+}
+
+/// The WHATWG SSE framer; differential: any chunking frames like the whole body.
+pub fn sse_framer(data: &[u8]) {
+    palisade_gateway::stream::fuzzing::sse_framer(data);
+}
+
+/// The response stream filter; differential: any chunking gives the whole body's output, and
+/// a planted provider key never leaves.
+pub fn stream_filter(data: &[u8]) {
+    palisade_gateway::stream::fuzzing::stream_filter(data);
 }

@@ -21,7 +21,7 @@ pub mod protocol;
 mod router;
 mod server;
 mod stages;
-mod stream;
+pub mod stream;
 mod tls;
 mod upstream;
 pub mod witness_client;

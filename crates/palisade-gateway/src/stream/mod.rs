@@ -4,6 +4,7 @@
 
 mod events;
 mod filter;
+pub mod fuzzing;
 mod leaves;
 mod scrub;
 mod sse;

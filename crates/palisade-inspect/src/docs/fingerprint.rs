@@ -23,8 +23,10 @@ pub struct Print {
     pub end: usize,
 }
 
-/// Winnowed fingerprints of `text`.
-pub fn winnow(text: &str, keyed: &Keyed) -> Vec<Print> {
+/// Every shingle of `text` in order (shingle i starts at content word i), unwinnowed: exposure
+/// tracking needs each one, because winnowing only guarantees a shared print for runs of
+/// W + K - 1 = 6 content words, longer than a 6-word chunk carries.
+pub fn shingles(text: &str, keyed: &Keyed) -> Vec<Print> {
     let content: Vec<_> = words(text)
         .into_iter()
         .filter(|w| !is_stop(&w.text))
@@ -32,7 +34,7 @@ pub fn winnow(text: &str, keyed: &Keyed) -> Vec<Print> {
     if content.len() < K {
         return Vec::new();
     }
-    let shingles: Vec<Print> = content
+    content
         .windows(K)
         .filter_map(|ws| {
             let joined = ws
@@ -46,9 +48,18 @@ pub fn winnow(text: &str, keyed: &Keyed) -> Vec<Print> {
                 end: ws.last()?.end,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Winnowed fingerprints of `text`.
+pub fn winnow(text: &str, keyed: &Keyed) -> Vec<Print> {
+    winnow_shingles(&shingles(text, keyed))
+}
+
+/// Winnows shingles computed once by [`shingles`].
+pub fn winnow_shingles(shingles: &[Print]) -> Vec<Print> {
     if shingles.len() <= W {
-        return shingles;
+        return shingles.to_vec();
     }
     let mut out: Vec<Print> = Vec::new();
     let mut last: Option<usize> = None;

@@ -23,19 +23,26 @@ pub struct Print {
     pub end: usize,
 }
 
-/// Every shingle of `text` in order (shingle i starts at content word i), unwinnowed: exposure
-/// tracking needs each one, because winnowing only guarantees a shared print for runs of
-/// W + K - 1 = 6 content words, longer than a 6-word chunk carries.
-pub fn shingles(text: &str, keyed: &Keyed) -> Vec<Print> {
-    let content: Vec<_> = words(text)
+/// Content words per exposure shingle. Winnowing only guarantees a shared print for runs of
+/// W + K - 1 = 6 content words, and a 6-word chunk carries about 3: exposure tracking keeps
+/// every 2-word shingle instead, so any chunk with two content words reveals what it shares.
+pub const EXPOSURE_K: usize = 2;
+
+/// The content words of `text` (stop words dropped).
+pub fn content_words(text: &str) -> Vec<super::words::Word> {
+    words(text)
         .into_iter()
         .filter(|w| !is_stop(&w.text))
-        .collect();
-    if content.len() < K {
+        .collect()
+}
+
+/// Every `k`-word shingle of `content` in order (shingle i starts at content word i).
+pub fn shingles(content: &[super::words::Word], k: usize, keyed: &Keyed) -> Vec<Print> {
+    if k == 0 || content.len() < k {
         return Vec::new();
     }
     content
-        .windows(K)
+        .windows(k)
         .filter_map(|ws| {
             let joined = ws
                 .iter()
@@ -53,10 +60,10 @@ pub fn shingles(text: &str, keyed: &Keyed) -> Vec<Print> {
 
 /// Winnowed fingerprints of `text`.
 pub fn winnow(text: &str, keyed: &Keyed) -> Vec<Print> {
-    winnow_shingles(&shingles(text, keyed))
+    winnow_shingles(&shingles(&content_words(text), K, keyed))
 }
 
-/// Winnows shingles computed once by [`shingles`].
+/// Winnows the `K`-word shingles computed by [`shingles`].
 pub fn winnow_shingles(shingles: &[Print]) -> Vec<Print> {
     if shingles.len() <= W {
         return shingles.to_vec();

@@ -26,8 +26,9 @@ pub struct ProtectedDoc {
     pub prints: Vec<u64>,
     /// Salient terms (hash, weight).
     pub salient: Vec<(u64, f32)>,
-    /// Every shingle hash in document order (shingle i covers content words i..i+K), for
-    /// cumulative exposure. Empty for documents added before exposure tracking (re-add them).
+    /// Every `EXPOSURE_K`-word shingle hash in document order (shingle i covers content words
+    /// i..i+EXPOSURE_K), for cumulative exposure. Empty for documents added before exposure
+    /// tracking (re-add them).
     #[serde(default)]
     pub shingles: Vec<u64>,
 }
@@ -38,7 +39,7 @@ impl ProtectedDoc {
         if self.shingles.is_empty() {
             0
         } else {
-            self.shingles.len() + fingerprint::K - 1
+            self.shingles.len() + fingerprint::EXPOSURE_K - 1
         }
     }
 }
@@ -64,11 +65,13 @@ pub fn protect_add(
         if n_words < 20 {
             return Err(InspectError::DocumentTooShort(p.clone()));
         }
-        let shingles = fingerprint::shingles(&text, &keyed);
-        let mut prints: Vec<u64> = fingerprint::winnow_shingles(&shingles)
-            .into_iter()
-            .map(|x| x.hash)
-            .collect();
+        let content = fingerprint::content_words(&text);
+        let shingles = fingerprint::shingles(&content, fingerprint::EXPOSURE_K, &keyed);
+        let mut prints: Vec<u64> =
+            fingerprint::winnow_shingles(&fingerprint::shingles(&content, fingerprint::K, &keyed))
+                .into_iter()
+                .map(|x| x.hash)
+                .collect();
         prints.sort_unstable();
         prints.dedup();
         let id = keyed
@@ -126,11 +129,15 @@ pub struct UnitPrints {
 impl UnitPrints {
     /// Fingerprints, every shingle and terms of one text.
     pub fn of(text: &str, keyed: &Keyed) -> Self {
-        let shingles = fingerprint::shingles(text, keyed);
+        let content = fingerprint::content_words(text);
+        let k = fingerprint::shingles(&content, fingerprint::K, keyed);
         Self {
-            prints: fingerprint::winnow_shingles(&shingles),
+            prints: fingerprint::winnow_shingles(&k),
             terms: fingerprint::term_hashes(text, keyed),
-            shingles: shingles.into_iter().map(|p| p.hash).collect(),
+            shingles: fingerprint::shingles(&content, fingerprint::EXPOSURE_K, keyed)
+                .into_iter()
+                .map(|p| p.hash)
+                .collect(),
         }
     }
 }
@@ -311,16 +318,17 @@ impl DocIndex {
         out
     }
 
-    /// Per document, the content-word positions the units' shingles cover, however few: one
-    /// 6-word chunk is no finding, but the chunks of a day add up (the gateway accumulates).
+    /// Per document, the content-word positions the units' exposure shingles cover, however
+    /// few: one 6-word chunk is no finding, but the chunks of a day add up (the gateway
+    /// accumulates them).
     pub fn exposure(&self, units: &[UnitPrints]) -> Vec<palisade_core::DocExposure> {
         let mut covered: HashMap<u32, HashSet<u32>> = HashMap::new();
         let shared = units.iter().flat_map(|u| u.shingles.iter());
         for h in shared {
             for (d, pos) in self.by_shingle.get(h).into_iter().flatten() {
                 let words = covered.entry(*d).or_default();
-                // A shingle reveals each of its K content words.
-                for k in 0..fingerprint::K {
+                // A shingle reveals each of its content words.
+                for k in 0..fingerprint::EXPOSURE_K {
                     words.insert(pos.saturating_add(u32::try_from(k).unwrap_or(0)));
                 }
             }

@@ -33,6 +33,7 @@ struct Inner {
     alerts: Option<AlertSender>,
     flush_lock: Mutex<()>,
     flush_failures: AtomicU64,
+    exposure: crate::exposure::ExposureLedger,
 }
 
 /// Behavioural baselines of every identity.
@@ -93,7 +94,9 @@ impl Baselines {
         }
         let peers: HashMap<String, PeerState> = loaded.peers.into_iter().collect();
         let interval = config.snapshot_interval_secs;
+        let exposure = crate::exposure::ExposureLedger::new(config.max_document_exposure);
         let inner = Arc::new(Inner {
+            exposure,
             rules: Rules::new(config),
             clock,
             store,
@@ -372,6 +375,18 @@ impl BehaviorScorer for Baselines {
         }
         self.maybe_snapshot(obs.time_ms);
         scored.score
+    }
+
+    fn document_exposure(
+        &self,
+        identity: &Identity,
+        destination: palisade_core::DestinationClass,
+        exposure: &[palisade_core::DocExposure],
+        time_ms: u64,
+    ) -> Result<(), String> {
+        self.inner
+            .exposure
+            .check_and_record(&identity.id, destination, exposure, time_ms)
     }
 
     fn outcome(&self, identity: &Identity, denied: bool, error: bool, time_ms: u64) {

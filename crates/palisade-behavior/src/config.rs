@@ -49,6 +49,9 @@ pub struct BehaviorConfig {
     /// Dirty baselines are written to the store at least this often (event time). 0 = only on
     /// `flush()`.
     pub snapshot_interval_secs: u64,
+    /// Share (0–1) of a protected document's content words one identity may send outside the
+    /// organization over 24 hours, however it is split; the call that would pass it is refused.
+    pub max_document_exposure: f64,
 }
 
 impl Default for BehaviorConfig {
@@ -75,6 +78,7 @@ impl Default for BehaviorConfig {
             webhook: None,
             snapshot_interval_secs: 300,
             review_sensitive_share: 0.25,
+            max_document_exposure: 0.2,
         }
     }
 }
@@ -161,6 +165,11 @@ impl BehaviorConfig {
         {
             return Err(BehaviorError::Config(
                 "thresholds must satisfy alert_score <= step_down_score <= quarantine_score".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.max_document_exposure) {
+            return Err(BehaviorError::Config(
+                "max_document_exposure must lie between 0 and 1".into(),
             ));
         }
         if !(0.0..=1.0).contains(&self.review_sensitive_share) {

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod exposure;
 pub mod features;
 pub mod fixed;
 pub mod holder;

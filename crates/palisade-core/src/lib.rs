@@ -24,7 +24,7 @@ pub use finding::{Confidence, Finding, Severity};
 pub use identity::{Identity, IdentityKind, IdentityStatus, SegmentName, SpiffeId, SpiffeIdError};
 pub use stages::{
     AnomalyScore, AppendDone, AuditFailure, AuditSink, AuthFailure, Authenticator, Authorizer,
-    AuthzContext, BehaviorAction, BehaviorScorer, ClientFacts, ContentAction, Inspection,
-    Inspector, Observation, Redaction, RefusedBy, RequestCredentials, ResourceRef, StreamRelease,
-    StreamScanner,
+    AuthzContext, BehaviorAction, BehaviorScorer, ClientFacts, ContentAction, DocExposure,
+    Inspection, Inspector, Observation, Redaction, RefusedBy, RequestCredentials, ResourceRef,
+    StreamRelease, StreamScanner,
 };

@@ -93,6 +93,20 @@ pub struct Inspection {
     pub redactions: Vec<Redaction>,
     /// Whether any finding's class is configured `block`.
     pub block: bool,
+    /// What the request shares with each protected document, even below the per-request
+    /// match threshold: a document sent in small chunks is only seen by accumulating these.
+    pub doc_exposure: Vec<DocExposure>,
+}
+
+/// The part of one protected document a request's text contains, as positions (never text).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocExposure {
+    /// The document's id (`doc_…`).
+    pub doc: String,
+    /// Positions (content-word indices) of the document covered by shared shingles, sorted.
+    pub covered: Vec<u32>,
+    /// Content words of the document: the denominator of the exposed share.
+    pub total: u32,
 }
 
 impl Inspection {
@@ -224,6 +238,20 @@ pub trait BehaviorScorer: Send + Sync {
     fn observe(&self, obs: &Observation<'_>) -> AnomalyScore;
     /// Feeds back how the call ended (denials and errors are features too).
     fn outcome(&self, identity: &Identity, denied: bool, error: bool, time_ms: u64);
+    /// Checks a call about to leave for `destination` against the cumulative exposure of each
+    /// protected document (sliding window) and, unless it would pass the limit, records it.
+    /// `Err(doc_id)` names the document whose limit this call would pass. Scorers without
+    /// exposure tracking allow everything.
+    fn document_exposure(
+        &self,
+        identity: &Identity,
+        destination: DestinationClass,
+        exposure: &[DocExposure],
+        time_ms: u64,
+    ) -> Result<(), String> {
+        let _ = (identity, destination, exposure, time_ms);
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------- stage 7: authorize

@@ -402,6 +402,15 @@ impl Engine {
 
     /// Every finding of a set of leaves, including documents matched across leaves.
     pub fn findings_of(&self, leaves: &[TextLeaf]) -> Vec<Finding> {
+        self.findings_and_exposure(leaves).0
+    }
+
+    /// Findings plus what the leaves share with each protected document below the match
+    /// threshold (see [`crate::docs::DocIndex::exposure`]).
+    fn findings_and_exposure(
+        &self,
+        leaves: &[TextLeaf],
+    ) -> (Vec<Finding>, Vec<palisade_core::DocExposure>) {
         let mut findings = Vec::new();
         let mut all_units = Vec::new();
         let mut owners = Vec::new();
@@ -414,10 +423,12 @@ impl Engine {
             }
             drop(layers);
         }
+        let mut exposure = Vec::new();
         if !self.inner.docs.is_empty() {
             findings.extend(self.doc_findings(leaves, &all_units, &owners));
+            exposure = self.inner.docs.exposure(&all_units);
         }
-        findings
+        (findings, exposure)
     }
 
     fn doc_findings(
@@ -479,7 +490,10 @@ impl Engine {
 
     /// Inspects leaves: findings plus the configured actions (redactions, block).
     pub fn inspect_leaves(&self, leaves: &[TextLeaf]) -> Inspection {
-        decide(&self.inner.cfg, self.findings_of(leaves))
+        let (findings, exposure) = self.findings_and_exposure(leaves);
+        let mut inspection = decide(&self.inner.cfg, findings);
+        inspection.doc_exposure = exposure;
+        inspection
     }
 }
 

@@ -33,6 +33,7 @@ pub fn decide(cfg: &InspectConfig, findings: Vec<Finding>) -> Inspection {
         findings,
         redactions: merge(redactions),
         block,
+        doc_exposure: Vec::new(),
     }
 }
 

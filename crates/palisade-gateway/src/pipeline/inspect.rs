@@ -59,11 +59,6 @@ pub(crate) fn signal_finding(s: &Signal) -> Finding {
 
 /// The 403 for blocked content: names the detectors (rule ids), never the matched text.
 pub(crate) fn blocked(inspection: &Inspection) -> ApiError {
-    let mut e = ApiError::new(
-        StatusCode::FORBIDDEN,
-        "content_blocked",
-        "the request contains content that may not be sent to this destination",
-    );
     let mut ids: Vec<String> = inspection
         .findings
         .iter()
@@ -71,8 +66,28 @@ pub(crate) fn blocked(inspection: &Inspection) -> ApiError {
         .collect();
     ids.sort();
     ids.dedup();
-    e.policy_ids = ids;
+    content_blocked(ids)
+}
+
+fn content_blocked(policy_ids: Vec<String>) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::FORBIDDEN,
+        "content_blocked",
+        "the request contains content that may not be sent to this destination",
+    );
+    e.policy_ids = policy_ids;
     e
+}
+
+/// The 403 for a call that would pass a protected document's cumulative exposure limit: the
+/// same refusal as blocked content, naming the document id (never its text).
+pub(crate) fn exposure_blocked(doc: &str) -> ApiError {
+    content_blocked(vec![format!("behavior:document-exposure:{doc}")])
+}
+
+/// The audit detail of that refusal.
+pub(crate) fn exposure_detail(doc: &str) -> String {
+    format!("cumulative exposure limit of protected document {doc}")
 }
 
 /// Replaces each redacted byte range of a string leaf with its placeholder. Ranges of the same

@@ -263,6 +263,19 @@ async fn stages_2_to_9(
     };
     draft.decision = Some(permitted.decision().clone());
 
+    // 7b. cumulative document exposure, once policy allows (a denied call sends nothing): a
+    // protected document split into chunks too small to be findings is refused here, before
+    // the call that would pass the share allowed outside the organization leaves.
+    if let Some(b) = &stages.behavior {
+        let now = stages.clock.now_millis();
+        let dest = permitted.get().upstream.destination;
+        if let Err(doc) = b.document_exposure(&identity, dest, &inspection.doc_exposure, now) {
+            b.outcome(&identity, true, false, now);
+            draft.detail = Some(inspect::exposure_detail(&doc));
+            return Err(inspect::exposure_blocked(&doc));
+        }
+    }
+
     // 8. route
     let upstream_name = permitted.get().upstream.name.clone();
     let request = route::run(permitted, &parts.headers, &shared.keys)?;

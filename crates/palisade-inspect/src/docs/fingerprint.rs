@@ -23,17 +23,26 @@ pub struct Print {
     pub end: usize,
 }
 
-/// Winnowed fingerprints of `text`.
-pub fn winnow(text: &str, keyed: &Keyed) -> Vec<Print> {
-    let content: Vec<_> = words(text)
+/// Content words per exposure shingle. Winnowing only guarantees a shared print for runs of
+/// W + K - 1 = 6 content words, and a 6-word chunk carries about 3: exposure tracking keeps
+/// every 2-word shingle instead, so any chunk with two content words reveals what it shares.
+pub const EXPOSURE_K: usize = 2;
+
+/// The content words of `text` (stop words dropped).
+pub fn content_words(text: &str) -> Vec<super::words::Word> {
+    words(text)
         .into_iter()
         .filter(|w| !is_stop(&w.text))
-        .collect();
-    if content.len() < K {
+        .collect()
+}
+
+/// Every `k`-word shingle of `content` in order (shingle i starts at content word i).
+pub fn shingles(content: &[super::words::Word], k: usize, keyed: &Keyed) -> Vec<Print> {
+    if k == 0 || content.len() < k {
         return Vec::new();
     }
-    let shingles: Vec<Print> = content
-        .windows(K)
+    content
+        .windows(k)
         .filter_map(|ws| {
             let joined = ws
                 .iter()
@@ -46,9 +55,18 @@ pub fn winnow(text: &str, keyed: &Keyed) -> Vec<Print> {
                 end: ws.last()?.end,
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Winnowed fingerprints of `text`.
+pub fn winnow(text: &str, keyed: &Keyed) -> Vec<Print> {
+    winnow_shingles(&shingles(&content_words(text), K, keyed))
+}
+
+/// Winnows the `K`-word shingles computed by [`shingles`].
+pub fn winnow_shingles(shingles: &[Print]) -> Vec<Print> {
     if shingles.len() <= W {
-        return shingles;
+        return shingles.to_vec();
     }
     let mut out: Vec<Print> = Vec::new();
     let mut last: Option<usize> = None;

@@ -26,6 +26,22 @@ pub struct ProtectedDoc {
     pub prints: Vec<u64>,
     /// Salient terms (hash, weight).
     pub salient: Vec<(u64, f32)>,
+    /// Every `EXPOSURE_K`-word shingle hash in document order (shingle i covers content words
+    /// i..i+EXPOSURE_K), for cumulative exposure. Empty for documents added before exposure
+    /// tracking (re-add them).
+    #[serde(default)]
+    pub shingles: Vec<u64>,
+}
+
+impl ProtectedDoc {
+    /// Content words the shingles cover: the denominator of an exposed share.
+    pub fn content_words(&self) -> usize {
+        if self.shingles.is_empty() {
+            0
+        } else {
+            self.shingles.len() + fingerprint::EXPOSURE_K - 1
+        }
+    }
 }
 
 fn docs_dir(data_dir: &Path) -> PathBuf {
@@ -49,10 +65,13 @@ pub fn protect_add(
         if n_words < 20 {
             return Err(InspectError::DocumentTooShort(p.clone()));
         }
-        let mut prints: Vec<u64> = fingerprint::winnow(&text, &keyed)
-            .into_iter()
-            .map(|x| x.hash)
-            .collect();
+        let content = fingerprint::content_words(&text);
+        let shingles = fingerprint::shingles(&content, fingerprint::EXPOSURE_K, &keyed);
+        let mut prints: Vec<u64> =
+            fingerprint::winnow_shingles(&fingerprint::shingles(&content, fingerprint::K, &keyed))
+                .into_iter()
+                .map(|x| x.hash)
+                .collect();
         prints.sort_unstable();
         prints.dedup();
         let id = keyed
@@ -69,6 +88,7 @@ pub fn protect_add(
             words: n_words,
             prints,
             salient: fingerprint::salient_terms(&text, &keyed, 40),
+            shingles: shingles.into_iter().map(|x| x.hash).collect(),
         };
         write_json(&docs_dir(data_dir).join(format!("{}.json", doc.id)), &doc)?;
         out.push(doc);
@@ -103,14 +123,21 @@ pub fn load_docs(data_dir: &Path) -> Result<Vec<ProtectedDoc>, InspectError> {
 pub struct UnitPrints {
     prints: Vec<fingerprint::Print>,
     terms: Vec<(u64, usize, usize)>,
+    shingles: Vec<u64>,
 }
 
 impl UnitPrints {
-    /// Fingerprints and terms of one text.
+    /// Fingerprints, every shingle and terms of one text.
     pub fn of(text: &str, keyed: &Keyed) -> Self {
+        let content = fingerprint::content_words(text);
+        let k = fingerprint::shingles(&content, fingerprint::K, keyed);
         Self {
-            prints: fingerprint::winnow(text, keyed),
+            prints: fingerprint::winnow_shingles(&k),
             terms: fingerprint::term_hashes(text, keyed),
+            shingles: fingerprint::shingles(&content, fingerprint::EXPOSURE_K, keyed)
+                .into_iter()
+                .map(|p| p.hash)
+                .collect(),
         }
     }
 }
@@ -149,6 +176,8 @@ pub struct DocIndex {
     common: HashSet<u64>,
     by_print: HashMap<u64, Vec<u32>>,
     by_term: HashMap<u64, Vec<(u32, f32)>>,
+    /// Shingle -> (document, position): where a shared shingle sits, for exposure.
+    by_shingle: HashMap<u64, Vec<(u32, u32)>>,
     containment: f64,
     salient_overlap: f64,
 }
@@ -191,6 +220,24 @@ impl DocIndex {
             d.salient
                 .retain(|(t, _)| tdf.get(t).copied().unwrap_or(0) <= max_df);
         }
+        // Shingles shared by many documents are boilerplate for exposure too.
+        let mut sdf: HashMap<u64, usize> = HashMap::new();
+        for d in &docs {
+            let distinct: HashSet<u64> = d.shingles.iter().copied().collect();
+            for s in distinct {
+                *sdf.entry(s).or_default() += 1;
+            }
+        }
+        let mut by_shingle: HashMap<u64, Vec<(u32, u32)>> = HashMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            let i = u32::try_from(i).unwrap_or(u32::MAX);
+            for (pos, s) in d.shingles.iter().enumerate() {
+                if sdf.get(s).copied().unwrap_or(0) <= max_df {
+                    let pos = u32::try_from(pos).unwrap_or(u32::MAX);
+                    by_shingle.entry(*s).or_default().push((i, pos));
+                }
+            }
+        }
         for (i, d) in docs.iter().enumerate() {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             for p in d.prints.iter().filter(|p| !common.contains(p)) {
@@ -205,6 +252,7 @@ impl DocIndex {
             common,
             by_print,
             by_term,
+            by_shingle,
             containment,
             salient_overlap,
         }
@@ -267,6 +315,38 @@ impl DocIndex {
         }
         self.summaries(units, &copied, &mut out);
         out.sort_by_key(|h| (h.doc, h.unit, h.start));
+        out
+    }
+
+    /// Per document, the content-word positions the units' exposure shingles cover, however
+    /// few: one 6-word chunk is no finding, but the chunks of a day add up (the gateway
+    /// accumulates them).
+    pub fn exposure(&self, units: &[UnitPrints]) -> Vec<palisade_core::DocExposure> {
+        let mut covered: HashMap<u32, HashSet<u32>> = HashMap::new();
+        let shared = units.iter().flat_map(|u| u.shingles.iter());
+        for h in shared {
+            for (d, pos) in self.by_shingle.get(h).into_iter().flatten() {
+                let words = covered.entry(*d).or_default();
+                // A shingle reveals each of its content words.
+                for k in 0..fingerprint::EXPOSURE_K {
+                    words.insert(pos.saturating_add(u32::try_from(k).unwrap_or(0)));
+                }
+            }
+        }
+        let mut out: Vec<palisade_core::DocExposure> = covered
+            .into_iter()
+            .filter_map(|(d, words)| {
+                let doc = self.docs.get(d as usize)?;
+                let mut covered: Vec<u32> = words.into_iter().collect();
+                covered.sort_unstable();
+                Some(palisade_core::DocExposure {
+                    doc: doc.id.clone(),
+                    covered,
+                    total: u32::try_from(doc.content_words()).unwrap_or(u32::MAX),
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.doc.cmp(&b.doc));
         out
     }
 

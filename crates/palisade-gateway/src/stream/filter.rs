@@ -83,16 +83,18 @@ impl SseFilter {
         if self.is_cut() {
             return out;
         }
-        match self.framer.push(bytes) {
-            Err(_) => self.cut_now(&mut out, "the event stream could not be parsed"),
-            Ok(events) => {
-                for ev in events {
-                    if self.is_cut() {
-                        break;
-                    }
-                    self.event(ev, &mut out);
-                }
+        // Events completed before a framing error are relayed (each inspected) before the
+        // cut, exactly as they would have been had the bad bytes arrived in a later chunk.
+        let mut events = Vec::new();
+        let framed = self.framer.push_into(bytes, &mut events);
+        for ev in events {
+            if self.is_cut() {
+                break;
             }
+            self.event(ev, &mut out);
+        }
+        if framed.is_err() && !self.is_cut() {
+            self.cut_now(&mut out, "the event stream could not be parsed");
         }
         out
     }

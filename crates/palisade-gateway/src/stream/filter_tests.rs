@@ -266,3 +266,31 @@ proptest::proptest! {
         }
     }
 }
+
+/// Found by the `stream_filter` fuzz target: a framing error (here a non-UTF-8 line) in the
+/// same chunk as complete events used to drop those events, so the output depended on where
+/// the upstream's chunks fell. Now the events before the bad bytes are relayed, inspected,
+/// then the stream is cut, however the bytes are chunked.
+#[test]
+fn framing_error_after_complete_events_cuts_the_same_for_any_chunking() {
+    let mut body = b"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"m\",\"stop_reason\":null,\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}\n\n".to_vec();
+    body.extend_from_slice(b"event: ping\ndata: {\"type\":\"ping\"}\n\ndata: \xa2\n\n");
+    let run = |parts: &[&[u8]]| {
+        let mut f =
+            SseFilter::new(ApiKind::AnthropicMessages, None, KeyScrubber::default()).unwrap();
+        let mut out = Vec::new();
+        for p in parts {
+            out.extend(f.push(p));
+        }
+        out.extend(f.finish());
+        (String::from_utf8(out).unwrap(), f.cut_reason)
+    };
+    let (whole, cut) = run(&[&body]);
+    assert_eq!(cut, Some("the event stream could not be parsed"));
+    assert!(whole.starts_with("event: message_start\n"), "{whole}");
+    assert!(whole.contains("event: error"), "{whole}");
+    let (halves, _) = run(&[&body[..40], &body[40..]]);
+    assert_eq!(halves, whole);
+    let bytes: Vec<&[u8]> = body.chunks(1).collect();
+    assert_eq!(run(&bytes).0, whole);
+}

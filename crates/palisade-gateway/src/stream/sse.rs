@@ -46,8 +46,21 @@ pub(crate) struct SseFramer {
 
 impl SseFramer {
     /// Adds bytes; returns the events they complete, or the error that ends the stream.
+    #[cfg(test)]
     pub(crate) fn push(&mut self, bytes: &[u8]) -> Result<Vec<SseEvent>, SseError> {
         let mut out = Vec::new();
+        self.push_into(bytes, &mut out)?;
+        Ok(out)
+    }
+
+    /// Adds bytes, appending the events they complete to `out`. On an error, `out` keeps the
+    /// events completed before it: what a stream yields before its first bad byte must not
+    /// depend on how the bytes were chunked (the filter relays those, inspected, then cuts).
+    pub(crate) fn push_into(
+        &mut self,
+        bytes: &[u8],
+        out: &mut Vec<SseEvent>,
+    ) -> Result<(), SseError> {
         for &b in bytes {
             if self.after_cr {
                 self.after_cr = false;
@@ -58,9 +71,9 @@ impl SseFramer {
             match b {
                 b'\r' => {
                     self.after_cr = true;
-                    self.end_line(&mut out)?;
+                    self.end_line(out)?;
                 }
-                b'\n' => self.end_line(&mut out)?,
+                b'\n' => self.end_line(out)?,
                 _ => {
                     self.size += 1;
                     if self.size > MAX_EVENT_BYTES {
@@ -70,7 +83,7 @@ impl SseFramer {
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// End of input. An event without its terminating blank line is discarded, as the
